@@ -1,14 +1,39 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! ndgpu: n-dimensional arrays on any GPU through wgpu compute shaders, in and out as
+//! `ndarray` arrays, with a CPU backend that gives the same results.
+//!
+//! ```
+//! use ndgpu::{Axes, DType, Device, Tensor};
+//!
+//! let device = Device::cpu(); // or Device::auto(): the GPU if an adapter exists
+//! let x = Tensor::from_ndarray(&device, ndarray::array![[1.0f32, 5.0], [3.0, 2.0]])?;
+//! let total = x.sum(Axes::All, false)?.to_ndarray::<f32>()?;
+//! let best = x.argmax(Some(-1), false)?.to_ndarray::<i64>()?;
+//! let ints = x.cast(DType::Int32)?.to_ndarray::<i32>()?;
+//! assert_eq!(total.into_scalar(), 11.0);
+//! assert_eq!(best.into_raw_vec_and_offset().0, [1, 0]);
+//! assert_eq!(ints[[1, 0]], 3);
+//! # Ok::<(), ndgpu::Error>(())
+//! ```
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod backend;
+pub(crate) mod bits;
+mod convert;
+#[doc(hidden)]
+pub mod cpu;
+mod device;
+mod dtype;
+mod element;
+mod error;
+mod gpu;
+mod ops;
+mod plan;
+mod tensor;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use backend::Reduce3;
+pub use convert::IntoTensor;
+pub use device::Device;
+pub use dtype::DType;
+pub use element::Element;
+pub use error::{Error, Result};
+pub use plan::Axes;
+pub use tensor::Tensor;

@@ -1,0 +1,41 @@
+//! The CPU backend: host memory and rayon-parallel kernels. Every other device is checked
+//! against it.
+
+mod argmax;
+mod cast;
+mod storage;
+mod sum;
+
+pub use storage::CpuStorage;
+pub(crate) use storage::with_storage;
+
+use crate::backend::{Backend, Reduce3};
+use crate::{DType, Result};
+
+/// Executes operations in host memory.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuBackend;
+
+impl Backend for CpuBackend {
+    type Storage = CpuStorage;
+
+    fn upload(&self, dtype: DType, bytes: &[u8]) -> Result<CpuStorage> {
+        Ok(CpuStorage::from_bytes(dtype, bytes))
+    }
+
+    fn download(&self, s: &CpuStorage, _dtype: DType, _len: usize) -> Result<CpuStorage> {
+        Ok(s.clone())
+    }
+
+    fn sum(&self, x: &CpuStorage, _dtype: DType, r: Reduce3) -> Result<CpuStorage> {
+        Ok(sum::sum(x, r))
+    }
+
+    fn argmax(&self, x: &CpuStorage, _dtype: DType, r: Reduce3) -> Result<CpuStorage> {
+        Ok(CpuStorage::I64(argmax::argmax(x, r)))
+    }
+
+    fn cast(&self, x: &CpuStorage, _from: DType, to: DType, _len: usize) -> Result<CpuStorage> {
+        Ok(cast::cast(x, to))
+    }
+}

@@ -1,0 +1,62 @@
+//! The one error type of the crate: every message is one line that names the problem and the fix.
+
+use crate::DType;
+
+/// Everything that can go wrong in ndgpu.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A dtype name that is not one of NumPy's names for the supported types.
+    #[error("unknown dtype `{0}`: use one of bool, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16, bfloat16, float32, float64, complex64")]
+    UnknownDType(String),
+    /// An axis outside `-ndim..ndim`.
+    #[error("axis {axis} is out of range for an array of rank {ndim}: use an axis in {lo}..{ndim}", lo = -(*ndim as isize))]
+    AxisOutOfRange { axis: isize, ndim: usize },
+    /// The same axis named twice.
+    #[error("axis {axis} is repeated (as {first} and {second}): name each axis once")]
+    RepeatedAxis {
+        axis: usize,
+        first: isize,
+        second: isize,
+    },
+    /// argmax over an axis of length 0.
+    #[error("argmax of an empty sequence (reduced axis has length 0) is undefined: reduce a non-empty axis")]
+    EmptyReduction,
+    /// A Rust element type that does not match the tensor's dtype.
+    #[error("dtype mismatch: the tensor holds {tensor} but {requested} was requested: ask for the tensor's dtype or cast() first")]
+    DTypeMismatch { tensor: DType, requested: DType },
+    /// Data whose length does not match the shape.
+    #[error("shape {shape:?} holds {expected} elements but {actual} were given: make the data match the shape")]
+    ShapeMismatch {
+        shape: Vec<usize>,
+        expected: usize,
+        actual: usize,
+    },
+    /// A shape whose element count or byte size overflows `usize`.
+    #[error("shape {0:?} is too large: its byte size overflows this platform's address space")]
+    ShapeTooLarge(Vec<usize>),
+    /// `view()` on a tensor that lives on a GPU.
+    #[error("the tensor lives on {0}, not in host memory: call to_ndarray() to read it back")]
+    NotOnHost(String),
+    /// No usable GPU adapter.
+    #[error("no GPU adapter: {0}")]
+    NoAdapter(String),
+    /// A GPU failure (validation error, lost device, out of memory, failed map).
+    #[error("GPU error: {0}")]
+    Gpu(String),
+    /// A device-to-host copy refused by `Device::set_transfer_guard(TransferGuard::Deny)`.
+    #[error("implicit device-to-host copy of {bytes} bytes refused by the transfer guard: call to_ndarray() explicitly or relax the guard")]
+    TransferDenied { bytes: usize },
+    /// An operation the dtype does not support.
+    #[error("{0}")]
+    Unsupported(String),
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+    /// A malformed or unsupported .npy file.
+    #[error("{path}: {message}")]
+    Npy { path: String, message: String },
+}
+
+/// `std::result::Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

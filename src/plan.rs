@@ -1,0 +1,183 @@
+//! NumPy's reduction semantics, decided once for every backend: axis normalisation, output
+//! shapes, and the `[outer, len, inner]` passes a backend executes.
+
+use crate::backend::Reduce3;
+use crate::{Error, Result};
+
+/// Which axes a sum reduces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Axes {
+    /// Every axis (NumPy's `axis=None`).
+    All,
+    /// The listed axes; negative ones count from the end. An empty list reduces nothing.
+    List(Vec<isize>),
+}
+
+macro_rules! axes_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Axes {
+            fn from(a: $t) -> Axes {
+                Axes::List(vec![a as isize])
+            }
+        }
+        impl<const N: usize> From<[$t; N]> for Axes {
+            fn from(a: [$t; N]) -> Axes {
+                Axes::List(a.iter().map(|&x| x as isize).collect())
+            }
+        }
+        impl From<&[$t]> for Axes {
+            fn from(a: &[$t]) -> Axes {
+                Axes::List(a.iter().map(|&x| x as isize).collect())
+            }
+        }
+        impl From<Vec<$t>> for Axes {
+            fn from(a: Vec<$t>) -> Axes {
+                Axes::List(a.into_iter().map(|x| x as isize).collect())
+            }
+        }
+    )*};
+}
+axes_from!(i32, isize);
+
+impl<T: Into<Axes>> From<Option<T>> for Axes {
+    /// `None` is every axis, as in NumPy.
+    fn from(a: Option<T>) -> Axes {
+        a.map_or(Axes::All, Into::into)
+    }
+}
+
+/// `axis` as an index into a shape of rank `ndim`.
+pub(crate) fn normalize_axis(axis: isize, ndim: usize) -> Result<usize> {
+    let n = ndim as isize;
+    if axis < -n || axis >= n {
+        return Err(Error::AxisOutOfRange { axis, ndim });
+    }
+    Ok(if axis < 0 { axis + n } else { axis } as usize)
+}
+
+/// A mask of the reduced axes.
+pub(crate) fn axes_mask(axes: &Axes, ndim: usize) -> Result<Vec<bool>> {
+    let list = match axes {
+        Axes::All => return Ok(vec![true; ndim]),
+        Axes::List(list) => list,
+    };
+    let mut mask = vec![false; ndim];
+    let mut named: Vec<Option<isize>> = vec![None; ndim];
+    for &a in list {
+        let i = normalize_axis(a, ndim)?;
+        if let Some(first) = named[i] {
+            return Err(Error::RepeatedAxis {
+                axis: i,
+                first,
+                second: a,
+            });
+        }
+        named[i] = Some(a);
+        mask[i] = true;
+    }
+    Ok(mask)
+}
+
+/// The shape left after reducing the masked axes.
+pub(crate) fn reduced_shape(shape: &[usize], mask: &[bool], keepdims: bool) -> Vec<usize> {
+    shape
+        .iter()
+        .zip(mask)
+        .filter_map(|(&d, &m)| match (m, keepdims) {
+            (false, _) => Some(d),
+            (true, true) => Some(1),
+            (true, false) => None,
+        })
+        .collect()
+}
+
+/// The passes that reduce the masked axes of a non-empty C-order array: adjacent axes of the
+/// same kind merge, axes of length 1 drop out, and each run of reduced axes becomes one pass,
+/// innermost first. No pass at all means nothing is summed (only the dtype changes).
+pub(crate) fn sum_passes(shape: &[usize], mask: &[bool]) -> Vec<Reduce3> {
+    let mut groups: Vec<(usize, bool)> = Vec::new();
+    for (&d, &m) in shape.iter().zip(mask) {
+        if d == 1 {
+            continue;
+        }
+        match groups.last_mut() {
+            Some((size, kind)) if *kind == m => *size *= d,
+            _ => groups.push((d, m)),
+        }
+    }
+    let mut passes = Vec::new();
+    while let Some(g) = groups.iter().rposition(|&(_, m)| m) {
+        let outer: usize = groups[..g].iter().map(|&(d, _)| d).product();
+        let inner: usize = groups[g + 1..].iter().map(|&(d, _)| d).product();
+        passes.push(Reduce3 {
+            outer,
+            len: groups[g].0,
+            inner,
+        });
+        groups.remove(g);
+        if g > 0 && g < groups.len() && !groups[g - 1].1 && !groups[g].1 {
+            groups[g - 1].0 *= groups[g].0;
+            groups.remove(g);
+        }
+    }
+    passes
+}
+
+/// The single pass of an argmax over `axis` (or over the flattened array when `None`).
+pub(crate) fn argmax_pass(shape: &[usize], axis: Option<usize>) -> Reduce3 {
+    match axis {
+        None => Reduce3 {
+            outer: 1,
+            len: shape.iter().product(),
+            inner: 1,
+        },
+        Some(a) => Reduce3 {
+            outer: shape[..a].iter().product(),
+            len: shape[a],
+            inner: shape[a + 1..].iter().product(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(outer: usize, len: usize, inner: usize) -> Reduce3 {
+        Reduce3 { outer, len, inner }
+    }
+
+    #[test]
+    fn axes_normalise_and_reject_repeats() {
+        assert_eq!(axes_mask(&Axes::from([-1]), 3).unwrap(), [false, false, true]);
+        assert!(matches!(
+            axes_mask(&Axes::from([0, -2]), 2),
+            Err(Error::RepeatedAxis { axis: 0, .. })
+        ));
+        assert!(matches!(
+            axes_mask(&Axes::from(3), 3),
+            Err(Error::AxisOutOfRange { axis: 3, ndim: 3 })
+        ));
+        assert!(axes_mask(&Axes::from(-4), 3).is_err());
+        assert!(axes_mask(&Axes::from(0), 0).is_err());
+    }
+
+    #[test]
+    fn passes_merge_adjacent_axes() {
+        let s = [2, 3, 4, 5];
+        assert_eq!(sum_passes(&s, &[true; 4]), [r(1, 120, 1)]);
+        assert_eq!(sum_passes(&s, &[false, true, true, false]), [r(2, 12, 5)]);
+        assert_eq!(
+            sum_passes(&s, &[true, false, true, false]),
+            [r(6, 4, 5), r(1, 2, 15)]
+        );
+        assert_eq!(sum_passes(&[1, 3, 1], &[true, false, true]), []);
+        assert_eq!(sum_passes(&[], &[]), []);
+    }
+
+    #[test]
+    fn shapes_follow_keepdims() {
+        assert_eq!(reduced_shape(&[2, 3, 4], &[false, true, false], false), [2, 4]);
+        assert_eq!(reduced_shape(&[2, 3, 4], &[false, true, false], true), [2, 1, 4]);
+    }
+}
