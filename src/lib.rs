@@ -1,3 +1,6 @@
+#[allow(dead_code)]
+pub(crate) mod bits;
+
 pub fn add(left: u64, right: u64) -> u64 {
     left + right
 }
