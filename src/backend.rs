@@ -47,6 +47,5 @@ pub trait Backend {
     fn argmax(&self, x: &Self::Storage, dtype: DType, r: Reduce3) -> Result<Self::Storage>;
 
     /// Converts `len` elements from `from` to `to` (the rules of `Tensor::cast`).
-    fn cast(&self, x: &Self::Storage, from: DType, to: DType, len: usize)
-        -> Result<Self::Storage>;
+    fn cast(&self, x: &Self::Storage, from: DType, to: DType, len: usize) -> Result<Self::Storage>;
 }

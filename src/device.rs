@@ -98,15 +98,19 @@ impl Device {
 
     pub(crate) fn exec_argmax(&self, s: &Storage, dtype: DType, r: Reduce3) -> Result<Storage> {
         match (&self.kind, s) {
-            (DeviceKind::Cpu, Storage::Cpu(x)) => {
-                CpuBackend.argmax(x, dtype, r).map(Storage::Cpu)
-            }
+            (DeviceKind::Cpu, Storage::Cpu(x)) => CpuBackend.argmax(x, dtype, r).map(Storage::Cpu),
             (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.argmax(x, dtype, r).map(Storage::Gpu),
             _ => Err(mismatch()),
         }
     }
 
-    pub(crate) fn exec_cast(&self, s: &Storage, from: DType, to: DType, len: usize) -> Result<Storage> {
+    pub(crate) fn exec_cast(
+        &self,
+        s: &Storage,
+        from: DType,
+        to: DType,
+        len: usize,
+    ) -> Result<Storage> {
         match (&self.kind, s) {
             (DeviceKind::Cpu, Storage::Cpu(x)) => {
                 CpuBackend.cast(x, from, to, len).map(Storage::Cpu)

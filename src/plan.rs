@@ -149,7 +149,10 @@ mod tests {
 
     #[test]
     fn axes_normalise_and_reject_repeats() {
-        assert_eq!(axes_mask(&Axes::from([-1]), 3).unwrap(), [false, false, true]);
+        assert_eq!(
+            axes_mask(&Axes::from([-1]), 3).unwrap(),
+            [false, false, true]
+        );
         assert!(matches!(
             axes_mask(&Axes::from([0, -2]), 2),
             Err(Error::RepeatedAxis { axis: 0, .. })
@@ -177,7 +180,13 @@ mod tests {
 
     #[test]
     fn shapes_follow_keepdims() {
-        assert_eq!(reduced_shape(&[2, 3, 4], &[false, true, false], false), [2, 4]);
-        assert_eq!(reduced_shape(&[2, 3, 4], &[false, true, false], true), [2, 1, 4]);
+        assert_eq!(
+            reduced_shape(&[2, 3, 4], &[false, true, false], false),
+            [2, 4]
+        );
+        assert_eq!(
+            reduced_shape(&[2, 3, 4], &[false, true, false], true),
+            [2, 1, 4]
+        );
     }
 }

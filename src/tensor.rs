@@ -22,12 +22,20 @@ pub(crate) fn numel(shape: &[usize], itemsize: usize) -> Result<usize> {
     shape
         .iter()
         .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .filter(|n| n.checked_mul(itemsize).is_some_and(|b| b <= isize::MAX as usize))
+        .filter(|n| {
+            n.checked_mul(itemsize)
+                .is_some_and(|b| b <= isize::MAX as usize)
+        })
         .ok_or_else(|| Error::ShapeTooLarge(shape.to_vec()))
 }
 
 impl Tensor {
-    pub(crate) fn from_storage(storage: Storage, shape: Vec<usize>, dtype: DType, device: &Device) -> Tensor {
+    pub(crate) fn from_storage(
+        storage: Storage,
+        shape: Vec<usize>,
+        dtype: DType,
+        device: &Device,
+    ) -> Tensor {
         Tensor {
             storage: Arc::new(storage),
             shape,
@@ -62,7 +70,12 @@ impl Tensor {
         } else {
             device.upload(T::DTYPE, bytemuck::cast_slice(&data))?
         };
-        Ok(Tensor::from_storage(storage, shape.to_vec(), T::DTYPE, device))
+        Ok(Tensor::from_storage(
+            storage,
+            shape.to_vec(),
+            T::DTYPE,
+            device,
+        ))
     }
 
     /// A tensor copied from a C-order slice.
@@ -82,7 +95,12 @@ impl Tensor {
             });
         }
         let storage = device.upload(T::DTYPE, bytemuck::cast_slice(data))?;
-        Ok(Tensor::from_storage(storage, shape.to_vec(), T::DTYPE, device))
+        Ok(Tensor::from_storage(
+            storage,
+            shape.to_vec(),
+            T::DTYPE,
+            device,
+        ))
     }
 
     /// A tensor of zeros.
@@ -94,7 +112,11 @@ impl Tensor {
         Tensor::from_host(device, CpuStorage::zeros(dtype, n), shape.to_vec())
     }
 
-    pub(crate) fn from_host(device: &Device, host: CpuStorage, shape: Vec<usize>) -> Result<Tensor> {
+    pub(crate) fn from_host(
+        device: &Device,
+        host: CpuStorage,
+        shape: Vec<usize>,
+    ) -> Result<Tensor> {
         let dtype = host.dtype();
         let storage = if device.is_cpu() {
             Storage::Cpu(host)
@@ -175,7 +197,9 @@ impl Tensor {
         self.check::<T>()?;
         let host = match &*self.storage {
             Storage::Cpu(s) => s.clone(),
-            Storage::Gpu(_) => self.device.download(&self.storage, self.dtype, self.len())?,
+            Storage::Gpu(_) => self
+                .device
+                .download(&self.storage, self.dtype, self.len())?,
         };
         host_to_array(host, &self.shape)
     }
@@ -197,8 +221,9 @@ impl Tensor {
         self.check::<T>()?;
         match Arc::try_unwrap(self.storage) {
             Ok(Storage::Cpu(s)) => host_to_array(s, &self.shape),
-            Ok(storage) => Tensor::from_storage(storage, self.shape, self.dtype, &self.device)
-                .to_ndarray(),
+            Ok(storage) => {
+                Tensor::from_storage(storage, self.shape, self.dtype, &self.device).to_ndarray()
+            }
             Err(shared) => Tensor {
                 storage: shared,
                 ..self
@@ -224,17 +249,11 @@ impl Tensor {
                     device,
                 ))
             }
-            Storage::Gpu(_) => self.device.download(&self.storage, self.dtype, self.len())?,
+            Storage::Gpu(_) => self
+                .device
+                .download(&self.storage, self.dtype, self.len())?,
         };
         Tensor::from_host(device, host, self.shape.clone())
-    }
-
-    /// The little-endian bytes of a CPU tensor's elements, borrowed.
-    pub(crate) fn host_bytes(&self) -> Option<&[u8]> {
-        match &*self.storage {
-            Storage::Cpu(s) => Some(s.as_bytes()),
-            Storage::Gpu(_) => None,
-        }
     }
 }
 

@@ -70,7 +70,10 @@ impl ArgKey for Complex<f32> {
     /// NumPy's complex argmax does.
     #[inline(always)]
     fn key(self) -> u64 {
-        let (re, im) = (bits::f32_key(self.re.to_bits()), bits::f32_key(self.im.to_bits()));
+        let (re, im) = (
+            bits::f32_key(self.re.to_bits()),
+            bits::f32_key(self.im.to_bits()),
+        );
         if re == u32::MAX || im == u32::MAX {
             u64::MAX
         } else {

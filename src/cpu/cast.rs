@@ -264,13 +264,13 @@ fn cast_from<S: CastSrc>(x: &[S], to: DType) -> CpuStorage {
         DType::Bool => CpuStorage::Bool(map(x, |v| v.to_bool())),
         DType::Int8 => CpuStorage::I8(map(x, |v| v.to_i64(i8::MIN.into(), i8::MAX.into()) as i8)),
         DType::UInt8 => CpuStorage::U8(map(x, |v| v.to_u64(u8::MAX.into()) as u8)),
-        DType::Int16 => {
-            CpuStorage::I16(map(x, |v| v.to_i64(i16::MIN.into(), i16::MAX.into()) as i16))
-        }
+        DType::Int16 => CpuStorage::I16(map(x, |v| {
+            v.to_i64(i16::MIN.into(), i16::MAX.into()) as i16
+        })),
         DType::UInt16 => CpuStorage::U16(map(x, |v| v.to_u64(u16::MAX.into()) as u16)),
-        DType::Int32 => {
-            CpuStorage::I32(map(x, |v| v.to_i64(i32::MIN.into(), i32::MAX.into()) as i32))
-        }
+        DType::Int32 => CpuStorage::I32(map(x, |v| {
+            v.to_i64(i32::MIN.into(), i32::MAX.into()) as i32
+        })),
         DType::UInt32 => CpuStorage::U32(map(x, |v| v.to_u64(u32::MAX.into()) as u32)),
         DType::Int64 => CpuStorage::I64(map(x, |v| v.to_i64(i64::MIN, i64::MAX))),
         DType::UInt64 => CpuStorage::U64(map(x, |v| v.to_u64(u64::MAX))),

@@ -6,8 +6,8 @@ mod cast;
 mod storage;
 mod sum;
 
-pub use storage::CpuStorage;
 pub(crate) use storage::with_storage;
+pub use storage::CpuStorage;
 
 use crate::backend::{Backend, Reduce3};
 use crate::{DType, Result};

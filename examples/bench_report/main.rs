@@ -1,0 +1,33 @@
+//! The reproducible speed report: `cargo run --release --example bench_report [-- --quick]`.
+//! Every figure is printed beside a baseline measured in the same run, as a ratio, because the
+//! machines it runs on are shared and noisy.
+
+mod cpu;
+mod gpu;
+mod stream;
+
+/// Options shared by every section.
+pub struct Opts {
+    /// Smaller arrays and fewer repetitions (a smoke run, e.g. in CI).
+    pub quick: bool,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opts = Opts {
+        quick: args.iter().any(|a| a == "--quick"),
+    };
+    let only = |name: &str| {
+        !args.iter().any(|a| a.starts_with("--only"))
+            || args.iter().any(|a| a == &format!("--only={name}"))
+    };
+    if only("cpu") {
+        cpu::report(&opts);
+    }
+    if only("gpu") {
+        gpu::report(&opts);
+    }
+    if only("stream") {
+        stream::report(&opts);
+    }
+}
