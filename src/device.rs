@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::backend::{Backend, Reduce3};
 use crate::cpu::{CpuBackend, CpuStorage};
-use crate::gpu::{GpuDevice, GpuStorage};
+use crate::gpu::{GpuDevice, GpuStorage, TransferGuard, TransferStats};
 use crate::{DType, Error, Result};
 
 /// A device: `Device::cpu()`, `Device::gpu()` or `Device::auto()`. Cheap to clone; clones are
@@ -70,6 +70,76 @@ impl Device {
         match &self.kind {
             DeviceKind::Cpu => "cpu".to_string(),
             DeviceKind::Gpu(g) => g.name().to_string(),
+        }
+    }
+
+    /// Transfer counts since this handle was opened (all zero on the CPU).
+    pub fn stats(&self) -> TransferStats {
+        match &self.kind {
+            DeviceKind::Cpu => TransferStats::default(),
+            DeviceKind::Gpu(g) => g.stats(),
+        }
+    }
+
+    /// Sets what happens when a tensor of this device is copied to the host implicitly
+    /// (`to_device`, or passing it to an operation on another device). Explicit
+    /// `to_ndarray` is always allowed. No effect on the CPU device.
+    pub fn set_transfer_guard(&self, guard: TransferGuard) {
+        if let DeviceKind::Gpu(g) = &self.kind {
+            g.set_transfer_guard(guard);
+        }
+    }
+
+    /// Makes float64 sums on this GPU handle use the integer-emulated add (what adapters
+    /// without `SHADER_F64` use; `NDGPU_FORCE_EMULATION=1` sets it for every handle).
+    #[doc(hidden)]
+    pub fn set_f64_emulation(&self, on: bool) {
+        if let DeviceKind::Gpu(g) = &self.kind {
+            g.set_f64_emulation(on);
+        }
+    }
+
+    /// The GPU handle, for the bench report.
+    #[doc(hidden)]
+    pub fn gpu_device(&self) -> Option<&GpuDevice> {
+        match &self.kind {
+            DeviceKind::Gpu(g) => Some(g),
+            DeviceKind::Cpu => None,
+        }
+    }
+
+    /// A device-to-host copy nobody asked for explicitly: subject to the transfer guard.
+    pub(crate) fn download_implicit(
+        &self,
+        s: &Storage,
+        dtype: DType,
+        len: usize,
+    ) -> Result<CpuStorage> {
+        if let DeviceKind::Gpu(g) = &self.kind {
+            let bytes = len * dtype.itemsize();
+            match g.transfer_guard() {
+                TransferGuard::Allow => {}
+                TransferGuard::Log => {
+                    eprintln!(
+                        "ndgpu: implicit device-to-host copy of {bytes} bytes from {}",
+                        g.name()
+                    )
+                }
+                TransferGuard::Deny => return Err(Error::TransferDenied { bytes }),
+            }
+        }
+        self.download(s, dtype, len)
+    }
+
+    pub(crate) async fn download_async(
+        &self,
+        s: &Storage,
+        dtype: DType,
+        len: usize,
+    ) -> Result<CpuStorage> {
+        match (&self.kind, s) {
+            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.download_async(x, dtype, len).await,
+            _ => self.download(s, dtype, len),
         }
     }
 

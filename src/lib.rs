@@ -25,7 +25,8 @@ mod device;
 mod dtype;
 mod element;
 mod error;
-mod gpu;
+#[doc(hidden)]
+pub mod gpu;
 mod ops;
 mod plan;
 mod tensor;
@@ -36,5 +37,6 @@ pub use device::Device;
 pub use dtype::DType;
 pub use element::Element;
 pub use error::{Error, Result};
+pub use gpu::{gpu_info, AdapterSummary, GpuInfo, TransferGuard, TransferStats};
 pub use plan::Axes;
 pub use tensor::Tensor;

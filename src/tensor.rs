@@ -209,7 +209,16 @@ impl Tensor {
     /// # Errors
     /// As [`Tensor::to_ndarray`].
     pub async fn to_ndarray_async<T: Element>(&self) -> Result<ArrayD<T>> {
-        self.to_ndarray()
+        self.check::<T>()?;
+        let host = match &*self.storage {
+            Storage::Cpu(s) => s.clone(),
+            Storage::Gpu(_) => {
+                self.device
+                    .download_async(&self.storage, self.dtype, self.len())
+                    .await?
+            }
+        };
+        host_to_array(host, &self.shape)
     }
 
     /// The elements as an owned ndarray, consuming the tensor: no copy when this CPU tensor
@@ -249,9 +258,10 @@ impl Tensor {
                     device,
                 ))
             }
-            Storage::Gpu(_) => self
-                .device
-                .download(&self.storage, self.dtype, self.len())?,
+            Storage::Gpu(_) => {
+                self.device
+                    .download_implicit(&self.storage, self.dtype, self.len())?
+            }
         };
         Tensor::from_host(device, host, self.shape.clone())
     }

@@ -1,53 +1,380 @@
-//! The wgpu device. Not built yet: `GpuDevice::new` reports that no adapter can be used.
+//! The wgpu device: the same [`Backend`] as the CPU, executed by WGSL compute kernels on
+//! `array<u32>` storage split into chunks that each fit one binding.
 
+mod compose;
+mod context;
+mod info;
+mod kernels;
+mod stats;
+
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock};
+
+pub use info::{gpu_info, AdapterSummary, GpuInfo};
+pub use stats::{TransferGuard, TransferStats};
+
+use self::context::{Buf, Ctx};
+use self::kernels::{Acc, Side};
+use self::stats::Counters;
 use crate::backend::{Backend, Reduce3};
 use crate::cpu::CpuStorage;
 use crate::{DType, Error, Result};
 
-/// A wgpu adapter with its device and queue.
+#[doc(hidden)]
+pub use self::compose::{compose, KERNELS, SNIPPETS};
+#[doc(hidden)]
+pub use self::kernels::all_variants;
+
+/// Rows of one reduction block per lane (the in-invocation loop count).
+const K: usize = 4;
+/// Invocations per workgroup.
+const WG: usize = 256;
+/// Largest element count a kernel indexes (indices are u32; 64-bit elements use 2 words).
+const MAX_ELEMS: usize = 1 << 31;
+
+/// The process-wide wgpu device: opened once, shared by every `Device::gpu()` handle (each
+/// handle has its own counters, transfer guard and f64 mode).
+static CTX: OnceLock<std::result::Result<Arc<Ctx>, String>> = OnceLock::new();
+
+fn shared_ctx() -> Result<Arc<Ctx>> {
+    CTX.get_or_init(|| Ctx::open().map(Arc::new).map_err(|e| e.to_string()))
+        .clone()
+        .map_err(Error::NoAdapter)
+}
+
+/// A handle on the wgpu device.
 #[derive(Debug)]
 pub struct GpuDevice {
+    ctx: Arc<Ctx>,
+    counters: Arc<Counters>,
+    guard: AtomicU8,
+    emulate_f64: AtomicBool,
     name: String,
 }
 
-/// A tensor's elements in GPU buffers.
+/// A tensor's elements in GPU buffers: little-endian bytes in chunks of `chunk_bytes`.
 #[derive(Debug)]
 pub struct GpuStorage {
-    _private: (),
+    chunks: Vec<Buf>,
+    bytes: u64,
 }
 
-fn not_built() -> Error {
-    Error::NoAdapter("the wgpu backend is not built into this version of ndgpu".into())
+fn internal(e: String) -> Error {
+    Error::Gpu(format!("internal: {e}"))
 }
 
 impl GpuDevice {
-    /// Opens the preferred adapter.
+    /// Opens the preferred adapter (see `Device::gpu`).
     pub fn new() -> Result<GpuDevice> {
-        Err(not_built())
+        let ctx = shared_ctx()?;
+        let name = format!("{} ({:?})", ctx.info.name, ctx.info.backend);
+        let emulate = std::env::var("NDGPU_FORCE_EMULATION").is_ok_and(|v| v == "1")
+            || !ctx.features.contains(wgpu::Features::SHADER_F64);
+        Ok(GpuDevice {
+            ctx,
+            counters: Arc::default(),
+            guard: AtomicU8::new(0),
+            emulate_f64: AtomicBool::new(emulate),
+            name,
+        })
     }
 
-    /// The adapter's name.
+    /// The adapter's name and backend.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Transfer counts of this handle.
+    pub fn stats(&self) -> TransferStats {
+        self.counters.snapshot()
+    }
+
+    pub fn transfer_guard(&self) -> TransferGuard {
+        TransferGuard::from_u8(self.guard.load(Ordering::Relaxed))
+    }
+
+    pub fn set_transfer_guard(&self, g: TransferGuard) {
+        self.guard.store(g as u8, Ordering::Relaxed);
+    }
+
+    /// Uses the integer-emulated float64 add for sums even where the adapter has native f64.
+    pub fn set_f64_emulation(&self, on: bool) {
+        let native = self.ctx.features.contains(wgpu::Features::SHADER_F64);
+        self.emulate_f64.store(on || !native, Ordering::Relaxed);
+    }
+
+    /// True when float64 sums use the emulated add.
+    pub fn f64_emulated(&self) -> bool {
+        self.emulate_f64.load(Ordering::Relaxed)
+    }
+
+    fn chunk_shift(&self) -> u32 {
+        self.ctx.chunk_bytes.trailing_zeros()
+    }
+
+    fn alloc(&self, bytes: u64) -> Result<GpuStorage> {
+        let cb = self.ctx.chunk_bytes;
+        let mut chunks = Vec::new();
+        let mut left = bytes;
+        loop {
+            chunks.push(self.ctx.storage(left.min(cb))?);
+            if left <= cb {
+                break;
+            }
+            left -= cb;
+        }
+        Ok(GpuStorage { chunks, bytes })
+    }
+
+    fn check_len(&self, n: usize) -> Result<()> {
+        if n >= MAX_ELEMS {
+            return Err(Error::Unsupported(format!(
+                "{n} elements exceed the GPU kernels' limit of 2^31 per tensor: split the array or use the CPU device"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Folds `groups` workgroups into a 3-D grid within the per-dimension limit.
+    fn fold(&self, groups: usize) -> [u32; 3] {
+        let m = self.ctx.limits.max_compute_workgroups_per_dimension as usize;
+        let nx = groups.clamp(1, m);
+        let ny = groups.div_ceil(nx).clamp(1, m);
+        let nz = groups.div_ceil(nx * ny).max(1);
+        [nx as u32, ny as u32, nz as u32]
+    }
+
+    fn run(
+        &self,
+        kernel: &str,
+        vars: &[(&'static str, String)],
+        src: &GpuStorage,
+        dst: &GpuStorage,
+        params: &[u32],
+        grid: [u32; 3],
+    ) -> Result<()> {
+        let n = src.chunks.len() + dst.chunks.len();
+        let max = self.ctx.limits.max_storage_buffers_per_shader_stage as usize;
+        if n > max {
+            return Err(Error::Unsupported(format!(
+                "this operation needs {n} storage bindings of {} bytes but the adapter allows {max}: use a smaller array or the CPU device",
+                self.ctx.chunk_bytes
+            )));
+        }
+        if grid[2] > self.ctx.limits.max_compute_workgroups_per_dimension {
+            return Err(Error::Unsupported(
+                "the dispatch exceeds the adapter's workgroup grid: use a smaller array".into(),
+            ));
+        }
+        let src_text = compose::compose(kernel, vars).map_err(internal)?;
+        let pipeline = self.ctx.cached_pipeline(kernel, src_text);
+        let uniform = self.ctx.uniform(params);
+        let mut bufs: Vec<&Buf> = vec![&uniform];
+        bufs.extend(src.chunks.iter());
+        bufs.extend(dst.chunks.iter());
+        self.ctx.dispatch(&pipeline, &bufs, grid);
+        self.counters.dispatches.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn readback_parts<'a>(&self, s: &'a GpuStorage, bytes: u64) -> Vec<(&'a Buf, u64)> {
+        let cb = self.ctx.chunk_bytes;
+        s.chunks
+            .iter()
+            .enumerate()
+            .map(|(k, b)| (b, bytes.saturating_sub(k as u64 * cb).min(cb)))
+            .filter(|&(_, n)| n > 0)
+            .collect()
+    }
+
+    /// Reads `len` elements back without blocking the caller's executor.
+    pub(crate) async fn download_async(
+        &self,
+        s: &GpuStorage,
+        dtype: DType,
+        len: usize,
+    ) -> Result<CpuStorage> {
+        let bytes = (len * dtype.itemsize()) as u64;
+        let rb = self
+            .ctx
+            .start_readback(&self.readback_parts(s, bytes), &self.counters)?
+            .into_future()
+            .await?;
+        let mut res = Ok(());
+        let host = CpuStorage::from_fn(dtype, len, |dst| res = rb.copy_into(dst));
+        res.map(|_| host)
+    }
+
+    /// A copy kernel over `bytes` of `src` (the bench report's bandwidth baseline).
+    pub fn copy_kernel(&self, src: &GpuStorage) -> Result<GpuStorage> {
+        self.ctx.scoped(|| {
+            let words = src.bytes.div_ceil(4) as usize;
+            self.check_len(words)?;
+            let dst = self.alloc(src.bytes)?;
+            let grid = self.fold(words.div_ceil(WG));
+            let vars = kernels::copy_vars(src.chunks.len(), dst.chunks.len(), self.chunk_shift());
+            let p = [words as u32, words as u32, grid[0], grid[1]];
+            self.run("copy", &vars, src, &dst, &p, grid)?;
+            Ok(dst)
+        })
+    }
+
+    /// Waits for all enqueued work (for timing).
+    pub fn sync(&self) -> Result<()> {
+        self.ctx.wait()
+    }
+
+    /// Bytes of a storage (for the bench report).
+    pub fn storage_bytes(s: &GpuStorage) -> u64 {
+        s.bytes
+    }
+
+    /// A raw `copy_buffer_to_buffer` + map of `bytes` (the readback baseline).
+    pub fn raw_readback(&self, s: &GpuStorage) -> Result<()> {
+        let c = Arc::new(Counters::default());
+        let rb = self
+            .ctx
+            .start_readback(&self.readback_parts(s, s.bytes), &c)?;
+        let mut v = vec![0u8; s.bytes as usize];
+        rb.wait_into(&mut v)
+    }
+
+    fn sum_or_argmax(
+        &self,
+        x: &GpuStorage,
+        dtype: DType,
+        r: Reduce3,
+        sum: bool,
+    ) -> Result<GpuStorage> {
+        self.check_len(r.input_len())?;
+        let acc = Acc::of(dtype, !self.f64_emulated());
+        let shift = self.chunk_shift();
+        let mut input = Some(dtype);
+        let mut len = r.len;
+        let mut cur: Option<GpuStorage> = None;
+        loop {
+            let src = cur.as_ref().unwrap_or(x);
+            let w = kernels::width(r.inner) as usize;
+            let nblocks = len.div_ceil(WG / w * K);
+            let tiles = r.inner.div_ceil(w);
+            let groups = r.outer * tiles * nblocks;
+            let last = nblocks == 1;
+            let out_items = r.outer * nblocks * r.inner;
+            let item = match (sum, last) {
+                (true, _) => acc.size(),
+                (false, true) => 8,
+                (false, false) => 16,
+            };
+            self.check_len(out_items * item / 4)?;
+            let dst = self.alloc((out_items * item) as u64)?;
+            let n_in = src.chunks.len();
+            let n_out = dst.chunks.len();
+            let vars = if sum {
+                let (s, d) = kernels::sum_sides(input, acc, n_in, n_out, shift);
+                kernels::sum_vars(input, acc, w as u32, s, d)
+            } else {
+                let (s, d) = (Side::words(n_in, shift), Side::words(n_out, shift));
+                kernels::argmax_vars(input, last, w as u32, s, d)
+            };
+            let grid = self.fold(groups);
+            let p = [
+                r.outer as u32,
+                len as u32,
+                r.inner as u32,
+                nblocks as u32,
+                tiles as u32,
+                groups as u32,
+                grid[0],
+                grid[1],
+            ];
+            self.run(
+                if sum { "sum" } else { "argmax" },
+                &vars,
+                src,
+                &dst,
+                &p,
+                grid,
+            )?;
+            if last {
+                return Ok(dst);
+            }
+            cur = Some(dst);
+            input = None;
+            len = nblocks;
+        }
     }
 }
 
 impl Backend for GpuDevice {
     type Storage = GpuStorage;
 
-    fn upload(&self, _dtype: DType, _bytes: &[u8]) -> Result<GpuStorage> {
-        Err(not_built())
+    fn upload(&self, _dtype: DType, bytes: &[u8]) -> Result<GpuStorage> {
+        self.ctx.scoped(|| {
+            let cb = self.ctx.chunk_bytes as usize;
+            let mut chunks = Vec::new();
+            if bytes.is_empty() {
+                chunks.push(self.ctx.storage(0)?);
+            }
+            for part in bytes.chunks(cb) {
+                chunks.push(self.ctx.storage_from(part)?);
+            }
+            self.counters.add_upload(bytes.len() as u64);
+            Ok(GpuStorage {
+                chunks,
+                bytes: bytes.len() as u64,
+            })
+        })
     }
-    fn download(&self, _s: &GpuStorage, _dtype: DType, _len: usize) -> Result<CpuStorage> {
-        Err(not_built())
+
+    fn download(&self, s: &GpuStorage, dtype: DType, len: usize) -> Result<CpuStorage> {
+        let bytes = (len * dtype.itemsize()) as u64;
+        let rb = self
+            .ctx
+            .start_readback(&self.readback_parts(s, bytes), &self.counters)?;
+        let mut res = Ok(());
+        let host = CpuStorage::from_fn(dtype, len, |dst| res = rb.wait_into(dst));
+        res.map(|_| host)
     }
-    fn sum(&self, _x: &GpuStorage, _dtype: DType, _r: Reduce3) -> Result<GpuStorage> {
-        Err(not_built())
+
+    fn sum(&self, x: &GpuStorage, dtype: DType, r: Reduce3) -> Result<GpuStorage> {
+        self.ctx.scoped(|| self.sum_or_argmax(x, dtype, r, true))
     }
-    fn argmax(&self, _x: &GpuStorage, _dtype: DType, _r: Reduce3) -> Result<GpuStorage> {
-        Err(not_built())
+
+    fn argmax(&self, x: &GpuStorage, dtype: DType, r: Reduce3) -> Result<GpuStorage> {
+        self.ctx.scoped(|| self.sum_or_argmax(x, dtype, r, false))
     }
-    fn cast(&self, _x: &GpuStorage, _f: DType, _t: DType, _len: usize) -> Result<GpuStorage> {
-        Err(not_built())
+
+    fn cast(&self, x: &GpuStorage, from: DType, to: DType, len: usize) -> Result<GpuStorage> {
+        self.ctx.scoped(|| {
+            self.check_len(len)?;
+            let out_bytes = (len * to.itemsize()) as u64;
+            let dst = self.alloc(out_bytes)?;
+            if len == 0 {
+                return Ok(dst);
+            }
+            if from == to {
+                for (k, (s, n)) in self.readback_parts(x, out_bytes).into_iter().enumerate() {
+                    self.ctx
+                        .copy(s, 0, &dst.chunks[k], 0, n.next_multiple_of(4));
+                }
+                return Ok(dst);
+            }
+            let inv = if to.itemsize() == 8 {
+                len
+            } else {
+                (out_bytes as usize).div_ceil(4)
+            };
+            let shift = self.chunk_shift();
+            let vars = kernels::cast_vars(
+                from,
+                to,
+                Side::words(x.chunks.len(), shift),
+                Side::words(dst.chunks.len(), shift),
+            );
+            let grid = self.fold(inv.div_ceil(WG));
+            let p = [len as u32, inv as u32, grid[0], grid[1]];
+            self.run("cast", &vars, x, &dst, &p, grid)?;
+            Ok(dst)
+        })
     }
 }

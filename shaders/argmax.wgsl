@@ -1,0 +1,99 @@
+// argmax over the middle axis of [outer, len, inner], on order-preserving integer keys
+// (64-bit pairs, x = low word): same grid as sum.wgsl. Partials are 4 words (key, index, 0);
+// the final pass writes int64 indices. Ties go to the smaller index.
+//!import convert
+//!import int
+//!import grid
+
+struct Params {
+    outer: u32,
+    len: u32,
+    inner: u32,
+    nblocks: u32,
+    tiles: u32,
+    groups: u32,
+    nx: u32,
+    ny: u32,
+}
+
+@group(0) @binding(0) var<uniform> P: Params;
+{{BINDINGS}}
+
+fn elem(e: u32) -> vec2<u32> {
+{{ELEM}}
+}
+
+// The key of input i (an element, or a partial of the previous pass).
+fn key(i: u32) -> vec2<u32> {
+{{KEY}}
+}
+
+// The row index input i stands for (row r of this pass, or a partial's index).
+fn index(i: u32, r: u32) -> u32 {
+{{INDEX}}
+}
+
+const W: u32 = {{W}};
+const R: u32 = 256u / W;
+const K: u32 = 4u;
+const FINAL: bool = {{FINAL}};
+
+var<workgroup> shk: array<vec2<u32>, 256>;
+var<workgroup> shi: array<u32, 256>;
+
+fn better(ka: vec2<u32>, ia: u32, kb: vec2<u32>, ib: u32) -> bool {
+    return cvt_ult64(ka, kb) || (ka.x == kb.x && ka.y == kb.y && ib < ia);
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let g = flat_group(wg, P.nx, P.ny);
+    let b = g % P.nblocks;
+    let rest = g / P.nblocks;
+    let col = (rest % P.tiles) * W + li % W;
+    let o = rest / P.tiles;
+    let lane = li / W;
+    let live = g < P.groups && col < P.inner;
+    var bk = vec2<u32>(0u, 0u);
+    var bi = 0xffffffffu;
+    if (live) {
+        let row0 = b * (R * K) + lane;
+        for (var k = 0u; k < K; k++) {
+            let r = row0 + k * R;
+            if (r < P.len) {
+                let i = (o * P.len + r) * P.inner + col;
+                let kk = key(i);
+                let ii = index(i, r);
+                if (better(bk, bi, kk, ii)) {
+                    bk = kk;
+                    bi = ii;
+                }
+            }
+        }
+    }
+    shk[li] = bk;
+    shi[li] = bi;
+    workgroupBarrier();
+    for (var s = R / 2u; s > 0u; s >>= 1u) {
+        if (lane < s) {
+            let j = li + s * W;
+            if (better(shk[li], shi[li], shk[j], shi[j])) {
+                shk[li] = shk[j];
+                shi[li] = shi[j];
+            }
+        }
+        workgroupBarrier();
+    }
+    if (live && lane == 0u) {
+        let j = (o * P.nblocks + b) * P.inner + col;
+        if (FINAL) {
+            dst_st(2u * j, shi[li]);
+            dst_st(2u * j + 1u, 0u);
+        } else {
+            dst_st(4u * j, shk[li].x);
+            dst_st(4u * j + 1u, shk[li].y);
+            dst_st(4u * j + 2u, shi[li]);
+            dst_st(4u * j + 3u, 0u);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+// cast: one invocation writes one whole output word (several 8/16-bit elements packed) or,
+// for 64-bit outputs, one element (two words). Conversions work on bits only.
+//!import convert
+//!import int
+//!import grid
+
+struct Params {
+    n: u32,
+    invocations: u32,
+    nx: u32,
+    ny: u32,
+}
+
+@group(0) @binding(0) var<uniform> P: Params;
+{{BINDINGS}}
+
+// Raw bits of element e, zero-extended (64-bit elements as a pair).
+fn elem(e: u32) -> vec2<u32> {
+{{ELEM}}
+}
+
+fn cvt(v: vec2<u32>) -> vec2<u32> {
+{{CONVERT}}
+}
+
+const OUT64: bool = {{OUT64}};
+const PER: u32 = {{PER}};
+const BITS: u32 = {{BITS}};
+const MASK: u32 = {{MASK}};
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let t = flat_group(wg, P.nx, P.ny) * 256u + li;
+    if (t >= P.invocations) {
+        return;
+    }
+    if (OUT64) {
+        let v = cvt(elem(t));
+        dst_st(2u * t, v.x);
+        dst_st(2u * t + 1u, v.y);
+        return;
+    }
+    var w = 0u;
+    for (var k = 0u; k < PER; k++) {
+        let e = t * PER + k;
+        if (e < P.n) {
+            w |= (cvt(elem(e)).x & MASK) << (k * BITS);
+        }
+    }
+    dst_st(t, w);
+}

@@ -1,0 +1,82 @@
+// sum over the middle axis of [outer, len, inner]: a workgroup covers W columns and R * K
+// rows; each invocation adds K rows, then a fixed tree over the R lanes. One pass shrinks len
+// by R * K; the host repeats passes until one block is left. No float atomics: the order of
+// additions depends only on the shape.
+//!import convert
+//!import int
+//!import grid
+//!import f64emu
+{{ENABLE}}
+struct Params {
+    outer: u32,
+    len: u32,
+    inner: u32,
+    nblocks: u32,
+    tiles: u32,
+    groups: u32,
+    nx: u32,
+    ny: u32,
+}
+
+@group(0) @binding(0) var<uniform> P: Params;
+{{BINDINGS}}
+
+alias Acc = {{ACC}};
+
+fn elem(e: u32) -> vec2<u32> {
+{{ELEM}}
+}
+
+fn zero() -> Acc {
+    return {{ZERO}};
+}
+
+fn add(a: Acc, b: Acc) -> Acc {
+{{ADD}}
+}
+
+fn load(i: u32) -> Acc {
+{{LOAD}}
+}
+
+fn store(i: u32, v: Acc) {
+{{STORE}}
+}
+
+const W: u32 = {{W}};
+const R: u32 = 256u / W;
+const K: u32 = 4u;
+
+var<workgroup> sh: array<Acc, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let g = flat_group(wg, P.nx, P.ny);
+    let b = g % P.nblocks;
+    let rest = g / P.nblocks;
+    let col = (rest % P.tiles) * W + li % W;
+    let o = rest / P.tiles;
+    let lane = li / W;
+    let live = g < P.groups && col < P.inner;
+    var acc = zero();
+    if (live) {
+        let row0 = b * (R * K) + lane;
+        for (var k = 0u; k < K; k++) {
+            let r = row0 + k * R;
+            if (r < P.len) {
+                acc = add(acc, load((o * P.len + r) * P.inner + col));
+            }
+        }
+    }
+    sh[li] = acc;
+    workgroupBarrier();
+    for (var s = R / 2u; s > 0u; s >>= 1u) {
+        if (lane < s) {
+            sh[li] = add(sh[li], sh[li + s * W]);
+        }
+        workgroupBarrier();
+    }
+    if (live && lane == 0u) {
+        store((o * P.nblocks + b) * P.inner + col, sh[li]);
+    }
+}

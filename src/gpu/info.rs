@@ -1,0 +1,132 @@
+//! What `ndgpu info` prints: the adapters wgpu finds, the one `Device::gpu()` uses, its limits
+//! and optional features.
+
+use std::fmt;
+
+use super::context;
+
+/// One adapter wgpu found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdapterSummary {
+    pub name: String,
+    /// `Vulkan`, `Metal`, `Dx12` or `Gl`.
+    pub backend: String,
+    pub driver: String,
+    pub driver_info: String,
+    /// `DiscreteGpu`, `IntegratedGpu`, `VirtualGpu`, `Cpu` or `Other`.
+    pub device_type: String,
+}
+
+/// Adapters, the chosen one, its limits and features.
+#[derive(Clone, Debug, Default)]
+pub struct GpuInfo {
+    pub adapters: Vec<AdapterSummary>,
+    /// Index into `adapters` of the one `Device::gpu()` uses.
+    pub chosen: Option<usize>,
+    /// Why no adapter is used, when `chosen` is `None`.
+    pub error: Option<String>,
+    /// (name, value) of the limits that matter to ndgpu, of the chosen adapter.
+    pub limits: Vec<(&'static str, u64)>,
+    pub f64: bool,
+    pub i64: bool,
+    pub f16: bool,
+    pub subgroups: bool,
+}
+
+/// Lists the adapters (honouring `NDGPU_BACKEND` and `NDGPU_ADAPTER`) without opening a device.
+pub fn gpu_info() -> GpuInfo {
+    let mut info = GpuInfo::default();
+    let backends = match context::backends_from_env() {
+        Ok(b) => b,
+        Err(e) => {
+            info.error = Some(e.to_string());
+            return info;
+        }
+    };
+    let inst = context::instance(backends);
+    let adapters = context::enumerate(&inst, backends);
+    info.adapters = adapters
+        .iter()
+        .map(|a| {
+            let i = a.get_info();
+            AdapterSummary {
+                name: i.name,
+                backend: format!("{:?}", i.backend),
+                driver: i.driver,
+                driver_info: i.driver_info,
+                device_type: format!("{:?}", i.device_type),
+            }
+        })
+        .collect();
+    match context::choose(&adapters) {
+        Ok(i) => {
+            let a = &adapters[i];
+            let l = a.limits();
+            let f = a.features();
+            info.chosen = Some(i);
+            info.limits = vec![
+                (
+                    "max_storage_buffer_binding_size",
+                    l.max_storage_buffer_binding_size,
+                ),
+                ("max_buffer_size", l.max_buffer_size),
+                (
+                    "max_storage_buffers_per_shader_stage",
+                    l.max_storage_buffers_per_shader_stage.into(),
+                ),
+                (
+                    "max_compute_workgroups_per_dimension",
+                    l.max_compute_workgroups_per_dimension.into(),
+                ),
+                (
+                    "max_compute_invocations_per_workgroup",
+                    l.max_compute_invocations_per_workgroup.into(),
+                ),
+                (
+                    "max_compute_workgroup_storage_size",
+                    l.max_compute_workgroup_storage_size.into(),
+                ),
+            ];
+            info.f64 = f.contains(wgpu::Features::SHADER_F64);
+            info.i64 = f.contains(wgpu::Features::SHADER_INT64);
+            info.f16 = f.contains(wgpu::Features::SHADER_F16);
+            info.subgroups = f.contains(wgpu::Features::SUBGROUP);
+        }
+        Err(e) => info.error = Some(e.to_string()),
+    }
+    info
+}
+
+impl fmt::Display for GpuInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "adapters found: {}", self.adapters.len())?;
+        for (i, a) in self.adapters.iter().enumerate() {
+            let mark = if Some(i) == self.chosen { "*" } else { " " };
+            writeln!(
+                f,
+                "{mark} [{i}] {} ({}, {}, driver {} {})",
+                a.name, a.backend, a.device_type, a.driver, a.driver_info
+            )?;
+        }
+        match (self.chosen, &self.error) {
+            (Some(i), _) => {
+                writeln!(f, "using [{i}] {}", self.adapters[i].name)?;
+                writeln!(f, "limits:")?;
+                for (k, v) in &self.limits {
+                    writeln!(f, "  {k} = {v}")?;
+                }
+                let yn = |b: bool| if b { "yes" } else { "no" };
+                write!(
+                    f,
+                    "features: f64 {}, i64 {}, f16 {}, subgroups {}",
+                    yn(self.f64),
+                    yn(self.i64),
+                    yn(self.f16),
+                    yn(self.subgroups)
+                )
+            }
+            (None, Some(e)) => write!(f, "no adapter used: {e} (the CPU device is used instead)"),
+            (None, None) => write!(f, "no adapter used"),
+        }
+    }
+}
