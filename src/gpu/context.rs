@@ -19,16 +19,17 @@ const MAX_CHUNK: u64 = 1 << 30;
 /// Staging buffers kept for reuse, in bytes.
 const POOL_BYTES: u64 = 1 << 30;
 
-/// The backends `NDGPU_BACKEND` may name, or all compiled in.
-pub(crate) fn backends_from_env() -> Result<wgpu::Backends> {
+/// The backends `NDGPU_BACKEND` names, or `None` for the default order (native APIs, then GL
+/// only when no native adapter exists).
+pub(crate) fn backends_from_env() -> Result<Option<wgpu::Backends>> {
     match std::env::var("NDGPU_BACKEND") {
-        Err(_) => Ok(wgpu::Backends::all() & !wgpu::Backends::BROWSER_WEBGPU),
+        Err(_) => Ok(None),
         Ok(s) => match s.to_ascii_lowercase().as_str() {
-            "" => Ok(wgpu::Backends::all() & !wgpu::Backends::BROWSER_WEBGPU),
-            "vulkan" => Ok(wgpu::Backends::VULKAN),
-            "metal" => Ok(wgpu::Backends::METAL),
-            "dx12" => Ok(wgpu::Backends::DX12),
-            "gl" | "gles" => Ok(wgpu::Backends::GL),
+            "" => Ok(None),
+            "vulkan" => Ok(Some(wgpu::Backends::VULKAN)),
+            "metal" => Ok(Some(wgpu::Backends::METAL)),
+            "dx12" => Ok(Some(wgpu::Backends::DX12)),
+            "gl" | "gles" => Ok(Some(wgpu::Backends::GL)),
             other => Err(Error::NoAdapter(format!(
                 "NDGPU_BACKEND={other} is not a backend: use vulkan, metal, dx12 or gl"
             ))),
@@ -36,13 +37,45 @@ pub(crate) fn backends_from_env() -> Result<wgpu::Backends> {
     }
 }
 
+/// The adapters of the backends `NDGPU_BACKEND` selects. By default GL is probed only when no
+/// native adapter exists: initialising EGL is slow and makes Mesa print warnings about window
+/// systems. The flag says whether GL was probed.
+pub(crate) fn adapters() -> Result<(Vec<wgpu::Adapter>, bool)> {
+    let list = |b: wgpu::Backends| enumerate(&instance(b), b);
+    Ok(match backends_from_env()? {
+        Some(b) => (list(b), b.contains(wgpu::Backends::GL)),
+        None => {
+            let native = list(wgpu::Backends::PRIMARY);
+            if native.is_empty() {
+                (list(wgpu::Backends::GL), true)
+            } else {
+                (native, false)
+            }
+        }
+    })
+}
+
 /// An instance that asks only for what compute needs: no debug layers, no display (so Mesa
 /// does not probe window systems and print warnings).
 pub(crate) fn instance(backends: wgpu::Backends) -> wgpu::Instance {
+    quiet_device_select();
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
     desc.backends = backends;
     desc.flags = wgpu::InstanceFlags::empty();
     wgpu::Instance::new(desc)
+}
+
+/// wgpu always enables the window-system surface extensions; with them Mesa's implicit
+/// device-select Vulkan layer connects to Wayland to order the GPUs and prints
+/// "XDG_RUNTIME_DIR is invalid" on headless machines. ndgpu orders adapters itself, so the
+/// layer is turned off (before the first Vulkan instance, unless the user set the variable).
+fn quiet_device_select() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if cfg!(target_os = "linux") && std::env::var_os("NODEVICE_SELECT").is_none() {
+            std::env::set_var("NODEVICE_SELECT", "1");
+        }
+    });
 }
 
 pub(crate) fn enumerate(instance: &wgpu::Instance, backends: wgpu::Backends) -> Vec<wgpu::Adapter> {
@@ -120,9 +153,7 @@ impl std::fmt::Debug for Ctx {
 impl Ctx {
     /// Opens the adapter `Device::gpu()` picks, with its real limits.
     pub fn open() -> Result<Ctx> {
-        let backends = backends_from_env()?;
-        let inst = instance(backends);
-        let adapters = enumerate(&inst, backends);
+        let (adapters, _) = adapters()?;
         let i = choose(&adapters)?;
         let adapter = &adapters[i];
         let info = adapter.get_info();

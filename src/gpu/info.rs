@@ -31,20 +31,22 @@ pub struct GpuInfo {
     pub i64: bool,
     pub f16: bool,
     pub subgroups: bool,
+    /// False when GL adapters were not looked for (a native adapter exists and
+    /// `NDGPU_BACKEND` does not ask for GL).
+    pub gl_probed: bool,
 }
 
 /// Lists the adapters (honouring `NDGPU_BACKEND` and `NDGPU_ADAPTER`) without opening a device.
 pub fn gpu_info() -> GpuInfo {
     let mut info = GpuInfo::default();
-    let backends = match context::backends_from_env() {
-        Ok(b) => b,
+    let (adapters, gl_probed) = match context::adapters() {
+        Ok(a) => a,
         Err(e) => {
             info.error = Some(e.to_string());
             return info;
         }
     };
-    let inst = context::instance(backends);
-    let adapters = context::enumerate(&inst, backends);
+    info.gl_probed = gl_probed;
     info.adapters = adapters
         .iter()
         .map(|a| {
@@ -99,7 +101,12 @@ pub fn gpu_info() -> GpuInfo {
 
 impl fmt::Display for GpuInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "adapters found: {}", self.adapters.len())?;
+        let note = if self.gl_probed {
+            ""
+        } else {
+            " (GL not probed: NDGPU_BACKEND=gl lists GL adapters)"
+        };
+        writeln!(f, "adapters found: {}{note}", self.adapters.len())?;
         for (i, a) in self.adapters.iter().enumerate() {
             let mark = if Some(i) == self.chosen { "*" } else { " " };
             writeln!(
