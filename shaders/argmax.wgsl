@@ -6,7 +6,7 @@
 //!import grid
 
 struct Params {
-    outer: u32,
+    slots: u32,
     len: u32,
     inner: u32,
     nblocks: u32,
@@ -50,10 +50,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let g = flat_group(wg, P.nx, P.ny);
     let b = g % P.nblocks;
     let rest = g / P.nblocks;
-    let col = (rest % P.tiles) * W + li % W;
-    let o = rest / P.tiles;
+    let q = rest * W + li % W;
+    let o = q / P.inner;
+    let col = q % P.inner;
     let lane = li / W;
-    let live = g < P.groups && col < P.inner;
+    let live = g < P.groups && q < P.slots;
     var bk = vec2<u32>(0u, 0u);
     var bi = 0xffffffffu;
     if (live) {

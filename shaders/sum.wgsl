@@ -1,4 +1,5 @@
-// sum over the middle axis of [outer, len, inner]: a workgroup covers W columns and R * K
+// sum over the middle axis of [outer, len, inner]: a workgroup covers W output slots (an
+// (outer, inner) pair each, consecutive in memory order) and R * K
 // rows; each invocation adds K rows, then a fixed tree over the R lanes. One pass shrinks len
 // by R * K; the host repeats passes until one block is left. No float atomics: the order of
 // additions depends only on the shape.
@@ -8,7 +9,7 @@
 //!import f64emu
 {{ENABLE}}
 struct Params {
-    outer: u32,
+    slots: u32,
     len: u32,
     inner: u32,
     nblocks: u32,
@@ -54,10 +55,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let g = flat_group(wg, P.nx, P.ny);
     let b = g % P.nblocks;
     let rest = g / P.nblocks;
-    let col = (rest % P.tiles) * W + li % W;
-    let o = rest / P.tiles;
+    let q = rest * W + li % W;
+    let o = q / P.inner;
+    let col = q % P.inner;
     let lane = li / W;
-    let live = g < P.groups && col < P.inner;
+    let live = g < P.groups && q < P.slots;
     var acc = zero();
     if (live) {
         let row0 = b * (R * K) + lane;

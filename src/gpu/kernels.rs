@@ -192,10 +192,12 @@ pub(crate) fn convert_body(from: DType, to: DType) -> String {
     }
 }
 
-/// Columns per workgroup of a reduction: 1 for contiguous rows, else up to 64 so neighbouring
-/// invocations read neighbouring words.
-pub(crate) fn width(inner: usize) -> u32 {
-    inner.next_power_of_two().min(64) as u32
+/// Output slots per workgroup of a reduction over rows of `len` with `inner` columns: enough
+/// lanes per slot to cover a short row in one pass (so a workgroup never idles on a row of 2),
+/// and at least `min(inner, 64)` slots so neighbouring invocations read neighbouring words.
+pub(crate) fn width(inner: usize, len: usize) -> u32 {
+    let lanes = len.div_ceil(4).next_power_of_two().clamp(1, 256);
+    (256 / lanes).max(inner.next_power_of_two().min(64)) as u32
 }
 
 /// How a sum accumulates.
@@ -418,7 +420,7 @@ pub fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
                 }
             }
         }
-        for w in [1, 2, 4, 8, 16, 32, 64] {
+        for w in [1, 2, 4, 8, 16, 32, 64, 128, 256] {
             for d in DType::ALL {
                 let acc = Acc::of(d, native_f64);
                 for input in [Some(d), None] {

@@ -1,6 +1,7 @@
 //! The wgpu device: the same [`Backend`] as the CPU, executed by WGSL compute kernels on
 //! `array<u32>` storage split into chunks that each fit one binding.
 
+mod bench;
 mod compose;
 mod context;
 mod info;
@@ -206,7 +207,7 @@ impl GpuDevice {
     }
 
     /// A copy kernel over `bytes` of `src` (the bench report's bandwidth baseline).
-    pub fn copy_kernel(&self, src: &GpuStorage) -> Result<GpuStorage> {
+    fn copy_kernel(&self, src: &GpuStorage) -> Result<GpuStorage> {
         self.ctx.scoped(|| {
             let words = src.bytes.div_ceil(4) as usize;
             self.check_len(words)?;
@@ -224,19 +225,14 @@ impl GpuDevice {
         self.ctx.wait()
     }
 
-    /// Bytes of a storage (for the bench report).
-    pub fn storage_bytes(s: &GpuStorage) -> u64 {
-        s.bytes
-    }
-
-    /// A raw `copy_buffer_to_buffer` + map of `bytes` (the readback baseline).
-    pub fn raw_readback(&self, s: &GpuStorage) -> Result<()> {
+    /// A raw `copy_buffer_to_buffer` + map of the storage into `dst` (the readback baseline).
+    fn raw_readback_into(&self, s: &GpuStorage, dst: &mut [u8]) -> Result<()> {
         let c = Arc::new(Counters::default());
+        let n = dst.len() as u64;
         let rb = self
             .ctx
-            .start_readback(&self.readback_parts(s, s.bytes), &c)?;
-        let mut v = vec![0u8; s.bytes as usize];
-        rb.wait_into(&mut v)
+            .start_readback(&self.readback_parts(s, n.min(s.bytes)), &c)?;
+        rb.wait_into(dst)
     }
 
     fn sum_or_argmax(
@@ -254,10 +250,11 @@ impl GpuDevice {
         let mut cur: Option<GpuStorage> = None;
         loop {
             let src = cur.as_ref().unwrap_or(x);
-            let w = kernels::width(r.inner) as usize;
+            let w = kernels::width(r.inner, len) as usize;
             let nblocks = len.div_ceil(WG / w * K);
-            let tiles = r.inner.div_ceil(w);
-            let groups = r.outer * tiles * nblocks;
+            let slots = r.outer * r.inner;
+            let tiles = slots.div_ceil(w);
+            let groups = tiles * nblocks;
             let last = nblocks == 1;
             let out_items = r.outer * nblocks * r.inner;
             let item = match (sum, last) {
@@ -278,7 +275,7 @@ impl GpuDevice {
             };
             let grid = self.fold(groups);
             let p = [
-                r.outer as u32,
+                slots as u32,
                 len as u32,
                 r.inner as u32,
                 nblocks as u32,

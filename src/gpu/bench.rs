@@ -1,0 +1,41 @@
+//! Baselines for the bench report, measured through the same wgpu device: a plain copy
+//! kernel, a raw buffer-to-buffer copy + map, and a raw `write_buffer`.
+
+use super::GpuDevice;
+use crate::device::Storage;
+use crate::{Error, Result, Tensor};
+
+fn storage(t: &Tensor) -> Result<&super::GpuStorage> {
+    match &*t.storage {
+        Storage::Gpu(s) => Ok(s),
+        Storage::Cpu(_) => Err(Error::Unsupported("the tensor is not on a GPU".into())),
+    }
+}
+
+impl GpuDevice {
+    /// Runs the copy kernel over the tensor's bytes and waits for it.
+    pub fn bench_copy_kernel(&self, t: &Tensor) -> Result<()> {
+        let _out = self.copy_kernel(storage(t)?)?;
+        self.sync()
+    }
+
+    /// Copies the tensor's buffers into staging buffers and maps them (no pool, no ndarray).
+    pub fn bench_raw_readback(&self, t: &Tensor, dst: &mut [u8]) -> Result<()> {
+        let s = storage(t)?;
+        self.raw_readback_into(s, dst)
+    }
+
+    /// `queue.write_buffer` of `bytes` into a buffer created beforehand, then waits.
+    pub fn bench_raw_upload(&self, bytes: &[u8], reps: usize) -> Result<std::time::Duration> {
+        let buf = self.ctx.storage(bytes.len() as u64)?;
+        let t = std::time::Instant::now();
+        for _ in 0..reps {
+            self.ctx
+                .queue
+                .write_buffer(&buf, 0, &bytes[..bytes.len() / 4 * 4]);
+            self.ctx.queue.submit([]);
+            self.sync()?;
+        }
+        Ok(t.elapsed() / reps as u32)
+    }
+}

@@ -1,0 +1,72 @@
+//! Storage split into many small chunks (NDGPU_CHUNK_BYTES, set before the device opens): every
+//! kernel reads and writes across chunk boundaries exactly as with one buffer, and an
+//! operation needing more bindings than the adapter has is an error, not an abort.
+
+mod common;
+mod gpu_common;
+
+use gpu_common::{bytes, random_bytes, tensor, Rng};
+use ndgpu::{Axes, DType, Device, Error, Tensor};
+
+fn gpu() -> Device {
+    // Every test of this binary sets the same value before the first device opens.
+    std::env::set_var("NDGPU_CHUNK_BYTES", "65536");
+    common::gpu().expect("no GPU adapter: these tests need one (lavapipe in CI)")
+}
+
+#[test]
+fn ops_across_chunk_boundaries() {
+    let (g, c) = (gpu(), Device::cpu());
+    let mut rng = Rng(3);
+    for d in DType::ALL {
+        // 100_003 elements: 1.5 to 12 chunks of 64 KiB, ending mid-word.
+        let n = 40_003;
+        let b = random_bytes(&mut rng, d, n, true);
+        let (tc, tg) = (tensor(&c, &[n], d, &b), tensor(&g, &[n], d, &b));
+        assert_eq!(bytes(&tc), bytes(&tg), "round trip {d}");
+        for to in DType::ALL {
+            match tg.cast(to) {
+                Ok(x) => assert_eq!(bytes(&tc.cast(to).unwrap()), bytes(&x), "{d} -> {to}"),
+                Err(Error::Unsupported(_)) => {} // more bindings than the adapter allows
+                Err(e) => panic!("{d} -> {to}: {e}"),
+            }
+        }
+        let s = [n / 7, 7];
+        let (tc2, tg2) = (
+            tensor(&c, &s[..], d, &b[..n / 7 * 7 * d.itemsize()]),
+            tensor(&g, &s[..], d, &b[..n / 7 * 7 * d.itemsize()]),
+        );
+        for ax in [0isize, 1] {
+            assert_eq!(
+                bytes(&tc2.argmax(Some(ax), false).unwrap()),
+                bytes(&tg2.argmax(Some(ax), false).unwrap()),
+                "argmax {d} {ax}"
+            );
+            if !d.is_float() && d != DType::Complex64 {
+                assert_eq!(
+                    bytes(&tc2.sum(ax, false).unwrap()),
+                    bytes(&tg2.sum(ax, false).unwrap()),
+                    "sum {d} {ax}"
+                );
+            }
+        }
+        let _ = Axes::All;
+    }
+}
+
+#[test]
+fn too_many_bindings_is_an_error() {
+    let g = gpu();
+    let n = 16 << 20; // 256 chunks of 64 KiB
+    let t = Tensor::from_vec(&g, &[n / 4], vec![1.0f32; n / 4]).unwrap();
+    match t.cast(DType::Float64) {
+        Err(Error::Unsupported(m)) => assert!(m.contains("bindings"), "{m}"),
+        other => panic!("expected Unsupported, got {:?}", other.map(|_| ())),
+    }
+    // The device still works afterwards.
+    let s = Tensor::from_vec(&g, &[3], vec![1i8, 2, 3])
+        .unwrap()
+        .sum(0, false)
+        .unwrap();
+    assert_eq!(s.to_ndarray::<i64>().unwrap()[[]], 6);
+}
