@@ -42,7 +42,7 @@ pub fn report(opts: &super::Opts) {
     println!(
         "== gpu: {} — {} MiB of float32 per op, median of {reps}",
         dev.name(),
-        n * 4 >> 20
+        (n * 4) >> 20
     );
     let host: Vec<f32> = (0..n).map(|i| ((i * 7919) % 1000) as f32 * 0.01).collect();
     let x = Tensor::from_slice(&dev, &[n], &host).expect("upload");
