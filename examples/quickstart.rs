@@ -19,7 +19,7 @@ fn main() -> Result<(), ndgpu::Error> {
     let a = Array2::from_shape_fn((rows, cols), |(i, j)| {
         ((i * 7 + j * 13) % 1000) as f32 / 10.0
     });
-    println!("input: float32 {rows}x{cols} ({} MiB)", a.len() * 4 >> 20);
+    println!("input: float32 {rows}x{cols} ({} MiB)", (a.len() * 4) >> 20);
 
     let start = Instant::now();
     let x = Tensor::from_ndarray(&device, a)?;
