@@ -19,7 +19,7 @@ fn dtype_strategy() -> impl Strategy<Value = DType> {
 
 /// A random subset of the axes, each written as a positive or a negative index.
 fn axes_for(ndim: usize, pick: u64) -> (Axes, Vec<bool>) {
-    if pick % 5 == 0 {
+    if pick.is_multiple_of(5) {
         return (Axes::All, vec![true; ndim]);
     }
     let mut list = Vec::new();
@@ -155,7 +155,7 @@ fn check_argmax(
         positive: false,
     };
     let x = random_tensor(device, dtype, shape, seed, mix);
-    let axis = if pick % 4 == 0 || shape.is_empty() {
+    let axis = if pick.is_multiple_of(4) || shape.is_empty() {
         None
     } else {
         let a = (pick / 4) as usize % shape.len();

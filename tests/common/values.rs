@@ -134,7 +134,14 @@ pub fn random_tensor(
             device,
             shape,
             (0..n)
-                .map(|_| f16::from_f64(gen_f64(&mut rng, mix, 65504.0, 5.960_464_477_539_063e-8)))
+                .map(|_| {
+                    f16::from_f64(gen_f64(
+                        &mut rng,
+                        mix,
+                        65504.0,
+                        f16::MIN_POSITIVE_SUBNORMAL.to_f64(),
+                    ))
+                })
                 .collect::<Vec<_>>(),
         ),
         DType::BFloat16 => Tensor::from_vec(
@@ -145,8 +152,8 @@ pub fn random_tensor(
                     bf16::from_f64(gen_f64(
                         &mut rng,
                         mix,
-                        3.389_531_389_251_535e38,
-                        9.183_549_615_799_121e-41,
+                        bf16::MAX.to_f64(),
+                        bf16::MIN_POSITIVE_SUBNORMAL.to_f64(),
                     ))
                 })
                 .collect::<Vec<_>>(),
@@ -155,14 +162,14 @@ pub fn random_tensor(
             device,
             shape,
             (0..n)
-                .map(|_| gen_f64(&mut rng, mix, f32::MAX as f64, 1.401_298_464_324_817e-45) as f32)
+                .map(|_| gen_f64(&mut rng, mix, f32::MAX as f64, f32::from_bits(1) as f64) as f32)
                 .collect::<Vec<_>>(),
         ),
         DType::Float64 => Tensor::from_vec(
             device,
             shape,
             (0..n)
-                .map(|_| gen_f64(&mut rng, mix, f64::MAX, 4.940_656_458_412_465e-324))
+                .map(|_| gen_f64(&mut rng, mix, f64::MAX, f64::from_bits(1)))
                 .collect::<Vec<_>>(),
         ),
         DType::Complex64 => Tensor::from_vec(
@@ -170,9 +177,11 @@ pub fn random_tensor(
             shape,
             (0..n)
                 .map(|_| {
-                    let re = gen_f64(&mut rng, mix, f32::MAX as f64, 1.4e-45) as f32;
+                    let re =
+                        gen_f64(&mut rng, mix, f32::MAX as f64, f32::from_bits(1) as f64) as f32;
                     // Equal real parts are common so the imaginary tie-break is exercised.
-                    let im = gen_f64(&mut rng, mix, f32::MAX as f64, 1.4e-45) as f32;
+                    let im =
+                        gen_f64(&mut rng, mix, f32::MAX as f64, f32::from_bits(1) as f64) as f32;
                     Complex::new(re, im)
                 })
                 .collect::<Vec<_>>(),
