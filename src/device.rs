@@ -37,7 +37,12 @@ impl Device {
         }
     }
 
-    /// The preferred GPU adapter.
+    /// The preferred GPU adapter: discrete before integrated before virtual before software,
+    /// Vulkan/Metal/DX12 before GL (GL is only probed when no native adapter exists).
+    /// `NDGPU_BACKEND` (vulkan, metal, dx12, gl) and `NDGPU_ADAPTER` (a case-insensitive
+    /// substring of the adapter name) override the choice. The wgpu device is opened once per
+    /// process with the adapter's own limits; every handle shares it but has its own
+    /// [`Device::stats`] and transfer guard.
     ///
     /// # Errors
     /// [`Error::NoAdapter`] when no usable adapter exists.
