@@ -47,6 +47,10 @@ fn store(i: u32, v: Acc) {
 const W: u32 = {{W}};
 const R: u32 = 256u / W;
 const K: u32 = 4u;
+const PACKED: bool = {{PACKED}};
+
+// src_ld with the last word kept: packed elements of one word cost one load.
+{{CACHE}}
 
 var<workgroup> sh: array<Acc, 256>;
 
@@ -64,7 +68,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     if (live) {
         let row0 = b * (R * K) + lane;
         for (var k = 0u; k < K; k++) {
-            let r = row0 + k * R;
+            // Packed 8/16-bit rows: consecutive rows per invocation share words (ld_cached).
+            let r = select(row0 + k * R, b * (R * K) + lane * K + k, PACKED);
             if (r < P.len) {
                 acc = add(acc, load((o * P.len + r) * P.inner + col));
             }

@@ -76,8 +76,41 @@ pub(crate) fn bindings(src: Side, dst: Side) -> String {
     s
 }
 
+/// `ld_cached(w)`: `src_ld` that keeps the last word loaded by this invocation.
+fn cache_fn(src: Side) -> String {
+    let (ty, zero) = if src.f64 {
+        ("f64", "0.0lf")
+    } else {
+        ("u32", "0u")
+    };
+    format!(
+        "var<private> cached_at: u32 = 0xffffffffu;\nvar<private> cached: {ty} = {zero};\n\
+         fn ld_cached(w: u32) -> {ty} {{\n    if (w != cached_at) {{\n        cached_at = w;\n        \
+         cached = src_ld(w);\n    }}\n    return cached;\n}}"
+    )
+}
+
+/// Whether a reduction pass reads packed 8/16-bit elements of contiguous rows: then each
+/// invocation takes consecutive rows, which share words.
+pub(crate) fn packed(input: Option<DType>, inner: usize) -> bool {
+    inner == 1 && input.is_some_and(|d| d.itemsize() < 4)
+}
+
 /// The body of `elem(e)`: raw bits of element `e` of a dtype of `itemsize` bytes.
 pub(crate) fn elem_body(itemsize: usize) -> String {
+    elem_body_with(itemsize, "src_ld")
+}
+
+fn elem_body_with(itemsize: usize, ld: &str) -> String {
+    let s = elem_body_src(itemsize);
+    if ld == "src_ld" {
+        s
+    } else {
+        s.replace("src_ld(", &format!("{ld}("))
+    }
+}
+
+fn elem_body_src(itemsize: usize) -> String {
     match itemsize {
         1 => "    let w = src_ld(e >> 2u);\n    return vec2<u32>((w >> ((e & 3u) * 8u)) & 0xffu, 0u);".into(),
         2 => "    let w = src_ld(e >> 1u);\n    return vec2<u32>((w >> ((e & 1u) * 16u)) & 0xffffu, 0u);".into(),
@@ -277,8 +310,17 @@ pub(crate) fn cast_vars(from: DType, to: DType, src: Side, dst: Side) -> Vars {
 }
 
 /// A sum pass: from elements of `input` (the first pass) or from partials (`None`).
-pub(crate) fn sum_vars(input: Option<DType>, acc: Acc, w: u32, src: Side, dst: Side) -> Vars {
+pub(crate) fn sum_vars(
+    input: Option<DType>,
+    acc: Acc,
+    w: u32,
+    packed: bool,
+    src: Side,
+    dst: Side,
+) -> Vars {
     let mut v = Vars::new();
+    v.push(("CACHE", cache_fn(src)));
+    v.push(("PACKED", packed.to_string()));
     grid_vars(&mut v, src, dst);
     let itemsize = input.map_or(acc.size(), DType::itemsize);
     let (ty, zero, add, store) = match acc {
@@ -327,7 +369,7 @@ pub(crate) fn sum_vars(input: Option<DType>, acc: Acc, w: u32, src: Side, dst: S
     let elem = if acc == Acc::F64 {
         "    return vec2<u32>(e, 0u);".into()
     } else {
-        elem_body(itemsize)
+        elem_body_with(itemsize, if packed { "ld_cached" } else { "src_ld" })
     };
     v.push(("ENABLE", String::new()));
     v.push(("ACC", ty.into()));
@@ -342,8 +384,17 @@ pub(crate) fn sum_vars(input: Option<DType>, acc: Acc, w: u32, src: Side, dst: S
 
 /// An argmax pass: from elements of `input` (the first pass) or from partials (`None`);
 /// `last` writes int64 indices instead of partials.
-pub(crate) fn argmax_vars(input: Option<DType>, last: bool, w: u32, src: Side, dst: Side) -> Vars {
+pub(crate) fn argmax_vars(
+    input: Option<DType>,
+    last: bool,
+    w: u32,
+    packed: bool,
+    src: Side,
+    dst: Side,
+) -> Vars {
     let mut v = Vars::new();
+    v.push(("CACHE", cache_fn(src)));
+    v.push(("PACKED", packed.to_string()));
     grid_vars(&mut v, src, dst);
     let (itemsize, key, index) = match input {
         None => (
@@ -353,7 +404,8 @@ pub(crate) fn argmax_vars(input: Option<DType>, last: bool, w: u32, src: Side, d
         ),
         Some(d) => (d.itemsize(), key_body(d), "    return r;"),
     };
-    v.push(("ELEM", elem_body(itemsize)));
+    let ld = if packed { "ld_cached" } else { "src_ld" };
+    v.push(("ELEM", elem_body_with(itemsize, ld)));
     v.push(("KEY", key));
     v.push(("INDEX", index.into()));
     v.push(("W", format!("{w}u")));
@@ -424,12 +476,14 @@ pub fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
             for d in DType::ALL {
                 let acc = Acc::of(d, native_f64);
                 for input in [Some(d), None] {
-                    let (s, dd) = sum_sides(input, acc, a, b, shift);
-                    out.push(("sum", sum_vars(input, acc, w, s, dd)));
-                    for last in [false, true] {
-                        let (s, dd) = (Side::words(a, shift), Side::words(b, shift));
-                        let inp = input.filter(|_| true);
-                        out.push(("argmax", argmax_vars(inp, last, w, s, dd)));
+                    for inner in [1, 3] {
+                        let p = packed(input, inner);
+                        let (s, dd) = sum_sides(input, acc, a, b, shift);
+                        out.push(("sum", sum_vars(input, acc, w, p, s, dd)));
+                        for last in [false, true] {
+                            let (s, dd) = (Side::words(a, shift), Side::words(b, shift));
+                            out.push(("argmax", argmax_vars(input, last, w, p, s, dd)));
+                        }
                     }
                 }
             }

@@ -266,12 +266,13 @@ impl GpuDevice {
             let dst = self.alloc((out_items * item) as u64)?;
             let n_in = src.chunks.len();
             let n_out = dst.chunks.len();
+            let packed = kernels::packed(input, r.inner);
             let vars = if sum {
                 let (s, d) = kernels::sum_sides(input, acc, n_in, n_out, shift);
-                kernels::sum_vars(input, acc, w as u32, s, d)
+                kernels::sum_vars(input, acc, w as u32, packed, s, d)
             } else {
                 let (s, d) = (Side::words(n_in, shift), Side::words(n_out, shift));
-                kernels::argmax_vars(input, last, w as u32, s, d)
+                kernels::argmax_vars(input, last, w as u32, packed, s, d)
             };
             let grid = self.fold(groups);
             let p = [
