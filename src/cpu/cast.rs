@@ -6,8 +6,8 @@ use half::{bf16, f16};
 use num_complex::Complex;
 use rayon::prelude::*;
 
-use super::{with_storage, CpuStorage};
-use crate::{bits, DType};
+use super::{simd, with_storage, CpuStorage};
+use crate::{bits, DType, Error, Result};
 
 /// Elements per parallel task.
 const TASK: usize = 1 << 16;
@@ -256,40 +256,111 @@ pub(crate) fn cast(x: &CpuStorage, to: DType) -> CpuStorage {
     if x.dtype() == to {
         return x.clone();
     }
-    with_storage!(x, v => cast_from(v, to))
+    let mut out = fresh(to, x.len());
+    convert(x, &mut out);
+    out
 }
 
-fn cast_from<S: CastSrc>(x: &[S], to: DType) -> CpuStorage {
-    match to {
-        DType::Bool => CpuStorage::Bool(map(x, |v| v.to_bool())),
-        DType::Int8 => CpuStorage::I8(map(x, |v| v.to_i64(i8::MIN.into(), i8::MAX.into()) as i8)),
-        DType::UInt8 => CpuStorage::U8(map(x, |v| v.to_u64(u8::MAX.into()) as u8)),
-        DType::Int16 => CpuStorage::I16(map(x, |v| {
-            v.to_i64(i16::MIN.into(), i16::MAX.into()) as i16
-        })),
-        DType::UInt16 => CpuStorage::U16(map(x, |v| v.to_u64(u16::MAX.into()) as u16)),
-        DType::Int32 => CpuStorage::I32(map(x, |v| {
-            v.to_i64(i32::MIN.into(), i32::MAX.into()) as i32
-        })),
-        DType::UInt32 => CpuStorage::U32(map(x, |v| v.to_u64(u32::MAX.into()) as u32)),
-        DType::Int64 => CpuStorage::I64(map(x, |v| v.to_i64(i64::MIN, i64::MAX))),
-        DType::UInt64 => CpuStorage::U64(map(x, |v| v.to_u64(u64::MAX))),
-        DType::Float16 => CpuStorage::F16(map(x, CastSrc::to_f16)),
-        DType::BFloat16 => CpuStorage::BF16(map(x, CastSrc::to_bf16)),
-        DType::Float32 => CpuStorage::F32(map(x, CastSrc::to_f32)),
-        DType::Float64 => CpuStorage::F64(map(x, CastSrc::to_f64)),
-        DType::Complex64 => CpuStorage::C64(map(x, CastSrc::to_c64)),
+/// `n` zeros of `dtype` in memory no one has touched yet: the conversion then faults the pages
+/// in on every core at once, in huge pages where the kernel allows it (page faults, not the
+/// conversion, dominate a cast into fresh memory).
+fn fresh(dtype: DType, n: usize) -> CpuStorage {
+    fn zeroed<T: bytemuck::Zeroable>(n: usize) -> Vec<T> {
+        let v = bytemuck::zeroed_vec(n);
+        simd::advise_huge_pages(&v);
+        v
+    }
+    match dtype {
+        DType::Bool => CpuStorage::Bool(zeroed(n)),
+        DType::Int8 => CpuStorage::I8(zeroed(n)),
+        DType::UInt8 => CpuStorage::U8(zeroed(n)),
+        DType::Int16 => CpuStorage::I16(zeroed(n)),
+        DType::UInt16 => CpuStorage::U16(zeroed(n)),
+        DType::Int32 => CpuStorage::I32(zeroed(n)),
+        DType::UInt32 => CpuStorage::U32(zeroed(n)),
+        DType::Int64 => CpuStorage::I64(zeroed(n)),
+        DType::UInt64 => CpuStorage::U64(zeroed(n)),
+        DType::Float16 => CpuStorage::F16(zeroed(n)),
+        DType::BFloat16 => CpuStorage::BF16(zeroed(n)),
+        DType::Float32 => CpuStorage::F32(zeroed(n)),
+        DType::Float64 => CpuStorage::F64(zeroed(n)),
+        DType::Complex64 => CpuStorage::C64(zeroed(n)),
     }
 }
 
-fn map<S: Copy + Sync, D: Send + Copy + Default>(x: &[S], f: impl Fn(S) -> D + Sync) -> Vec<D> {
-    let mut out = vec![D::default(); x.len()];
+/// Converts `x` into `out`'s dtype, writing `out` in place (no allocation; benchmarks use it).
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] when `out` and `x` differ in length.
+pub fn cast_into(x: &CpuStorage, out: &mut CpuStorage) -> Result<()> {
+    if x.len() != out.len() {
+        return Err(Error::ShapeMismatch {
+            shape: vec![out.len()],
+            expected: out.len(),
+            actual: x.len(),
+        });
+    }
+    convert(x, out);
+    Ok(())
+}
+
+/// `out` (same length as `x`) receives `x` converted to its dtype.
+fn convert(x: &CpuStorage, out: &mut CpuStorage) {
+    if !fast_cast(x, out) {
+        with_storage!(x, v => cast_from_into(v, out));
+    }
+}
+
+/// Vector kernels for the pairs that have one; false when the pair or the CPU has none.
+fn fast_cast(x: &CpuStorage, out: &mut CpuStorage) -> bool {
+    match (x, out) {
+        (CpuStorage::F32(s), CpuStorage::F16(d)) if simd::f16c() => {
+            let d: &mut [u16] = bytemuck::cast_slice_mut(d.as_mut_slice());
+            par_zip(s, d, |s, d| {
+                simd::f32_to_f16(s, d);
+            });
+            true
+        }
+        (CpuStorage::F32(s), CpuStorage::I32(d)) if simd::avx2() => {
+            par_zip(s, d, |s, d| {
+                simd::f32_to_i32(s, d);
+            });
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Runs `f` on matching `TASK`-sized pieces of `x` and `out` on every core.
+fn par_zip<S: Sync, D: Send>(x: &[S], out: &mut [D], f: impl Fn(&[S], &mut [D]) + Sync) {
     out.par_chunks_mut(TASK)
         .zip(x.par_chunks(TASK))
-        .for_each(|(d, s)| {
-            for (d, &s) in d.iter_mut().zip(s) {
-                *d = f(s);
-            }
-        });
-    out
+        .for_each(|(d, s)| f(s, d));
+}
+
+fn cast_from_into<S: CastSrc>(x: &[S], out: &mut CpuStorage) {
+    match out {
+        CpuStorage::Bool(o) => map_into(x, o, |v| v.to_bool()),
+        CpuStorage::I8(o) => map_into(x, o, |v| v.to_i64(i8::MIN.into(), i8::MAX.into()) as i8),
+        CpuStorage::U8(o) => map_into(x, o, |v| v.to_u64(u8::MAX.into()) as u8),
+        CpuStorage::I16(o) => map_into(x, o, |v| v.to_i64(i16::MIN.into(), i16::MAX.into()) as i16),
+        CpuStorage::U16(o) => map_into(x, o, |v| v.to_u64(u16::MAX.into()) as u16),
+        CpuStorage::I32(o) => map_into(x, o, |v| v.to_i64(i32::MIN.into(), i32::MAX.into()) as i32),
+        CpuStorage::U32(o) => map_into(x, o, |v| v.to_u64(u32::MAX.into()) as u32),
+        CpuStorage::I64(o) => map_into(x, o, |v| v.to_i64(i64::MIN, i64::MAX)),
+        CpuStorage::U64(o) => map_into(x, o, |v| v.to_u64(u64::MAX)),
+        CpuStorage::F16(o) => map_into(x, o, CastSrc::to_f16),
+        CpuStorage::BF16(o) => map_into(x, o, CastSrc::to_bf16),
+        CpuStorage::F32(o) => map_into(x, o, CastSrc::to_f32),
+        CpuStorage::F64(o) => map_into(x, o, CastSrc::to_f64),
+        CpuStorage::C64(o) => map_into(x, o, CastSrc::to_c64),
+    }
+}
+
+fn map_into<S: Copy + Sync, D: Send + Copy>(x: &[S], out: &mut [D], f: impl Fn(S) -> D + Sync) {
+    par_zip(x, out, |s, d| {
+        for (d, &s) in d.iter_mut().zip(s) {
+            *d = f(s);
+        }
+    });
 }
