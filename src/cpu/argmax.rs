@@ -310,3 +310,220 @@ fn argmax_columns_as<T: ArgKey, I: RowIndex>(
         *d = a.to_i64();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DType;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    /// The plain loop: first index of the largest key, keys from `bits` for floats.
+    fn reference(x: &CpuStorage, r: Reduce3) -> Vec<i64> {
+        fn typed<T: ArgKey>(x: &[T], r: Reduce3, key: impl Fn(T) -> u64) -> Vec<i64> {
+            let mut out = Vec::new();
+            for o in 0..r.outer {
+                for i in 0..r.inner {
+                    let at = |k: usize| key(x[(o * r.len + k) * r.inner + i]);
+                    let (mut best, mut arg) = (at(0), 0);
+                    for k in 1..r.len {
+                        if at(k) > best {
+                            (best, arg) = (at(k), k);
+                        }
+                    }
+                    out.push(arg as i64);
+                }
+            }
+            out
+        }
+        match x {
+            CpuStorage::F32(v) => typed(v, r, |a| u64::from(bits::f32_key(a.to_bits()))),
+            CpuStorage::F64(v) => typed(v, r, |a| bits::f64_key(a.to_bits())),
+            CpuStorage::F16(v) => typed(v, r, |a| u64::from(bits::f16_key(a.to_bits()))),
+            CpuStorage::BF16(v) => typed(v, r, |a| u64::from(bits::bf16_key(a.to_bits()))),
+            CpuStorage::C64(v) => typed(v, r, |a| a.key()),
+            CpuStorage::Bool(v) => typed(v, r, u64::from),
+            CpuStorage::I8(v) => typed(v, r, |a| (i64::from(a) as u64) ^ (1 << 63)),
+            CpuStorage::U8(v) => typed(v, r, u64::from),
+            CpuStorage::I16(v) => typed(v, r, |a| (i64::from(a) as u64) ^ (1 << 63)),
+            CpuStorage::U16(v) => typed(v, r, u64::from),
+            CpuStorage::I32(v) => typed(v, r, |a| (i64::from(a) as u64) ^ (1 << 63)),
+            CpuStorage::U32(v) => typed(v, r, u64::from),
+            CpuStorage::I64(v) => typed(v, r, |a| (a as u64) ^ (1 << 63)),
+            CpuStorage::U64(v) => typed(v, r, |a| a),
+        }
+    }
+
+    /// Few distinct values (many ties), with NaN, -0.0/+0.0 and the maximum placed on block
+    /// and task boundaries.
+    fn sample(dtype: DType, n: usize, seed: u64) -> CpuStorage {
+        let mut rng = Rng(seed | 1);
+        let mut v: Vec<f64> = (0..n).map(|_| (rng.next() % 64) as f64 - 40.0).collect();
+        for (i, x) in v.iter_mut().enumerate() {
+            if i % 7 == 3 {
+                *x = if i % 2 == 0 { -0.0 } else { 0.0 };
+            }
+        }
+        for &at in &[
+            SCAN_BLOCK - 1,
+            SCAN_BLOCK,
+            3 * SCAN_BLOCK,
+            TASK - 1,
+            TASK,
+            TASK + 1,
+        ] {
+            if at < n {
+                v[at] = 100.0;
+            }
+        }
+        let nan = seed % 3 == 0 && n > 2 * SCAN_BLOCK + 1;
+        if nan {
+            v[2 * SCAN_BLOCK + 1] = f64::NAN;
+            v[n - 1] = -f64::NAN;
+        }
+        if dtype == DType::Complex64 {
+            let c: Vec<Complex<f32>> = v
+                .chunks(2)
+                .flat_map(|p| {
+                    [
+                        Complex::new(p[0] as f32, 1.0),
+                        Complex::new(p[0] as f32, p[p.len() - 1] as f32),
+                    ]
+                })
+                .take(n)
+                .collect();
+            return CpuStorage::C64(c);
+        }
+        super::super::cast::cast(&CpuStorage::F64(v), dtype)
+    }
+
+    fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool")
+            .install(f)
+    }
+
+    #[test]
+    fn fast_paths_match_the_plain_loop_for_every_dtype_and_thread_count() {
+        let shapes = [
+            (1, 1, 1),
+            (1, 7, 1),
+            (2, 3 * SCAN_BLOCK + 5, 1),
+            (1, 2 * TASK + 777, 1),
+            (3, 17, 5),
+            (1, 9, 1031),
+            (2, 6, 2 * TILE + 9),
+            (1, 1000, 3),
+            (4, 2, 8),
+        ];
+        for (k, &dtype) in DType::ALL.iter().enumerate() {
+            for (s, &(outer, len, inner)) in shapes.iter().enumerate() {
+                let r = Reduce3 { outer, len, inner };
+                let x = sample(dtype, r.input_len(), (k * 17 + s) as u64);
+                let want = reference(&x, r);
+                for threads in [1, 2] {
+                    let got = in_pool(threads, || argmax(&x, r));
+                    assert_eq!(got, want, "{dtype} {r:?} with {threads} threads");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn first_nan_and_first_of_tied_zeros_win() {
+        for n in [31, 32, 33, SCAN_BLOCK + 1, 3 * TASK + 5] {
+            let r = Reduce3 {
+                outer: 1,
+                len: n,
+                inner: 1,
+            };
+            let mut v = vec![-0.0f32; n];
+            v[n / 2] = 0.0;
+            assert_eq!(argmax(&CpuStorage::F32(v.clone()), r), [0]);
+            v[n - 1] = -f32::NAN;
+            v[n / 3 + 1] = f32::from_bits(0x7f80_0001);
+            assert_eq!(argmax(&CpuStorage::F32(v.clone()), r), [(n / 3 + 1) as i64]);
+            let cols = Reduce3 {
+                outer: 1,
+                len: 3,
+                inner: n,
+            };
+            let mut m = vec![0.0f32; 3 * n];
+            m[n..2 * n].fill(-0.0);
+            m[2 * n..].fill(f32::NAN);
+            m[n - 1] = f32::NAN;
+            let got = argmax(&CpuStorage::F32(m), cols);
+            assert_eq!(got[..n - 1], vec![2; n - 1][..]);
+            assert_eq!(got[n - 1], 0);
+        }
+    }
+
+    #[test]
+    fn branchless_keys_equal_the_bits_keys() {
+        let mut rng = Rng(3);
+        let specials32 = [
+            0,
+            0x8000_0000,
+            0x7f80_0000,
+            0xff80_0000,
+            0x7f80_0001,
+            0xffc0_0000,
+            1,
+            0x8000_0001,
+            0x7fff_ffff,
+            0xffff_ffff,
+        ];
+        for b in specials32
+            .into_iter()
+            .chain((0..200_000).map(|_| rng.next() as u32))
+        {
+            assert_eq!(f32_key_branchless(b), bits::f32_key(b), "{b:#x}");
+            let x = [f32::from_bits(b)];
+            assert_eq!(<f32 as ArgKey>::max_key(&x), bits::f32_key(b), "{b:#x}");
+        }
+        let specials64 = [
+            0,
+            1 << 63,
+            0x7ff0 << 48,
+            0xfff0 << 48,
+            (0x7ff0 << 48) + 1,
+            u64::MAX,
+        ];
+        for b in specials64
+            .into_iter()
+            .chain((0..200_000).map(|_| rng.next()))
+        {
+            assert_eq!(f64_key_branchless(b), bits::f64_key(b), "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn f32_block_maximum_matches_the_keys_of_any_slice() {
+        let mut rng = Rng(11);
+        for n in [1, 8, 31, 32, 33, 64, 100, 257] {
+            for _ in 0..200 {
+                let v: Vec<f32> = (0..n)
+                    .map(|_| match rng.next() % 8 {
+                        0 => f32::from_bits(rng.next() as u32),
+                        1 => -0.0,
+                        2 => 0.0,
+                        3 => f32::NEG_INFINITY,
+                        _ => (rng.next() % 100) as f32 - 50.0,
+                    })
+                    .collect();
+                let want = v.iter().map(|a| bits::f32_key(a.to_bits())).max().unwrap();
+                assert_eq!(<f32 as ArgKey>::max_key(&v), want);
+            }
+        }
+    }
+}

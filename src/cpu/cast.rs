@@ -364,3 +364,157 @@ fn map_into<S: Copy + Sync, D: Send + Copy>(x: &[S], out: &mut [D], f: impl Fn(S
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    /// Every exponent with mantissas around the f16 rounding point (ties, just below, just
+    /// above, odd and even), signs, and the integer-conversion edges.
+    fn f32_cases() -> Vec<f32> {
+        let mut bits = Vec::new();
+        for e in 0..256u32 {
+            for hi in [0u32, 1, 2, 3, 0x155, 0x3fe, 0x3ff] {
+                for lo in [0u32, 1, 0xfff, 0x1000, 0x1001, 0x1fff] {
+                    let m = (hi << 13) | lo;
+                    bits.push((e << 23) | m);
+                    bits.push(0x8000_0000 | (e << 23) | m);
+                }
+            }
+        }
+        let mut rng = Rng(17);
+        bits.extend((0..100_000).map(|_| rng.next() as u32));
+        let mut v: Vec<f32> = bits.into_iter().map(f32::from_bits).collect();
+        v.extend([
+            2_147_483_648.0,
+            2_147_483_520.0,
+            -2_147_483_648.0,
+            -2_147_483_904.0,
+            0.5,
+            -0.5,
+            -1.5,
+            1e10,
+            -1e10,
+            f32::MAX,
+            f32::MIN,
+            65504.0,
+            65520.0,
+            65519.99,
+        ]);
+        v
+    }
+
+    fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool")
+            .install(f)
+    }
+
+    #[test]
+    fn f32_to_f16_and_i32_kernels_match_bits_for_every_tail() {
+        let cases = f32_cases();
+        for len in (0..40).chain([TASK + 7, cases.len()]) {
+            let src: Vec<f32> = cases
+                .iter()
+                .cycle()
+                .skip(len % 13)
+                .take(len)
+                .copied()
+                .collect();
+            let x = CpuStorage::F32(src.clone());
+            for threads in [1, 2] {
+                let CpuStorage::F16(h) = in_pool(threads, || cast(&x, DType::Float16)) else {
+                    panic!("dtype")
+                };
+                let CpuStorage::I32(i) = in_pool(threads, || cast(&x, DType::Int32)) else {
+                    panic!("dtype")
+                };
+                for ((s, h), i) in src.iter().zip(&h).zip(&i) {
+                    let b = s.to_bits();
+                    assert_eq!(h.to_bits(), bits::f32_to_f16(b), "{b:#x} -> f16");
+                    let want = bits::f32_to_i64_sat(b, i32::MIN.into(), i32::MAX.into());
+                    assert_eq!(i64::from(*i), want, "{b:#x} -> i32");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn i64_to_f32_rounds_like_bits() {
+        let mut rng = Rng(23);
+        let mut v: Vec<i64> = (0..50_000)
+            .map(|k| (rng.next() as i64) >> (k % 64))
+            .collect();
+        v.extend([
+            i64::MIN,
+            i64::MAX,
+            0,
+            -1,
+            (1 << 24) + 1,
+            (1 << 25) + 3,
+            -(1 << 53) - 1,
+        ]);
+        let CpuStorage::F32(f) = cast(&CpuStorage::I64(v.clone()), DType::Float32) else {
+            panic!("dtype")
+        };
+        for (a, f) in v.iter().zip(&f) {
+            assert_eq!(f.to_bits(), bits::i64_to_f32(*a), "{a}");
+        }
+    }
+
+    #[test]
+    fn fresh_and_reused_outputs_agree_for_every_pair() {
+        let mut rng = Rng(29);
+        let bytes: Vec<u8> = (0..8 * 1000).map(|_| rng.next() as u8).collect();
+        for from in DType::ALL {
+            let x = CpuStorage::from_bytes(from, &bytes[..1000 * from.itemsize()]);
+            for to in DType::ALL {
+                let fresh = cast(&x, to);
+                let mut reused = CpuStorage::zeros(to, 1000);
+                cast_into(&x, &mut reused).expect("same length");
+                assert_eq!(fresh.dtype(), to);
+                assert_eq!(fresh.as_bytes(), reused.as_bytes(), "{from} -> {to}");
+            }
+        }
+        let mut short = CpuStorage::zeros(DType::Int32, 3);
+        assert!(cast_into(&CpuStorage::F32(vec![1.0; 4]), &mut short).is_err());
+    }
+
+    /// All 2^32 inputs; slow in debug builds, so run on demand:
+    /// `cargo test --release --lib f32_to_f16_exhaustive -- --ignored`.
+    #[test]
+    #[ignore]
+    fn f32_to_f16_exhaustive() {
+        let step = 1u64 << 24;
+        let mut out = CpuStorage::zeros(DType::Float16, step as usize);
+        for base in (0..1u64 << 32).step_by(step as usize) {
+            let src: Vec<f32> = (base..base + step)
+                .map(|b| f32::from_bits(b as u32))
+                .collect();
+            cast_into(&CpuStorage::F32(src.clone()), &mut out).expect("same length");
+            let CpuStorage::F16(h) = &out else {
+                panic!("dtype")
+            };
+            for (s, h) in src.iter().zip(h) {
+                assert_eq!(
+                    h.to_bits(),
+                    bits::f32_to_f16(s.to_bits()),
+                    "{:#x}",
+                    s.to_bits()
+                );
+            }
+        }
+    }
+}

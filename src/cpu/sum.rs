@@ -388,3 +388,242 @@ fn sum_columns<T: SumElem>(slab: &[T], inner: usize, start: usize, dst: &mut [T:
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DType;
+
+    /// The plain serial algorithm the fast paths must reproduce bit for bit.
+    fn ref_row<T: SumElem>(x: &[T]) -> T::Acc {
+        let mut tree = Pairwise::new();
+        for b in x.chunks(BLOCK) {
+            tree.push(sum_block(b), T::add);
+        }
+        tree.finish(T::Acc::default(), T::add)
+    }
+
+    fn ref_sum<T: SumElem>(x: &[T], r: Reduce3) -> Vec<T::Acc> {
+        let mut out = Vec::new();
+        for o in 0..r.outer {
+            for i in 0..r.inner {
+                let col: Vec<T> = (0..r.len)
+                    .map(|k| x[(o * r.len + k) * r.inner + i])
+                    .collect();
+                let mut tree = Pairwise::new();
+                if r.inner > 1 {
+                    for g in col.chunks(ROW_BLOCK) {
+                        let s = g
+                            .iter()
+                            .fold(T::Acc::default(), |a, &v| T::add(a, v.widen()));
+                        tree.push(s, T::add);
+                    }
+                } else if r.len >= 2 * TASK {
+                    for c in col.chunks(TASK) {
+                        tree.push(ref_row(c), T::add);
+                    }
+                } else {
+                    tree.push(ref_row(&col), T::add);
+                }
+                out.push(tree.finish(T::Acc::default(), T::add));
+            }
+        }
+        out
+    }
+
+    fn reference(x: &CpuStorage, r: Reduce3) -> CpuStorage {
+        fn typed<T: SumElem>(x: &[T], r: Reduce3) -> CpuStorage {
+            T::storage(ref_sum(x, r))
+        }
+        with_storage!(x, v => typed(v, r))
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    /// Finite values of every dtype (floats from [-1000, 1000)), plus `-0.0` and a spike at the
+    /// 256- and 65536-element boundaries.
+    fn sample(dtype: DType, n: usize, seed: u64) -> CpuStorage {
+        let mut rng = Rng(seed | 1);
+        if dtype.is_float() || dtype == DType::Complex64 {
+            let mut v: Vec<f64> = (0..n)
+                .map(|_| (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 2000.0 - 1000.0)
+                .collect();
+            for (i, x) in v.iter_mut().enumerate() {
+                if i % 97 == 5 {
+                    *x = -0.0;
+                }
+                if i % BLOCK == BLOCK - 1 || i % TASK == 0 {
+                    *x = 3.0e4;
+                }
+            }
+            return crate::cpu::cast::cast(&CpuStorage::F64(v), dtype);
+        }
+        CpuStorage::from_fn(dtype, n, |b| {
+            b.iter_mut().for_each(|x| *x = rng.next() as u8)
+        })
+    }
+
+    fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool")
+            .install(f)
+    }
+
+    const SHAPES: [(usize, usize, usize); 10] = [
+        (1, 1, 1),
+        (1, 31, 1),
+        (3, 257, 1),
+        (1, 64 * 256 * 2 + 255, 1),
+        (1, 2 * TASK + 4099, 1),
+        (2, 17, 5),
+        (1, 9, 1031),
+        (2, 21, 2050),
+        (1, 1000, 3),
+        (5, 8, 16),
+    ];
+
+    #[test]
+    fn fast_paths_match_the_serial_reference_for_every_dtype_and_thread_count() {
+        for (k, &dtype) in DType::ALL.iter().enumerate() {
+            for (s, &(outer, len, inner)) in SHAPES.iter().enumerate() {
+                let r = Reduce3 { outer, len, inner };
+                let x = sample(dtype, r.input_len(), (k * 31 + s) as u64 + 7);
+                let want = reference(&x, r);
+                for threads in [1, 2] {
+                    let got = in_pool(threads, || sum(&x, r));
+                    assert_eq!(got.dtype(), want.dtype());
+                    assert!(
+                        got.as_bytes() == want.as_bytes(),
+                        "{dtype} {r:?} with {threads} threads"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nan_inf_and_negative_zero_at_block_boundaries() {
+        for n in [256, 257, 64 * 256, 2 * TASK + 3] {
+            for at in [0, 255, 256, n - 1] {
+                if at >= n {
+                    continue;
+                }
+                for special in [f32::NAN, f32::INFINITY, -f32::INFINITY] {
+                    let mut v = vec![1.5f32; n];
+                    v[at] = special;
+                    let x = CpuStorage::F32(v.clone());
+                    let r = Reduce3 {
+                        outer: 1,
+                        len: n,
+                        inner: 1,
+                    };
+                    let got = in_pool(2, || sum(&x, r));
+                    assert_eq!(got.as_bytes(), reference(&x, r).as_bytes());
+                    let CpuStorage::F32(g) = got else { panic!() };
+                    assert_eq!(
+                        g[0].to_bits(),
+                        special.to_bits() | (special.is_nan() as u32) << 22
+                    );
+                    let x = CpuStorage::F64(v.iter().map(|&f| f64::from(f)).collect());
+                    assert_eq!(sum(&x, r).as_bytes(), reference(&x, r).as_bytes());
+                }
+            }
+            let x = CpuStorage::F32(vec![-0.0; n]);
+            let r = Reduce3 {
+                outer: 1,
+                len: n,
+                inner: 1,
+            };
+            assert_eq!(sum(&x, r).as_bytes(), 0f32.to_le_bytes());
+        }
+    }
+
+    #[test]
+    fn float_error_stays_within_the_pairwise_bound_along_every_axis() {
+        let (rows, cols) = (1500, 700);
+        let mut rng = Rng(99);
+        let v: Vec<f32> = (0..rows * cols)
+            .map(|_| ((rng.next() >> 40) as f32 / (1 << 24) as f32) * 10.0 - 3.0)
+            .collect();
+        let x = CpuStorage::F32(v.clone());
+        let check = |r: Reduce3, exact: &dyn Fn(usize) -> (f64, f64)| {
+            let CpuStorage::F32(got) = sum(&x, r) else {
+                panic!()
+            };
+            for (i, &g) in got.iter().enumerate() {
+                let (s, abs) = exact(i);
+                let bound = f64::from(f32::EPSILON) * (r.len as f64).log2() * abs;
+                assert!((f64::from(g) - s).abs() <= bound, "{r:?} #{i}");
+            }
+        };
+        let all = Reduce3 {
+            outer: 1,
+            len: rows * cols,
+            inner: 1,
+        };
+        check(all, &|_| {
+            (
+                v.iter().map(|&a| f64::from(a)).sum(),
+                v.iter().map(|&a| f64::from(a).abs()).sum(),
+            )
+        });
+        let ax0 = Reduce3 {
+            outer: 1,
+            len: rows,
+            inner: cols,
+        };
+        check(ax0, &|c| {
+            let it = (0..rows).map(|r| f64::from(v[r * cols + c]));
+            (it.clone().sum(), it.map(f64::abs).sum())
+        });
+        let ax1 = Reduce3 {
+            outer: rows,
+            len: cols,
+            inner: 1,
+        };
+        check(ax1, &|r| {
+            let it = v[r * cols..(r + 1) * cols].iter().map(|&a| f64::from(a));
+            (it.clone().sum(), it.map(f64::abs).sum())
+        });
+    }
+
+    #[test]
+    fn split_integer_sums_wrap_like_i64() {
+        let mut rng = Rng(5);
+        for n in [
+            0,
+            1,
+            15,
+            16,
+            17,
+            33,
+            SPLIT_CHUNK - 1,
+            SPLIT_CHUNK + 5,
+            3 * SPLIT_CHUNK + 77,
+        ] {
+            let mut v: Vec<i32> = (0..n).map(|_| rng.next() as i32).collect();
+            for (i, x) in v.iter_mut().enumerate() {
+                if i % 5 == 0 {
+                    *x = if i % 10 == 0 { i32::MIN } else { i32::MAX };
+                }
+            }
+            let want = v.iter().fold(0i64, |a, &b| a.wrapping_add(i64::from(b)));
+            assert_eq!(sum_split_i32(&v), want, "n = {n}");
+            assert_eq!(<i32 as SumElem>::row_sum(&v), Some(want));
+            let u: Vec<u32> = v.iter().map(|&a| a as u32).collect();
+            let want = u.iter().fold(0u64, |a, &b| a.wrapping_add(u64::from(b)));
+            assert_eq!(sum_split_u32(&u), want, "n = {n}");
+            assert_eq!(<u32 as SumElem>::row_sum(&u), Some(want));
+        }
+    }
+}
