@@ -5,6 +5,8 @@ use half::{bf16, f16};
 use num_complex::Complex;
 use rayon::prelude::*;
 
+use std::ops::Range;
+
 use super::{simd, with_storage, CpuStorage};
 use crate::backend::Reduce3;
 use crate::bits;
@@ -21,9 +23,14 @@ pub(crate) trait ArgKey: Copy + Send + Sync {
     fn max_key(x: &[Self]) -> Self::Key {
         simd::avx2_or(|| max_key(x))
     }
-    /// [`argmax_columns`]; f32 has a hand-written kernel.
-    fn argmax_columns(slab: &[Self], inner: usize, start: usize, dst: &mut [i64]) {
-        argmax_columns(slab, inner, start, dst);
+    /// [`column_best`]; f32 has a hand-written kernel.
+    fn column_best(
+        slab: &[Self],
+        inner: usize,
+        cols: Range<usize>,
+        rows: Range<usize>,
+    ) -> Best<Self> {
+        column_best(slab, inner, cols, rows)
     }
 }
 
@@ -100,9 +107,19 @@ impl ArgKey for f32 {
     fn max_key(x: &[f32]) -> u32 {
         simd::max_key_f32(x).unwrap_or_else(|| max_key(x))
     }
-    fn argmax_columns(slab: &[f32], inner: usize, start: usize, dst: &mut [i64]) {
-        let done = simd::argmax_columns_f32(slab, inner, start, dst);
-        argmax_columns(slab, inner, start + done, &mut dst[done..]);
+    fn column_best(
+        slab: &[f32],
+        inner: usize,
+        cols: Range<usize>,
+        rows: Range<usize>,
+    ) -> Best<f32> {
+        let (mut keys, mut at) = (Vec::new(), Vec::new());
+        let done =
+            simd::argmax_columns_f32(slab, inner, cols.clone(), rows.clone(), &mut keys, &mut at);
+        let (k, a) = column_best(slab, inner, cols.start + done..cols.end, rows);
+        keys.extend(k);
+        at.extend(a);
+        (keys, at)
     }
 }
 
@@ -149,6 +166,8 @@ pub(crate) fn argmax_typed<T: ArgKey>(x: &[T], r: Reduce3) -> Vec<i64> {
                 .map(|row| argmax_row(row).1 as i64)
                 .collect()
         }
+    } else if r.outer == 1 && r.len > 2 * ROWS_PER_TASK {
+        argmax_tall(x, r.len, r.inner)
     } else {
         let mut out = vec![0i64; r.output_len()];
         out.par_chunks_mut(r.inner)
@@ -161,7 +180,11 @@ pub(crate) fn argmax_typed<T: ArgKey>(x: &[T], r: Reduce3) -> Vec<i64> {
             })
             .for_each(|(o, t, dst)| {
                 let slab = &x[o * r.len * r.inner..(o + 1) * r.len * r.inner];
-                T::argmax_columns(slab, r.inner, t * TILE, dst);
+                let cols = t * TILE..t * TILE + dst.len();
+                let (_, at) = T::column_best(slab, r.inner, cols, 0..r.len);
+                for (d, a) in dst.iter_mut().zip(at) {
+                    *d = a as i64;
+                }
             });
         out
     }
@@ -223,15 +246,61 @@ fn argmax_long_row<T: ArgKey>(x: &[T]) -> i64 {
     best.1 as i64
 }
 
-fn argmax_columns<T: ArgKey>(slab: &[T], inner: usize, start: usize, dst: &mut [i64]) {
-    if dst.is_empty() {
-        return;
+/// Rows per task when a tall strided argmax is split by rows.
+const ROWS_PER_TASK: usize = 512;
+/// Columns per task of a tall strided argmax: long contiguous runs per row.
+const WIDE_TILE: usize = 4096;
+
+/// `[1, len, inner]` with many rows: tasks are (column tile, run of rows), merged in row order
+/// with a strict `>`, so the first maximum still wins.
+fn argmax_tall<T: ArgKey>(x: &[T], len: usize, inner: usize) -> Vec<i64> {
+    let row_tasks = len.div_ceil(ROWS_PER_TASK);
+    let tiles = inner.div_ceil(WIDE_TILE);
+    let parts: Vec<Best<T>> = (0..tiles * row_tasks)
+        .into_par_iter()
+        .map(|t| {
+            let (tile, rt) = (t / row_tasks, t % row_tasks);
+            let cols = tile * WIDE_TILE..((tile + 1) * WIDE_TILE).min(inner);
+            let rows = rt * ROWS_PER_TASK..((rt + 1) * ROWS_PER_TASK).min(len);
+            T::column_best(x, inner, cols, rows)
+        })
+        .collect();
+    let mut out = vec![0i64; inner];
+    out.par_chunks_mut(WIDE_TILE)
+        .zip(parts.par_chunks(row_tasks))
+        .for_each(|(dst, parts)| {
+            let (mut best, mut at) = parts[0].clone();
+            for (keys, rows) in &parts[1..] {
+                for (((b, a), &k), &r) in best.iter_mut().zip(at.iter_mut()).zip(keys).zip(rows) {
+                    if k > *b {
+                        (*b, *a) = (k, r);
+                    }
+                }
+            }
+            for (d, a) in dst.iter_mut().zip(at) {
+                *d = a as i64;
+            }
+        });
+    out
+}
+
+/// Per column: the largest key and the first row holding it.
+pub(crate) type Best<T> = (Vec<<T as ArgKey>::Key>, Vec<usize>);
+
+/// [`Best`] of the columns `cols` over the rows `rows` (non-empty) of a `[len, inner]` slab.
+fn column_best<T: ArgKey>(
+    slab: &[T],
+    inner: usize,
+    cols: Range<usize>,
+    rows: Range<usize>,
+) -> Best<T> {
+    if cols.is_empty() {
+        return (Vec::new(), Vec::new());
     }
-    let len = slab.len() / inner;
-    if len <= u32::MAX as usize {
-        simd::avx2_or(|| argmax_columns_as::<T, u32>(slab, inner, start, dst));
+    if rows.end <= u32::MAX as usize {
+        simd::avx2_or(|| column_best_as::<T, u32>(slab, inner, cols, rows))
     } else {
-        simd::avx2_or(|| argmax_columns_as::<T, u64>(slab, inner, start, dst));
+        simd::avx2_or(|| column_best_as::<T, u64>(slab, inner, cols, rows))
     }
 }
 
@@ -267,18 +336,17 @@ impl RowIndex for u64 {
 /// Running (largest key, first row holding it) per column, updated with selects instead of
 /// branches; rows are folded in increasing order, so a strict `>` keeps the first maximum.
 #[inline(always)]
-fn argmax_columns_as<T: ArgKey, I: RowIndex>(
+fn column_best_as<T: ArgKey, I: RowIndex>(
     slab: &[T],
     inner: usize,
-    start: usize,
-    dst: &mut [i64],
-) {
-    let w = dst.len();
-    let len = slab.len() / inner;
+    cols: Range<usize>,
+    rows: Range<usize>,
+) -> Best<T> {
+    let (start, w, len) = (cols.start, cols.len(), rows.end);
     let row = |r: usize| &slab[r * inner + start..][..w];
-    let mut best: Vec<T::Key> = row(0).iter().map(|v| v.key()).collect();
-    let mut at = vec![I::default(); w];
-    let mut r = 1;
+    let mut best: Vec<T::Key> = row(rows.start).iter().map(|v| v.key()).collect();
+    let mut at = vec![I::from_row(rows.start); w];
+    let mut r = rows.start + 1;
     while r + ROW_GROUP <= len {
         let (x0, x1, x2, x3) = (row(r), row(r + 1), row(r + 2), row(r + 3));
         let rows = [r, r + 1, r + 2, r + 3].map(I::from_row);
@@ -306,9 +374,7 @@ fn argmax_columns_as<T: ArgKey, I: RowIndex>(
             *a = if gt { i } else { *a };
         }
     }
-    for (d, a) in dst.iter_mut().zip(at) {
-        *d = a.to_i64();
-    }
+    (best, at.into_iter().map(|a| a.to_i64() as usize).collect())
 }
 
 #[cfg(test)]
@@ -423,6 +489,8 @@ mod tests {
             (3, 17, 5),
             (1, 9, 1031),
             (2, 6, 2 * TILE + 9),
+            (1, 2 * ROWS_PER_TASK + 3, 5),
+            (1, 3 * ROWS_PER_TASK, WIDE_TILE + 9),
             (1, 1000, 3),
             (4, 2, 8),
         ];

@@ -126,29 +126,30 @@ pub(crate) fn sum_i32(x: &[i32]) -> Option<i64> {
     None
 }
 
-/// Column argmax of f32 for the first `dst.len() / 8 * 8` columns of `dst`: `dst[c]` = first
-/// row of the largest `bits::f32_key` in column `start + c` of the `[len, inner]` slab. Returns
-/// the number of columns done (0 without AVX2 or with more than `i32::MAX` rows).
+/// Column argmax of f32 over `rows` for the first `cols.len() / 8 * 8` columns of `cols`:
+/// pushes each column's largest `bits::f32_key` and the first row holding it onto `keys` and
+/// `at`. Returns the number of columns done (0 without AVX2 or past `i32::MAX` rows).
 pub(crate) fn argmax_columns_f32(
     slab: &[f32],
     inner: usize,
-    start: usize,
-    dst: &mut [i64],
+    cols: std::ops::Range<usize>,
+    rows: std::ops::Range<usize>,
+    keys: &mut Vec<u32>,
+    at: &mut Vec<usize>,
 ) -> usize {
-    let w = dst.len() / 8 * 8;
-    let len = slab.len() / inner;
-    assert!(start + dst.len() <= inner && len * inner == slab.len() && len > 0);
+    let w = cols.len() / 8 * 8;
+    assert!(cols.end <= inner && rows.end * inner <= slab.len() && !rows.is_empty());
     #[cfg(target_arch = "x86_64")]
-    if avx2() && w > 0 && len <= i32::MAX as usize {
-        let mut at = vec![0i32; w];
-        // SAFETY: AVX2 is present; rows r < len and columns start..start + w lie inside `slab`
-        // (asserted above), and `at` has w elements.
-        unsafe { x86::argmax_columns_f32(slab, inner, start, len, &mut at) };
-        for (d, a) in dst.iter_mut().zip(at) {
-            *d = i64::from(a);
-        }
+    if avx2() && w > 0 && rows.end <= i32::MAX as usize {
+        let (mut best, mut rows_at) = (vec![0i32; w], vec![0i32; w]);
+        // SAFETY: AVX2 is present; rows below rows.end and columns cols.start..cols.start + w
+        // lie inside `slab` (asserted above), and both buffers have w elements.
+        unsafe { x86::argmax_columns_f32(slab, inner, cols.start, rows, &mut best, &mut rows_at) };
+        keys.extend(best.iter().map(|&k| k as u32 ^ 0x8000_0000));
+        at.extend(rows_at.iter().map(|&r| r as usize));
         return w;
     }
+    let _ = (slab, keys, at);
     0
 }
 
@@ -342,22 +343,24 @@ mod x86 {
         slab: &[f32],
         inner: usize,
         start: usize,
-        len: usize,
+        rows: std::ops::Range<usize>,
+        best: &mut [i32],
         at: &mut [i32],
     ) {
-        let w = at.len();
+        let (w, len) = (at.len(), rows.end);
         let base = slab.as_ptr().add(start);
         let load = |r: usize, c: usize| {
             // SAFETY: the caller guarantees r < len and c + 8 <= w, inside the slab.
             unsafe { skey(_mm256_loadu_si256(base.add(r * inner + c).cast())) }
         };
-        let mut best = vec![0i32; w];
+        let first = _mm256_set1_epi32(rows.start as i32);
         let mut c = 0;
         while c < w {
-            _mm256_storeu_si256(best.as_mut_ptr().add(c).cast(), load(0, c));
+            _mm256_storeu_si256(best.as_mut_ptr().add(c).cast(), load(rows.start, c));
+            _mm256_storeu_si256(at.as_mut_ptr().add(c).cast(), first);
             c += 8;
         }
-        let mut r = 1;
+        let mut r = rows.start + 1;
         while r < len {
             let group = (len - r).min(4);
             let mut c = 0;

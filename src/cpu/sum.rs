@@ -198,6 +198,10 @@ pub(crate) fn sum_typed<T: SumElem>(x: &[T], r: Reduce3) -> Vec<T::Acc> {
                 .map(sum_row)
                 .collect()
         }
+    } else if r.outer == 1 && r.len > 2 * GROUPS_PER_TASK * ROW_BLOCK {
+        let mut out = vec![T::Acc::default(); r.output_len()];
+        sum_tall(x, r.len, r.inner, &mut out);
+        out
     } else {
         let mut out = vec![T::Acc::default(); r.output_len()];
         out.par_chunks_mut(r.inner)
@@ -326,15 +330,70 @@ fn sum_long_row<T: SumElem>(x: &[T]) -> T::Acc {
     tree.finish(T::Acc::default(), T::add)
 }
 
+/// Pending complete subtrees of column sums, largest (leftmost) first, with their levels.
+type VecStack<A> = Vec<(u32, Vec<A>)>;
+
+/// Pushes the column sums of a complete, aligned subtree of `2^level` row groups (the vector
+/// form of [`Pairwise::push_at`]).
+#[inline(always)]
+fn push_vec<T: SumElem>(
+    tree: &mut VecStack<T::Acc>,
+    spare: &mut Vec<Vec<T::Acc>>,
+    mut level: u32,
+    mut acc: Vec<T::Acc>,
+) {
+    while let Some((l, _)) = tree.last() {
+        if *l != level {
+            break;
+        }
+        let (_, top) = tree.pop().expect("checked above");
+        for (a, &t) in acc.iter_mut().zip(&top) {
+            *a = T::add(t, *a);
+        }
+        spare.push(top);
+        level += 1;
+    }
+    tree.push((level, acc));
+}
+
+/// Folds a stack of subtrees right to left into `dst` (the vector form of [`Pairwise::finish`]).
+fn finish_vec<T: SumElem>(tree: VecStack<T::Acc>, dst: &mut [T::Acc]) {
+    let mut levels = tree.into_iter().rev().map(|(_, v)| v);
+    match levels.next() {
+        None => dst.iter_mut().for_each(|d| *d = T::Acc::default()),
+        Some(first) => {
+            dst.copy_from_slice(&first);
+            for lower in levels {
+                for (d, &l) in dst.iter_mut().zip(&lower) {
+                    *d = T::add(l, *d);
+                }
+            }
+        }
+    }
+}
+
 /// Sums the columns `start..start + dst.len()` of a `[len, inner]` slab into `dst`: rows are
 /// added sequentially in groups of `ROW_BLOCK`, and the group sums combine pairwise.
 #[inline(always)]
 fn sum_columns<T: SumElem>(slab: &[T], inner: usize, start: usize, dst: &mut [T::Acc]) {
-    let w = dst.len();
     let len = slab.len() / inner;
-    let mut tree: Vec<(u32, Vec<T::Acc>)> = Vec::new();
+    finish_vec::<T>(column_stack(slab, inner, start, dst.len(), 0..len), dst);
+}
+
+/// The pairwise stack of the row groups of `rows` (which starts on a group boundary) for the
+/// `w` columns from `start`.
+#[inline(always)]
+fn column_stack<T: SumElem>(
+    slab: &[T],
+    inner: usize,
+    start: usize,
+    w: usize,
+    rows: std::ops::Range<usize>,
+) -> VecStack<T::Acc> {
+    let len = rows.end;
+    let mut tree: VecStack<T::Acc> = Vec::new();
     let mut spare: Vec<Vec<T::Acc>> = Vec::new();
-    let mut r = 0;
+    let mut r = rows.start;
     while r < len {
         let mut acc = spare.pop().unwrap_or_else(|| vec![T::Acc::default(); w]);
         let row = |k: usize| &slab[(r + k) * inner + start..][..w];
@@ -361,32 +420,45 @@ fn sum_columns<T: SumElem>(slab: &[T], inner: usize, start: usize, dst: &mut [T:
             }
         }
         r += ROW_BLOCK;
-        let mut level = 0;
-        while let Some((l, _)) = tree.last() {
-            if *l != level {
-                break;
-            }
-            let (_, top) = tree.pop().expect("checked above");
-            for (a, &t) in acc.iter_mut().zip(&top) {
-                *a = T::add(t, *a);
-            }
-            spare.push(top);
-            level += 1;
-        }
-        tree.push((level, acc));
+        push_vec::<T>(&mut tree, &mut spare, 0, acc);
     }
-    let mut levels = tree.into_iter().rev().map(|(_, v)| v);
-    match levels.next() {
-        None => dst.iter_mut().for_each(|d| *d = T::Acc::default()),
-        Some(first) => {
-            dst.copy_from_slice(&first);
-            for lower in levels {
-                for (d, &l) in dst.iter_mut().zip(&lower) {
-                    *d = T::add(l, *d);
+    tree
+}
+
+/// Row groups per task when a tall strided sum is split by rows: a power of two, so every
+/// task but the last is one complete subtree and the tasks' stacks, pushed in order, rebuild
+/// exactly the serial tree.
+const GROUPS_PER_TASK: usize = 64;
+/// Columns per task of a tall strided sum: long contiguous runs per row for the prefetchers.
+const WIDE_TILE: usize = 4096;
+
+/// `[1, len, inner]` with many rows: tasks are (column tile, run of row groups).
+fn sum_tall<T: SumElem>(x: &[T], len: usize, inner: usize, out: &mut [T::Acc]) {
+    let rows_per_task = GROUPS_PER_TASK * ROW_BLOCK;
+    let row_tasks = len.div_ceil(rows_per_task);
+    let tiles = inner.div_ceil(WIDE_TILE);
+    let stacks: Vec<VecStack<T::Acc>> = (0..tiles * row_tasks)
+        .into_par_iter()
+        .map(|t| {
+            let (tile, rt) = (t / row_tasks, t % row_tasks);
+            let start = tile * WIDE_TILE;
+            let w = WIDE_TILE.min(inner - start);
+            let rows = rt * rows_per_task..((rt + 1) * rows_per_task).min(len);
+            simd::avx2_or(|| column_stack(x, inner, start, w, rows))
+        })
+        .collect();
+    out.par_chunks_mut(WIDE_TILE)
+        .zip(stacks.par_chunks(row_tasks))
+        .for_each(|(dst, parts)| {
+            let mut tree = Vec::new();
+            let mut spare = Vec::new();
+            for part in parts {
+                for (level, v) in part {
+                    push_vec::<T>(&mut tree, &mut spare, *level, v.clone());
                 }
             }
-        }
-    }
+            finish_vec::<T>(tree, dst);
+        });
 }
 
 #[cfg(test)]
@@ -479,7 +551,9 @@ mod tests {
             .install(f)
     }
 
-    const SHAPES: [(usize, usize, usize); 10] = [
+    const SHAPES: [(usize, usize, usize); 12] = [
+        (1, 1037, 5),
+        (1, 2 * 512 + 8, 9),
         (1, 1, 1),
         (1, 31, 1),
         (3, 257, 1),
@@ -507,6 +581,22 @@ mod tests {
                         "{dtype} {r:?} with {threads} threads"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn tall_sums_split_by_rows_and_wide_tiles_match_the_reference() {
+        for (len, inner) in [(3 * 512 + 17, WIDE_TILE + 3), (4 * 512, 2 * WIDE_TILE + 1)] {
+            let r = Reduce3 {
+                outer: 1,
+                len,
+                inner,
+            };
+            let x = sample(DType::Float32, r.input_len(), 77);
+            let want = reference(&x, r);
+            for threads in [1, 2] {
+                assert!(in_pool(threads, || sum(&x, r)).as_bytes() == want.as_bytes());
             }
         }
     }
