@@ -450,7 +450,7 @@ mod tests {
                 v[at] = 100.0;
             }
         }
-        let nan = seed % 3 == 0 && n > 2 * SCAN_BLOCK + 1;
+        let nan = seed.is_multiple_of(3) && n > 2 * SCAN_BLOCK + 1;
         if nan {
             v[2 * SCAN_BLOCK + 1] = f64::NAN;
             v[n - 1] = -f64::NAN;
