@@ -208,18 +208,26 @@ fn max_key<T: ArgKey>(x: &[T]) -> T::Key {
         .expect("lanes are not empty")
 }
 
-/// (largest key, index of its first occurrence) of a non-empty row.
+/// (largest key, index of its first occurrence) of a non-empty row: block maxima over
+/// `4 * SCAN_BLOCK` elements (few horizontal reductions), then within the first block holding
+/// the overall maximum, the first `SCAN_BLOCK` holding it, then the first element.
 fn argmax_row<T: ArgKey>(x: &[T]) -> (T::Key, usize) {
+    const BIG: usize = 4 * SCAN_BLOCK;
     let mut best = x[0].key();
     let mut best_block = 0;
-    for (b, block) in x.chunks(SCAN_BLOCK).enumerate() {
+    for (b, block) in x.chunks(BIG).enumerate() {
         let m = T::max_key(block);
         if m > best {
             best = m;
             best_block = b;
         }
     }
-    let start = best_block * SCAN_BLOCK;
+    let big = &x[best_block * BIG..((best_block + 1) * BIG).min(x.len())];
+    let sub = big
+        .chunks(SCAN_BLOCK)
+        .position(|s| T::max_key(s) == best)
+        .expect("the block holds its maximum");
+    let start = best_block * BIG + sub * SCAN_BLOCK;
     let end = (start + SCAN_BLOCK).min(x.len());
     let at = x[start..end]
         .iter()
@@ -485,6 +493,7 @@ mod tests {
             (1, 1, 1),
             (1, 7, 1),
             (2, 3 * SCAN_BLOCK + 5, 1),
+            (1, 9 * SCAN_BLOCK + 5, 1),
             (1, 2 * TASK + 777, 1),
             (3, 17, 5),
             (1, 9, 1031),
