@@ -598,8 +598,15 @@ mod tests {
                         _ => (rng.next() % 100) as f32 - 50.0,
                     })
                     .collect();
-                let want = v.iter().map(|a| bits::f32_key(a.to_bits())).max().unwrap();
-                assert_eq!(<f32 as ArgKey>::max_key(&v), want);
+                let neg: Vec<f32> = v.iter().map(|a| -a.abs()).collect();
+                let finite_neg: Vec<f32> = neg
+                    .iter()
+                    .map(|&a| if a.is_nan() { -1.0 } else { a })
+                    .collect();
+                for v in [v, neg, finite_neg] {
+                    let want = v.iter().map(|a| bits::f32_key(a.to_bits())).max().unwrap();
+                    assert_eq!(<f32 as ArgKey>::max_key(&v), want, "{v:?}");
+                }
             }
         }
     }

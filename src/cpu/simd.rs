@@ -245,24 +245,25 @@ mod x86 {
         _mm256_blendv_epi8(k, low, nan)
     }
 
-    /// Only the maximum is needed here, so the key is the raw order-preserving flip
-    /// (-0.0 -> -1, one below +0.0; NaNs beyond the infinities at either end): a running max
-    /// and min give the largest key and whether a NaN was seen.
+    /// Only the maximum is needed here, so no per-element key: as signed integers, the
+    /// largest non-negative float has the largest bits and the negative float nearest zero the
+    /// smallest; as unsigned integers, negative NaNs lie above -inf. Three running extremes
+    /// (max, min, unsigned max) give the largest key and whether a NaN was seen.
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn max_key_f32(x: &[f32]) -> u32 {
         let n = x.len() / 32 * 32;
         let p = x.as_ptr().cast::<__m256i>();
-        let low = _mm256_set1_epi32(i32::MAX);
         let mut hi = [_mm256_set1_epi32(i32::MIN); 4];
         let mut lo = [_mm256_set1_epi32(i32::MAX); 4];
+        let mut hu = [_mm256_setzero_si256(); 4];
         let mut i = 0;
         while i < n / 8 {
             for j in 0..4 {
                 // SAFETY: (i + j + 1) * 8 <= n <= x.len().
                 let b = unsafe { _mm256_loadu_si256(p.add(i + j)) };
-                let k = _mm256_xor_si256(b, _mm256_and_si256(_mm256_srai_epi32::<31>(b), low));
-                hi[j] = _mm256_max_epi32(hi[j], k);
-                lo[j] = _mm256_min_epi32(lo[j], k);
+                hi[j] = _mm256_max_epi32(hi[j], b);
+                lo[j] = _mm256_min_epi32(lo[j], b);
+                hu[j] = _mm256_max_epu32(hu[j], b);
             }
             i += 4;
         }
@@ -274,22 +275,28 @@ mod x86 {
             _mm256_min_epi32(lo[0], lo[1]),
             _mm256_min_epi32(lo[2], lo[3]),
         );
-        let (mut hs, mut ls) = ([0i32; 8], [0i32; 8]);
-        // SAFETY: both arrays hold 8 i32.
+        let u = _mm256_max_epu32(
+            _mm256_max_epu32(hu[0], hu[1]),
+            _mm256_max_epu32(hu[2], hu[3]),
+        );
+        let (mut hs, mut ls, mut us) = ([0i32; 8], [0i32; 8], [0u32; 8]);
+        // SAFETY: the arrays hold 8 32-bit lanes each.
         unsafe {
             _mm256_storeu_si256(hs.as_mut_ptr().cast(), h);
             _mm256_storeu_si256(ls.as_mut_ptr().cast(), l);
+            _mm256_storeu_si256(us.as_mut_ptr().cast(), u);
         }
-        let (h, l) = (hs.into_iter().max(), ls.into_iter().min());
-        let (h, l) = (h.unwrap_or(i32::MIN), l.unwrap_or(i32::MAX));
-        // +inf flips to 0x7f80_0000 and -inf to 0x807f_ffff (as i32); NaNs lie beyond.
-        let best = if h > 0x7f80_0000 || l < (0x807f_ffffu32 as i32) {
+        let h = hs.into_iter().max().unwrap_or(i32::MIN);
+        let l = ls.into_iter().min().unwrap_or(i32::MAX);
+        let u = us.into_iter().max().unwrap_or(0);
+        let best = if n == 0 {
+            0 // below every key, so the tail decides
+        } else if h > 0x7f80_0000 || u > 0xff80_0000 {
             u32::MAX
-        } else if n == 0 {
-            0
+        } else if h >= 0 {
+            crate::bits::f32_key(h as u32)
         } else {
-            // -0.0 (-1) shares +0.0's key; otherwise flipping the sign bit gives the key.
-            (if h == -1 { 0 } else { h }) as u32 ^ 0x8000_0000
+            crate::bits::f32_key(l as u32)
         };
         x[n..]
             .iter()
