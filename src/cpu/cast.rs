@@ -315,15 +315,25 @@ fn convert(x: &CpuStorage, out: &mut CpuStorage) {
 fn fast_cast(x: &CpuStorage, out: &mut CpuStorage) -> bool {
     match (x, out) {
         (CpuStorage::F32(s), CpuStorage::F16(d)) if simd::f16c() => {
+            let stream = d.len() * 2 >= simd::STREAM_BYTES;
             let d: &mut [u16] = bytemuck::cast_slice_mut(d.as_mut_slice());
             par_zip(s, d, |s, d| {
-                simd::f32_to_f16(s, d);
+                simd::f32_to_f16(s, d, stream);
             });
             true
         }
         (CpuStorage::F32(s), CpuStorage::I32(d)) if simd::avx2() => {
+            let stream = d.len() * 4 >= simd::STREAM_BYTES;
             par_zip(s, d, |s, d| {
-                simd::f32_to_i32(s, d);
+                simd::f32_to_i32(s, d, stream);
+            });
+            true
+        }
+        (CpuStorage::I64(s), CpuStorage::F32(d))
+            if simd::avx2() && d.len() * 4 >= simd::STREAM_BYTES =>
+        {
+            par_zip(s, d, |s, d| {
+                simd::i64_to_f32_stream(s, d);
             });
             true
         }
@@ -425,7 +435,9 @@ mod tests {
     #[test]
     fn f32_to_f16_and_i32_kernels_match_bits_for_every_tail() {
         let cases = f32_cases();
-        for len in (0..40).chain([TASK + 7, cases.len()]) {
+        // The last length streams its output (non-temporal stores, aligned head).
+        let big = simd::STREAM_BYTES / 2 + 13;
+        for len in (0..40).chain([TASK + 7, cases.len(), big]) {
             let src: Vec<f32> = cases
                 .iter()
                 .cycle()
