@@ -257,7 +257,7 @@ pub(crate) fn cast(x: &CpuStorage, to: DType) -> CpuStorage {
         return x.clone();
     }
     let mut out = fresh(to, x.len());
-    convert(x, &mut out);
+    convert(x, &mut out, false);
     out
 }
 
@@ -300,22 +300,24 @@ pub fn cast_into(x: &CpuStorage, out: &mut CpuStorage) -> Result<()> {
             actual: x.len(),
         });
     }
-    convert(x, out);
+    convert(x, out, true);
     Ok(())
 }
 
-/// `out` (same length as `x`) receives `x` converted to its dtype.
-fn convert(x: &CpuStorage, out: &mut CpuStorage) {
-    if !fast_cast(x, out) {
+/// `out` (same length as `x`) receives `x` converted to its dtype. `stream`: large outputs may
+/// be written with streaming stores; not for fresh memory, whose pages the kernel zeroes into
+/// the cache on first touch (there ordinary stores measured faster).
+fn convert(x: &CpuStorage, out: &mut CpuStorage, stream: bool) {
+    if !fast_cast(x, out, stream) {
         with_storage!(x, v => cast_from_into(v, out));
     }
 }
 
 /// Vector kernels for the pairs that have one; false when the pair or the CPU has none.
-fn fast_cast(x: &CpuStorage, out: &mut CpuStorage) -> bool {
+fn fast_cast(x: &CpuStorage, out: &mut CpuStorage, stream: bool) -> bool {
     match (x, out) {
         (CpuStorage::F32(s), CpuStorage::F16(d)) if simd::f16c() => {
-            let stream = d.len() * 2 >= simd::STREAM_BYTES;
+            let stream = stream && d.len() * 2 >= simd::STREAM_BYTES;
             let d: &mut [u16] = bytemuck::cast_slice_mut(d.as_mut_slice());
             par_zip(s, d, |s, d| {
                 simd::f32_to_f16(s, d, stream);
@@ -323,14 +325,14 @@ fn fast_cast(x: &CpuStorage, out: &mut CpuStorage) -> bool {
             true
         }
         (CpuStorage::F32(s), CpuStorage::I32(d)) if simd::avx2() => {
-            let stream = d.len() * 4 >= simd::STREAM_BYTES;
+            let stream = stream && d.len() * 4 >= simd::STREAM_BYTES;
             par_zip(s, d, |s, d| {
                 simd::f32_to_i32(s, d, stream);
             });
             true
         }
         (CpuStorage::I64(s), CpuStorage::F32(d))
-            if simd::avx2() && d.len() * 4 >= simd::STREAM_BYTES =>
+            if stream && simd::avx2() && d.len() * 4 >= simd::STREAM_BYTES =>
         {
             par_zip(s, d, |s, d| {
                 simd::i64_to_f32_stream(s, d);
@@ -447,10 +449,21 @@ mod tests {
                 .collect();
             let x = CpuStorage::F32(src.clone());
             for threads in [1, 2] {
-                let CpuStorage::F16(h) = in_pool(threads, || cast(&x, DType::Float16)) else {
+                // Fresh outputs (cast) and reused ones (cast_into, streaming when large).
+                let into = |to: DType| {
+                    let mut out = CpuStorage::zeros(to, len);
+                    in_pool(threads, || cast_into(&x, &mut out)).expect("same length");
+                    let fresh = in_pool(threads, || cast(&x, to));
+                    assert!(
+                        out.as_bytes() == fresh.as_bytes(),
+                        "fresh and reused differ"
+                    );
+                    out
+                };
+                let CpuStorage::F16(h) = into(DType::Float16) else {
                     panic!("dtype")
                 };
-                let CpuStorage::I32(i) = in_pool(threads, || cast(&x, DType::Int32)) else {
+                let CpuStorage::I32(i) = into(DType::Int32) else {
                     panic!("dtype")
                 };
                 for ((s, h), i) in src.iter().zip(&h).zip(&i) {
