@@ -5,7 +5,9 @@ use half::{bf16, f16};
 use num_complex::Complex;
 use rayon::prelude::*;
 
-use super::{with_storage, CpuStorage};
+use std::ops::Range;
+
+use super::{simd, with_storage, CpuStorage};
 use crate::backend::Reduce3;
 use crate::bits;
 
@@ -17,7 +19,28 @@ const TILE: usize = 1024;
 pub(crate) trait ArgKey: Copy + Send + Sync {
     type Key: Ord + Copy + Send + Sync;
     fn key(self) -> Self::Key;
+    /// The largest key of a non-empty slice; f32 has a hand-written kernel.
+    fn max_key(x: &[Self]) -> Self::Key {
+        simd::avx2_or(|| max_key(x))
+    }
+    /// [`column_best`]; f32 has a hand-written kernel.
+    fn column_best(
+        slab: &[Self],
+        inner: usize,
+        cols: Range<usize>,
+        rows: Range<usize>,
+    ) -> Best<Self> {
+        column_best(slab, inner, cols, rows)
+    }
 }
+
+/// Lanes of the vectorised key maximum.
+const LANES: usize = 16;
+/// Elements per block of a row scan: the maximum key of each block is found with no index
+/// bookkeeping, then only the first block holding the overall maximum is scanned again.
+const SCAN_BLOCK: usize = 256;
+/// Rows folded into the running column maxima per pass (fewer loads and stores of them).
+const ROW_GROUP: usize = 4;
 
 macro_rules! int_key {
     ($($t:ty),*) => {$(
@@ -48,11 +71,55 @@ impl ArgKey for bf16 {
     }
 }
 
+/// `bits::f32_key` without branches, so that loops over it vectorise: -0.0 becomes +0.0,
+/// negatives flip every bit, positives set the sign bit, NaNs saturate.
+#[inline(always)]
+fn f32_key_branchless(b: u32) -> u32 {
+    let c = if b == 0x8000_0000 { 0 } else { b };
+    let k = c ^ ((((c as i32) >> 31) as u32) | 0x8000_0000);
+    let nan = (b & 0x7fff_ffff) > 0x7f80_0000;
+    if nan {
+        u32::MAX
+    } else {
+        k
+    }
+}
+
+/// As [`f32_key_branchless`] for f64 bits.
+#[inline(always)]
+fn f64_key_branchless(b: u64) -> u64 {
+    let c = if b == 0x8000_0000_0000_0000 { 0 } else { b };
+    let k = c ^ ((((c as i64) >> 63) as u64) | 0x8000_0000_0000_0000);
+    let nan = (b & 0x7fff_ffff_ffff_ffff) > 0x7ff0_0000_0000_0000;
+    if nan {
+        u64::MAX
+    } else {
+        k
+    }
+}
+
 impl ArgKey for f32 {
     type Key = u32;
     #[inline(always)]
     fn key(self) -> u32 {
-        bits::f32_key(self.to_bits())
+        f32_key_branchless(self.to_bits())
+    }
+    fn max_key(x: &[f32]) -> u32 {
+        simd::max_key_f32(x).unwrap_or_else(|| max_key(x))
+    }
+    fn column_best(
+        slab: &[f32],
+        inner: usize,
+        cols: Range<usize>,
+        rows: Range<usize>,
+    ) -> Best<f32> {
+        let (mut keys, mut at) = (Vec::new(), Vec::new());
+        let done =
+            simd::argmax_columns_f32(slab, inner, cols.clone(), rows.clone(), &mut keys, &mut at);
+        let (k, a) = column_best(slab, inner, cols.start + done..cols.end, rows);
+        keys.extend(k);
+        at.extend(a);
+        (keys, at)
     }
 }
 
@@ -60,7 +127,7 @@ impl ArgKey for f64 {
     type Key = u64;
     #[inline(always)]
     fn key(self) -> u64 {
-        bits::f64_key(self.to_bits())
+        f64_key_branchless(self.to_bits())
     }
 }
 
@@ -99,6 +166,8 @@ pub(crate) fn argmax_typed<T: ArgKey>(x: &[T], r: Reduce3) -> Vec<i64> {
                 .map(|row| argmax_row(row).1 as i64)
                 .collect()
         }
+    } else if r.outer == 1 && r.len > 2 * ROWS_PER_TASK {
+        argmax_tall(x, r.len, r.inner)
     } else {
         let mut out = vec![0i64; r.output_len()];
         out.par_chunks_mut(r.inner)
@@ -111,24 +180,60 @@ pub(crate) fn argmax_typed<T: ArgKey>(x: &[T], r: Reduce3) -> Vec<i64> {
             })
             .for_each(|(o, t, dst)| {
                 let slab = &x[o * r.len * r.inner..(o + 1) * r.len * r.inner];
-                argmax_columns(slab, r.inner, t * TILE, dst);
+                let cols = t * TILE..t * TILE + dst.len();
+                let (_, at) = T::column_best(slab, r.inner, cols, 0..r.len);
+                for (d, a) in dst.iter_mut().zip(at) {
+                    *d = a as i64;
+                }
             });
         out
     }
 }
 
-/// (largest key, index of its first occurrence) of a non-empty row.
-fn argmax_row<T: ArgKey>(x: &[T]) -> (T::Key, usize) {
-    let mut best = x[0].key();
-    let mut at = 0;
-    for (i, v) in x.iter().enumerate().skip(1) {
-        let k = v.key();
-        if k > best {
-            best = k;
-            at = i;
+/// The largest key of a non-empty slice (independent lanes, no index: this vectorises).
+#[inline(always)]
+fn max_key<T: ArgKey>(x: &[T]) -> T::Key {
+    let mut lanes = [x[0].key(); LANES];
+    let mut it = x.chunks_exact(LANES);
+    for c in &mut it {
+        for (l, v) in lanes.iter_mut().zip(c) {
+            *l = (*l).max(v.key());
         }
     }
-    (best, at)
+    let tail = it.remainder().iter().map(|v| v.key());
+    lanes
+        .into_iter()
+        .chain(tail)
+        .max()
+        .expect("lanes are not empty")
+}
+
+/// (largest key, index of its first occurrence) of a non-empty row: block maxima over
+/// `4 * SCAN_BLOCK` elements (few horizontal reductions), then within the first block holding
+/// the overall maximum, the first `SCAN_BLOCK` holding it, then the first element.
+fn argmax_row<T: ArgKey>(x: &[T]) -> (T::Key, usize) {
+    const BIG: usize = 4 * SCAN_BLOCK;
+    let mut best = x[0].key();
+    let mut best_block = 0;
+    for (b, block) in x.chunks(BIG).enumerate() {
+        let m = T::max_key(block);
+        if m > best {
+            best = m;
+            best_block = b;
+        }
+    }
+    let big = &x[best_block * BIG..((best_block + 1) * BIG).min(x.len())];
+    let sub = big
+        .chunks(SCAN_BLOCK)
+        .position(|s| T::max_key(s) == best)
+        .expect("the block holds its maximum");
+    let start = best_block * BIG + sub * SCAN_BLOCK;
+    let end = (start + SCAN_BLOCK).min(x.len());
+    let at = x[start..end]
+        .iter()
+        .position(|v| v.key() == best)
+        .expect("the block holds its maximum");
+    (best, start + at)
 }
 
 fn argmax_long_row<T: ArgKey>(x: &[T]) -> i64 {
@@ -149,22 +254,360 @@ fn argmax_long_row<T: ArgKey>(x: &[T]) -> i64 {
     best.1 as i64
 }
 
-fn argmax_columns<T: ArgKey>(slab: &[T], inner: usize, start: usize, dst: &mut [i64]) {
-    let w = dst.len();
-    let len = slab.len() / inner;
-    let mut best: Vec<T::Key> = slab[start..start + w].iter().map(|v| v.key()).collect();
-    let mut at = vec![0usize; w];
-    for row in 1..len {
-        let src = &slab[row * inner + start..row * inner + start + w];
-        for ((b, a), v) in best.iter_mut().zip(at.iter_mut()).zip(src) {
+/// Rows per task when a tall strided argmax is split by rows.
+const ROWS_PER_TASK: usize = 512;
+/// Columns per task of a tall strided argmax: long contiguous runs per row.
+const WIDE_TILE: usize = 4096;
+
+/// `[1, len, inner]` with many rows: tasks are (column tile, run of rows), merged in row order
+/// with a strict `>`, so the first maximum still wins.
+fn argmax_tall<T: ArgKey>(x: &[T], len: usize, inner: usize) -> Vec<i64> {
+    let row_tasks = len.div_ceil(ROWS_PER_TASK);
+    let tiles = inner.div_ceil(WIDE_TILE);
+    let parts: Vec<Best<T>> = (0..tiles * row_tasks)
+        .into_par_iter()
+        .map(|t| {
+            let (tile, rt) = (t / row_tasks, t % row_tasks);
+            let cols = tile * WIDE_TILE..((tile + 1) * WIDE_TILE).min(inner);
+            let rows = rt * ROWS_PER_TASK..((rt + 1) * ROWS_PER_TASK).min(len);
+            T::column_best(x, inner, cols, rows)
+        })
+        .collect();
+    let mut out = vec![0i64; inner];
+    out.par_chunks_mut(WIDE_TILE)
+        .zip(parts.par_chunks(row_tasks))
+        .for_each(|(dst, parts)| {
+            let (mut best, mut at) = parts[0].clone();
+            for (keys, rows) in &parts[1..] {
+                for (((b, a), &k), &r) in best.iter_mut().zip(at.iter_mut()).zip(keys).zip(rows) {
+                    if k > *b {
+                        (*b, *a) = (k, r);
+                    }
+                }
+            }
+            for (d, a) in dst.iter_mut().zip(at) {
+                *d = a as i64;
+            }
+        });
+    out
+}
+
+/// Per column: the largest key and the first row holding it.
+pub(crate) type Best<T> = (Vec<<T as ArgKey>::Key>, Vec<usize>);
+
+/// [`Best`] of the columns `cols` over the rows `rows` (non-empty) of a `[len, inner]` slab.
+fn column_best<T: ArgKey>(
+    slab: &[T],
+    inner: usize,
+    cols: Range<usize>,
+    rows: Range<usize>,
+) -> Best<T> {
+    if cols.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    if rows.end <= u32::MAX as usize {
+        simd::avx2_or(|| column_best_as::<T, u32>(slab, inner, cols, rows))
+    } else {
+        simd::avx2_or(|| column_best_as::<T, u64>(slab, inner, cols, rows))
+    }
+}
+
+/// Row indices kept as `I`: u32 whenever it fits, so that keys and indices of f32 columns
+/// share a vector width.
+trait RowIndex: Copy + Default {
+    fn from_row(r: usize) -> Self;
+    fn to_i64(self) -> i64;
+}
+
+impl RowIndex for u32 {
+    #[inline(always)]
+    fn from_row(r: usize) -> u32 {
+        r as u32
+    }
+    #[inline(always)]
+    fn to_i64(self) -> i64 {
+        i64::from(self)
+    }
+}
+
+impl RowIndex for u64 {
+    #[inline(always)]
+    fn from_row(r: usize) -> u64 {
+        r as u64
+    }
+    #[inline(always)]
+    fn to_i64(self) -> i64 {
+        self as i64
+    }
+}
+
+/// Running (largest key, first row holding it) per column, updated with selects instead of
+/// branches; rows are folded in increasing order, so a strict `>` keeps the first maximum.
+#[inline(always)]
+fn column_best_as<T: ArgKey, I: RowIndex>(
+    slab: &[T],
+    inner: usize,
+    cols: Range<usize>,
+    rows: Range<usize>,
+) -> Best<T> {
+    let (start, w, len) = (cols.start, cols.len(), rows.end);
+    let row = |r: usize| &slab[r * inner + start..][..w];
+    let mut best: Vec<T::Key> = row(rows.start).iter().map(|v| v.key()).collect();
+    let mut at = vec![I::from_row(rows.start); w];
+    let mut r = rows.start + 1;
+    while r + ROW_GROUP <= len {
+        let (x0, x1, x2, x3) = (row(r), row(r + 1), row(r + 2), row(r + 3));
+        let rows = [r, r + 1, r + 2, r + 3].map(I::from_row);
+        for c in 0..w {
+            let (mut b, mut a) = (best[c], at[c]);
+            for (k, i) in [x0[c].key(), x1[c].key(), x2[c].key(), x3[c].key()]
+                .into_iter()
+                .zip(rows)
+            {
+                let gt = k > b;
+                b = if gt { k } else { b };
+                a = if gt { i } else { a };
+            }
+            best[c] = b;
+            at[c] = a;
+        }
+        r += ROW_GROUP;
+    }
+    for r in r..len {
+        let i = I::from_row(r);
+        for ((b, a), v) in best.iter_mut().zip(at.iter_mut()).zip(row(r)) {
             let k = v.key();
-            if k > *b {
-                *b = k;
-                *a = row;
+            let gt = k > *b;
+            *b = if gt { k } else { *b };
+            *a = if gt { i } else { *a };
+        }
+    }
+    (best, at.into_iter().map(|a| a.to_i64() as usize).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DType;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    /// The plain loop: first index of the largest key, keys from `bits` for floats.
+    fn reference(x: &CpuStorage, r: Reduce3) -> Vec<i64> {
+        fn typed<T: ArgKey>(x: &[T], r: Reduce3, key: impl Fn(T) -> u64) -> Vec<i64> {
+            let mut out = Vec::new();
+            for o in 0..r.outer {
+                for i in 0..r.inner {
+                    let at = |k: usize| key(x[(o * r.len + k) * r.inner + i]);
+                    let (mut best, mut arg) = (at(0), 0);
+                    for k in 1..r.len {
+                        if at(k) > best {
+                            (best, arg) = (at(k), k);
+                        }
+                    }
+                    out.push(arg as i64);
+                }
+            }
+            out
+        }
+        match x {
+            CpuStorage::F32(v) => typed(v, r, |a| u64::from(bits::f32_key(a.to_bits()))),
+            CpuStorage::F64(v) => typed(v, r, |a| bits::f64_key(a.to_bits())),
+            CpuStorage::F16(v) => typed(v, r, |a| u64::from(bits::f16_key(a.to_bits()))),
+            CpuStorage::BF16(v) => typed(v, r, |a| u64::from(bits::bf16_key(a.to_bits()))),
+            CpuStorage::C64(v) => typed(v, r, |a| a.key()),
+            CpuStorage::Bool(v) => typed(v, r, u64::from),
+            CpuStorage::I8(v) => typed(v, r, |a| (i64::from(a) as u64) ^ (1 << 63)),
+            CpuStorage::U8(v) => typed(v, r, u64::from),
+            CpuStorage::I16(v) => typed(v, r, |a| (i64::from(a) as u64) ^ (1 << 63)),
+            CpuStorage::U16(v) => typed(v, r, u64::from),
+            CpuStorage::I32(v) => typed(v, r, |a| (i64::from(a) as u64) ^ (1 << 63)),
+            CpuStorage::U32(v) => typed(v, r, u64::from),
+            CpuStorage::I64(v) => typed(v, r, |a| (a as u64) ^ (1 << 63)),
+            CpuStorage::U64(v) => typed(v, r, |a| a),
+        }
+    }
+
+    /// Few distinct values (many ties), with NaN, -0.0/+0.0 and the maximum placed on block
+    /// and task boundaries.
+    fn sample(dtype: DType, n: usize, seed: u64) -> CpuStorage {
+        let mut rng = Rng(seed | 1);
+        let mut v: Vec<f64> = (0..n).map(|_| (rng.next() % 64) as f64 - 40.0).collect();
+        for (i, x) in v.iter_mut().enumerate() {
+            if i % 7 == 3 {
+                *x = if i % 2 == 0 { -0.0 } else { 0.0 };
+            }
+        }
+        for &at in &[
+            SCAN_BLOCK - 1,
+            SCAN_BLOCK,
+            3 * SCAN_BLOCK,
+            TASK - 1,
+            TASK,
+            TASK + 1,
+        ] {
+            if at < n {
+                v[at] = 100.0;
+            }
+        }
+        let nan = seed.is_multiple_of(3) && n > 2 * SCAN_BLOCK + 1;
+        if nan {
+            v[2 * SCAN_BLOCK + 1] = f64::NAN;
+            v[n - 1] = -f64::NAN;
+        }
+        if dtype == DType::Complex64 {
+            let c: Vec<Complex<f32>> = v
+                .chunks(2)
+                .flat_map(|p| {
+                    [
+                        Complex::new(p[0] as f32, 1.0),
+                        Complex::new(p[0] as f32, p[p.len() - 1] as f32),
+                    ]
+                })
+                .take(n)
+                .collect();
+            return CpuStorage::C64(c);
+        }
+        super::super::cast::cast(&CpuStorage::F64(v), dtype)
+    }
+
+    fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool")
+            .install(f)
+    }
+
+    #[test]
+    fn fast_paths_match_the_plain_loop_for_every_dtype_and_thread_count() {
+        let shapes = [
+            (1, 1, 1),
+            (1, 7, 1),
+            (2, 3 * SCAN_BLOCK + 5, 1),
+            (1, 9 * SCAN_BLOCK + 5, 1),
+            (1, 2 * TASK + 777, 1),
+            (3, 17, 5),
+            (1, 9, 1031),
+            (2, 6, 2 * TILE + 9),
+            (1, 2 * ROWS_PER_TASK + 3, 5),
+            (1, 3 * ROWS_PER_TASK, WIDE_TILE + 9),
+            (1, 1000, 3),
+            (4, 2, 8),
+        ];
+        for (k, &dtype) in DType::ALL.iter().enumerate() {
+            for (s, &(outer, len, inner)) in shapes.iter().enumerate() {
+                let r = Reduce3 { outer, len, inner };
+                let x = sample(dtype, r.input_len(), (k * 17 + s) as u64);
+                let want = reference(&x, r);
+                for threads in [1, 2] {
+                    let got = in_pool(threads, || argmax(&x, r));
+                    assert_eq!(got, want, "{dtype} {r:?} with {threads} threads");
+                }
             }
         }
     }
-    for (d, a) in dst.iter_mut().zip(at) {
-        *d = a as i64;
+
+    #[test]
+    fn first_nan_and_first_of_tied_zeros_win() {
+        for n in [31, 32, 33, SCAN_BLOCK + 1, 3 * TASK + 5] {
+            let r = Reduce3 {
+                outer: 1,
+                len: n,
+                inner: 1,
+            };
+            let mut v = vec![-0.0f32; n];
+            v[n / 2] = 0.0;
+            assert_eq!(argmax(&CpuStorage::F32(v.clone()), r), [0]);
+            v[n - 1] = -f32::NAN;
+            v[n / 3 + 1] = f32::from_bits(0x7f80_0001);
+            assert_eq!(argmax(&CpuStorage::F32(v.clone()), r), [(n / 3 + 1) as i64]);
+            let cols = Reduce3 {
+                outer: 1,
+                len: 3,
+                inner: n,
+            };
+            let mut m = vec![0.0f32; 3 * n];
+            m[n..2 * n].fill(-0.0);
+            m[2 * n..].fill(f32::NAN);
+            m[n - 1] = f32::NAN;
+            let got = argmax(&CpuStorage::F32(m), cols);
+            assert_eq!(got[..n - 1], vec![2; n - 1][..]);
+            assert_eq!(got[n - 1], 0);
+        }
+    }
+
+    #[test]
+    fn branchless_keys_equal_the_bits_keys() {
+        let mut rng = Rng(3);
+        let specials32 = [
+            0,
+            0x8000_0000,
+            0x7f80_0000,
+            0xff80_0000,
+            0x7f80_0001,
+            0xffc0_0000,
+            1,
+            0x8000_0001,
+            0x7fff_ffff,
+            0xffff_ffff,
+        ];
+        for b in specials32
+            .into_iter()
+            .chain((0..200_000).map(|_| rng.next() as u32))
+        {
+            assert_eq!(f32_key_branchless(b), bits::f32_key(b), "{b:#x}");
+            let x = [f32::from_bits(b)];
+            assert_eq!(<f32 as ArgKey>::max_key(&x), bits::f32_key(b), "{b:#x}");
+        }
+        let specials64 = [
+            0,
+            1 << 63,
+            0x7ff0 << 48,
+            0xfff0 << 48,
+            (0x7ff0 << 48) + 1,
+            u64::MAX,
+        ];
+        for b in specials64
+            .into_iter()
+            .chain((0..200_000).map(|_| rng.next()))
+        {
+            assert_eq!(f64_key_branchless(b), bits::f64_key(b), "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn f32_block_maximum_matches_the_keys_of_any_slice() {
+        let mut rng = Rng(11);
+        for n in [1, 8, 31, 32, 33, 64, 100, 257] {
+            for _ in 0..200 {
+                let v: Vec<f32> = (0..n)
+                    .map(|_| match rng.next() % 8 {
+                        0 => f32::from_bits(rng.next() as u32),
+                        1 => -0.0,
+                        2 => 0.0,
+                        3 => f32::NEG_INFINITY,
+                        _ => (rng.next() % 100) as f32 - 50.0,
+                    })
+                    .collect();
+                let neg: Vec<f32> = v.iter().map(|a| -a.abs()).collect();
+                let finite_neg: Vec<f32> = neg
+                    .iter()
+                    .map(|&a| if a.is_nan() { -1.0 } else { a })
+                    .collect();
+                for v in [v, neg, finite_neg] {
+                    let want = v.iter().map(|a| bits::f32_key(a.to_bits())).max().unwrap();
+                    assert_eq!(<f32 as ArgKey>::max_key(&v), want, "{v:?}");
+                }
+            }
+        }
     }
 }

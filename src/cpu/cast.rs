@@ -6,8 +6,8 @@ use half::{bf16, f16};
 use num_complex::Complex;
 use rayon::prelude::*;
 
-use super::{with_storage, CpuStorage};
-use crate::{bits, DType};
+use super::{simd, with_storage, CpuStorage};
+use crate::{bits, DType, Error, Result};
 
 /// Elements per parallel task.
 const TASK: usize = 1 << 16;
@@ -256,40 +256,290 @@ pub(crate) fn cast(x: &CpuStorage, to: DType) -> CpuStorage {
     if x.dtype() == to {
         return x.clone();
     }
-    with_storage!(x, v => cast_from(v, to))
+    let mut out = fresh(to, x.len());
+    convert(x, &mut out, false);
+    out
 }
 
-fn cast_from<S: CastSrc>(x: &[S], to: DType) -> CpuStorage {
-    match to {
-        DType::Bool => CpuStorage::Bool(map(x, |v| v.to_bool())),
-        DType::Int8 => CpuStorage::I8(map(x, |v| v.to_i64(i8::MIN.into(), i8::MAX.into()) as i8)),
-        DType::UInt8 => CpuStorage::U8(map(x, |v| v.to_u64(u8::MAX.into()) as u8)),
-        DType::Int16 => CpuStorage::I16(map(x, |v| {
-            v.to_i64(i16::MIN.into(), i16::MAX.into()) as i16
-        })),
-        DType::UInt16 => CpuStorage::U16(map(x, |v| v.to_u64(u16::MAX.into()) as u16)),
-        DType::Int32 => CpuStorage::I32(map(x, |v| {
-            v.to_i64(i32::MIN.into(), i32::MAX.into()) as i32
-        })),
-        DType::UInt32 => CpuStorage::U32(map(x, |v| v.to_u64(u32::MAX.into()) as u32)),
-        DType::Int64 => CpuStorage::I64(map(x, |v| v.to_i64(i64::MIN, i64::MAX))),
-        DType::UInt64 => CpuStorage::U64(map(x, |v| v.to_u64(u64::MAX))),
-        DType::Float16 => CpuStorage::F16(map(x, CastSrc::to_f16)),
-        DType::BFloat16 => CpuStorage::BF16(map(x, CastSrc::to_bf16)),
-        DType::Float32 => CpuStorage::F32(map(x, CastSrc::to_f32)),
-        DType::Float64 => CpuStorage::F64(map(x, CastSrc::to_f64)),
-        DType::Complex64 => CpuStorage::C64(map(x, CastSrc::to_c64)),
+/// `n` zeros of `dtype` in memory no one has touched yet: the conversion then faults the pages
+/// in on every core at once, in huge pages where the kernel allows it (page faults, not the
+/// conversion, dominate a cast into fresh memory).
+fn fresh(dtype: DType, n: usize) -> CpuStorage {
+    fn zeroed<T: bytemuck::Zeroable>(n: usize) -> Vec<T> {
+        let v = bytemuck::zeroed_vec(n);
+        simd::advise_huge_pages(&v);
+        v
+    }
+    match dtype {
+        DType::Bool => CpuStorage::Bool(zeroed(n)),
+        DType::Int8 => CpuStorage::I8(zeroed(n)),
+        DType::UInt8 => CpuStorage::U8(zeroed(n)),
+        DType::Int16 => CpuStorage::I16(zeroed(n)),
+        DType::UInt16 => CpuStorage::U16(zeroed(n)),
+        DType::Int32 => CpuStorage::I32(zeroed(n)),
+        DType::UInt32 => CpuStorage::U32(zeroed(n)),
+        DType::Int64 => CpuStorage::I64(zeroed(n)),
+        DType::UInt64 => CpuStorage::U64(zeroed(n)),
+        DType::Float16 => CpuStorage::F16(zeroed(n)),
+        DType::BFloat16 => CpuStorage::BF16(zeroed(n)),
+        DType::Float32 => CpuStorage::F32(zeroed(n)),
+        DType::Float64 => CpuStorage::F64(zeroed(n)),
+        DType::Complex64 => CpuStorage::C64(zeroed(n)),
     }
 }
 
-fn map<S: Copy + Sync, D: Send + Copy + Default>(x: &[S], f: impl Fn(S) -> D + Sync) -> Vec<D> {
-    let mut out = vec![D::default(); x.len()];
+/// Converts `x` into `out`'s dtype, writing `out` in place (no allocation; benchmarks use it).
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] when `out` and `x` differ in length.
+pub fn cast_into(x: &CpuStorage, out: &mut CpuStorage) -> Result<()> {
+    if x.len() != out.len() {
+        return Err(Error::ShapeMismatch {
+            shape: vec![out.len()],
+            expected: out.len(),
+            actual: x.len(),
+        });
+    }
+    convert(x, out, true);
+    Ok(())
+}
+
+/// `out` (same length as `x`) receives `x` converted to its dtype. `stream`: large outputs may
+/// be written with streaming stores; not for fresh memory, whose pages the kernel zeroes into
+/// the cache on first touch (there ordinary stores measured faster).
+fn convert(x: &CpuStorage, out: &mut CpuStorage, stream: bool) {
+    if !fast_cast(x, out, stream) {
+        with_storage!(x, v => cast_from_into(v, out));
+    }
+}
+
+/// Vector kernels for the pairs that have one; false when the pair or the CPU has none.
+fn fast_cast(x: &CpuStorage, out: &mut CpuStorage, stream: bool) -> bool {
+    match (x, out) {
+        (CpuStorage::F32(s), CpuStorage::F16(d)) if simd::f16c() => {
+            let stream = stream && d.len() * 2 >= simd::STREAM_BYTES;
+            let d: &mut [u16] = bytemuck::cast_slice_mut(d.as_mut_slice());
+            par_zip(s, d, |s, d| {
+                simd::f32_to_f16(s, d, stream);
+            });
+            true
+        }
+        (CpuStorage::F32(s), CpuStorage::I32(d)) if simd::avx2() => {
+            let stream = stream && d.len() * 4 >= simd::STREAM_BYTES;
+            par_zip(s, d, |s, d| {
+                simd::f32_to_i32(s, d, stream);
+            });
+            true
+        }
+        (CpuStorage::I64(s), CpuStorage::F32(d))
+            if stream && simd::avx2() && d.len() * 4 >= simd::STREAM_BYTES =>
+        {
+            par_zip(s, d, |s, d| {
+                simd::i64_to_f32_stream(s, d);
+            });
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Runs `f` on matching `TASK`-sized pieces of `x` and `out` on every core.
+fn par_zip<S: Sync, D: Send>(x: &[S], out: &mut [D], f: impl Fn(&[S], &mut [D]) + Sync) {
     out.par_chunks_mut(TASK)
         .zip(x.par_chunks(TASK))
-        .for_each(|(d, s)| {
-            for (d, &s) in d.iter_mut().zip(s) {
-                *d = f(s);
+        .for_each(|(d, s)| f(s, d));
+}
+
+fn cast_from_into<S: CastSrc>(x: &[S], out: &mut CpuStorage) {
+    match out {
+        CpuStorage::Bool(o) => map_into(x, o, |v| v.to_bool()),
+        CpuStorage::I8(o) => map_into(x, o, |v| v.to_i64(i8::MIN.into(), i8::MAX.into()) as i8),
+        CpuStorage::U8(o) => map_into(x, o, |v| v.to_u64(u8::MAX.into()) as u8),
+        CpuStorage::I16(o) => map_into(x, o, |v| v.to_i64(i16::MIN.into(), i16::MAX.into()) as i16),
+        CpuStorage::U16(o) => map_into(x, o, |v| v.to_u64(u16::MAX.into()) as u16),
+        CpuStorage::I32(o) => map_into(x, o, |v| v.to_i64(i32::MIN.into(), i32::MAX.into()) as i32),
+        CpuStorage::U32(o) => map_into(x, o, |v| v.to_u64(u32::MAX.into()) as u32),
+        CpuStorage::I64(o) => map_into(x, o, |v| v.to_i64(i64::MIN, i64::MAX)),
+        CpuStorage::U64(o) => map_into(x, o, |v| v.to_u64(u64::MAX)),
+        CpuStorage::F16(o) => map_into(x, o, CastSrc::to_f16),
+        CpuStorage::BF16(o) => map_into(x, o, CastSrc::to_bf16),
+        CpuStorage::F32(o) => map_into(x, o, CastSrc::to_f32),
+        CpuStorage::F64(o) => map_into(x, o, CastSrc::to_f64),
+        CpuStorage::C64(o) => map_into(x, o, CastSrc::to_c64),
+    }
+}
+
+fn map_into<S: Copy + Sync, D: Send + Copy>(x: &[S], out: &mut [D], f: impl Fn(S) -> D + Sync) {
+    par_zip(x, out, |s, d| {
+        for (d, &s) in d.iter_mut().zip(s) {
+            *d = f(s);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    /// Every exponent with mantissas around the f16 rounding point (ties, just below, just
+    /// above, odd and even), signs, and the integer-conversion edges.
+    fn f32_cases() -> Vec<f32> {
+        let mut bits = Vec::new();
+        for e in 0..256u32 {
+            for hi in [0u32, 1, 2, 3, 0x155, 0x3fe, 0x3ff] {
+                for lo in [0u32, 1, 0xfff, 0x1000, 0x1001, 0x1fff] {
+                    let m = (hi << 13) | lo;
+                    bits.push((e << 23) | m);
+                    bits.push(0x8000_0000 | (e << 23) | m);
+                }
             }
-        });
-    out
+        }
+        let mut rng = Rng(17);
+        bits.extend((0..100_000).map(|_| rng.next() as u32));
+        let mut v: Vec<f32> = bits.into_iter().map(f32::from_bits).collect();
+        v.extend([
+            2_147_483_648.0,
+            2_147_483_520.0,
+            -2_147_483_648.0,
+            -2_147_483_904.0,
+            0.5,
+            -0.5,
+            -1.5,
+            1e10,
+            -1e10,
+            f32::MAX,
+            f32::MIN,
+            65504.0,
+            65520.0,
+            65519.99,
+        ]);
+        v
+    }
+
+    fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool")
+            .install(f)
+    }
+
+    #[test]
+    fn f32_to_f16_and_i32_kernels_match_bits_for_every_tail() {
+        let cases = f32_cases();
+        // The last length streams its output (non-temporal stores, aligned head).
+        let big = simd::STREAM_BYTES / 2 + 13;
+        for len in (0..40).chain([TASK + 7, cases.len(), big]) {
+            let src: Vec<f32> = cases
+                .iter()
+                .cycle()
+                .skip(len % 13)
+                .take(len)
+                .copied()
+                .collect();
+            let x = CpuStorage::F32(src.clone());
+            for threads in [1, 2] {
+                // Fresh outputs (cast) and reused ones (cast_into, streaming when large).
+                let into = |to: DType| {
+                    let mut out = CpuStorage::zeros(to, len);
+                    in_pool(threads, || cast_into(&x, &mut out)).expect("same length");
+                    let fresh = in_pool(threads, || cast(&x, to));
+                    assert!(
+                        out.as_bytes() == fresh.as_bytes(),
+                        "fresh and reused differ"
+                    );
+                    out
+                };
+                let CpuStorage::F16(h) = into(DType::Float16) else {
+                    panic!("dtype")
+                };
+                let CpuStorage::I32(i) = into(DType::Int32) else {
+                    panic!("dtype")
+                };
+                for ((s, h), i) in src.iter().zip(&h).zip(&i) {
+                    let b = s.to_bits();
+                    assert_eq!(h.to_bits(), bits::f32_to_f16(b), "{b:#x} -> f16");
+                    let want = bits::f32_to_i64_sat(b, i32::MIN.into(), i32::MAX.into());
+                    assert_eq!(i64::from(*i), want, "{b:#x} -> i32");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn i64_to_f32_rounds_like_bits() {
+        let mut rng = Rng(23);
+        let mut v: Vec<i64> = (0..50_000)
+            .map(|k| (rng.next() as i64) >> (k % 64))
+            .collect();
+        v.extend([
+            i64::MIN,
+            i64::MAX,
+            0,
+            -1,
+            (1 << 24) + 1,
+            (1 << 25) + 3,
+            -(1 << 53) - 1,
+        ]);
+        let CpuStorage::F32(f) = cast(&CpuStorage::I64(v.clone()), DType::Float32) else {
+            panic!("dtype")
+        };
+        for (a, f) in v.iter().zip(&f) {
+            assert_eq!(f.to_bits(), bits::i64_to_f32(*a), "{a}");
+        }
+    }
+
+    #[test]
+    fn fresh_and_reused_outputs_agree_for_every_pair() {
+        let mut rng = Rng(29);
+        let bytes: Vec<u8> = (0..8 * 1000).map(|_| rng.next() as u8).collect();
+        for from in DType::ALL {
+            let x = CpuStorage::from_bytes(from, &bytes[..1000 * from.itemsize()]);
+            for to in DType::ALL {
+                let fresh = cast(&x, to);
+                let mut reused = CpuStorage::zeros(to, 1000);
+                cast_into(&x, &mut reused).expect("same length");
+                assert_eq!(fresh.dtype(), to);
+                assert_eq!(fresh.as_bytes(), reused.as_bytes(), "{from} -> {to}");
+            }
+        }
+        let mut short = CpuStorage::zeros(DType::Int32, 3);
+        assert!(cast_into(&CpuStorage::F32(vec![1.0; 4]), &mut short).is_err());
+    }
+
+    /// All 2^32 inputs; slow in debug builds, so run on demand:
+    /// `cargo test --release --lib f32_to_f16_exhaustive -- --ignored`.
+    #[test]
+    #[ignore]
+    fn f32_to_f16_exhaustive() {
+        let step = 1u64 << 24;
+        let mut out = CpuStorage::zeros(DType::Float16, step as usize);
+        for base in (0..1u64 << 32).step_by(step as usize) {
+            let src: Vec<f32> = (base..base + step)
+                .map(|b| f32::from_bits(b as u32))
+                .collect();
+            cast_into(&CpuStorage::F32(src.clone()), &mut out).expect("same length");
+            let CpuStorage::F16(h) = &out else {
+                panic!("dtype")
+            };
+            for (s, h) in src.iter().zip(h) {
+                assert_eq!(
+                    h.to_bits(),
+                    bits::f32_to_f16(s.to_bits()),
+                    "{:#x}",
+                    s.to_bits()
+                );
+            }
+        }
+    }
 }

@@ -3,9 +3,12 @@
 
 mod argmax;
 mod cast;
+mod simd;
 mod storage;
 mod sum;
 
+#[doc(hidden)]
+pub use cast::cast_into;
 pub(crate) use storage::with_storage;
 pub use storage::CpuStorage;
 

@@ -1,0 +1,528 @@
+//! The only `unsafe` of the crate: x86-64 AVX2/F16C kernels chosen at run time, each with a
+//! portable caller-side fallback, and one memory-advice call. Every kernel computes exactly what
+//! the scalar code it replaces computes (the same operations in the same order), which the
+//! tests in `sum`, `argmax` and `cast` check bit for bit. Each was kept only for a measured win.
+
+/// True when the AVX2 kernels may run (checked once by std, then a cached load).
+#[inline]
+pub(crate) fn avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// True when the F16C conversion kernel may run.
+#[inline]
+pub(crate) fn f16c() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("f16c")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Runs `f` compiled for AVX2 when the CPU has it, else as is. The same source either way, so
+/// the same results: integer code is exact, and Rust never reassociates or contracts float
+/// operations, so only the vector width changes. (Without this, the default x86-64 target
+/// vectorises with SSE2 only: no unsigned max or compare, half-width registers.) `f` should
+/// call `#[inline(always)]` kernels so that they are compiled inside the AVX2 function.
+#[inline(always)]
+pub(crate) fn avx2_or<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        #[target_feature(enable = "avx2")]
+        fn run<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        // SAFETY: AVX2 is present (checked above), the only requirement of `run`.
+        return unsafe { run(f) };
+    }
+    f()
+}
+
+/// Sums of consecutive 256-element blocks of `x` into `out` (one per block), each exactly as
+/// `sum::sum_block` computes it: 32 lanes starting at +0.0, element `k` added to lane `k % 32`
+/// in order, then lanes halved pairwise (`lane[i] + lane[i + w]`, w = 16, 8, 4, 2, 1).
+/// Returns false (and does nothing) when AVX2 is missing.
+pub(crate) fn block_sums_f32(x: &[f32], out: &mut [f32]) -> bool {
+    assert_eq!(x.len(), out.len() * 256, "whole blocks only");
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: AVX2 is present (checked above); the kernel reads `out.len() * 256` elements
+        // of `x`, which the assert guarantees exist.
+        unsafe { x86::block_sums_f32(x, out) };
+        return true;
+    }
+    false
+}
+
+/// As [`block_sums_f32`] for f64 (32 lanes are eight 4-wide registers).
+pub(crate) fn block_sums_f64(x: &[f64], out: &mut [f64]) -> bool {
+    assert_eq!(x.len(), out.len() * 256, "whole blocks only");
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: AVX2 is present; the kernel reads exactly `out.len() * 256` elements of `x`.
+        unsafe { x86::block_sums_f64(x, out) };
+        return true;
+    }
+    false
+}
+
+/// f32 -> f16, round to nearest even, NaNs quieted keeping sign and top payload bits: the same
+/// bits as `bits::f32_to_f16` (F16C's `vcvtps2ph` with round-to-nearest does exactly this).
+/// `stream`: write with non-temporal stores. Returns false when F16C is missing.
+pub(crate) fn f32_to_f16(src: &[f32], dst: &mut [u16], stream: bool) -> bool {
+    assert_eq!(src.len(), dst.len());
+    #[cfg(target_arch = "x86_64")]
+    if f16c() {
+        // SAFETY: AVX2 and F16C are present; lengths are equal (asserted) and the kernel stays
+        // within them.
+        unsafe { x86::f32_to_f16(src, dst, stream) };
+        return true;
+    }
+    false
+}
+
+/// f32 -> i32 truncating toward zero, saturating, NaN -> 0 (Rust's `as`). Returns false when
+/// AVX2 is missing.
+pub(crate) fn f32_to_i32(src: &[f32], dst: &mut [i32], stream: bool) -> bool {
+    assert_eq!(src.len(), dst.len());
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: AVX2 is present; lengths are equal (asserted) and the kernel stays within them.
+        unsafe { x86::f32_to_i32(src, dst, stream) };
+        return true;
+    }
+    false
+}
+
+/// i64 -> f32 with Rust's `as` (round to nearest even), written with streaming stores. Returns
+/// false when AVX2 is missing.
+pub(crate) fn i64_to_f32_stream(src: &[i64], dst: &mut [f32]) -> bool {
+    assert_eq!(src.len(), dst.len());
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: AVX2 is present; lengths are equal (asserted) and the kernel stays within them.
+        unsafe { x86::i64_to_f32_stream(src, dst) };
+        return true;
+    }
+    false
+}
+
+/// Outputs of at least this many bytes are written with streaming (non-temporal) stores: they
+/// would not stay in cache anyway, and skipping the read-for-ownership of every destination
+/// line saves a third of the memory traffic of a cast.
+pub(crate) const STREAM_BYTES: usize = 16 << 20;
+
+/// `bits::f32_key` of the largest element of `x` (non-empty), or None without AVX2.
+pub(crate) fn max_key_f32(x: &[f32]) -> Option<u32> {
+    assert!(!x.is_empty());
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: AVX2 is present; the kernel reads only within `x`.
+        return Some(unsafe { x86::max_key_f32(x) });
+    }
+    None
+}
+
+/// Σx as wrapping i64, or None without AVX2.
+pub(crate) fn sum_i32(x: &[i32]) -> Option<i64> {
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: AVX2 is present; the kernel reads only within `x`.
+        return Some(unsafe { x86::sum_i32(x) });
+    }
+    let _ = x;
+    None
+}
+
+/// Column argmax of f32 over `rows` for the first `cols.len() / 8 * 8` columns of `cols`:
+/// pushes each column's largest `bits::f32_key` and the first row holding it onto `keys` and
+/// `at`. Returns the number of columns done (0 without AVX2 or past `i32::MAX` rows).
+pub(crate) fn argmax_columns_f32(
+    slab: &[f32],
+    inner: usize,
+    cols: std::ops::Range<usize>,
+    rows: std::ops::Range<usize>,
+    keys: &mut Vec<u32>,
+    at: &mut Vec<usize>,
+) -> usize {
+    let w = cols.len() / 8 * 8;
+    assert!(cols.end <= inner && rows.end * inner <= slab.len() && !rows.is_empty());
+    #[cfg(target_arch = "x86_64")]
+    if avx2() && w > 0 && rows.end <= i32::MAX as usize {
+        let (mut best, mut rows_at) = (vec![0i32; w], vec![0i32; w]);
+        // SAFETY: AVX2 is present; rows below rows.end and columns cols.start..cols.start + w
+        // lie inside `slab` (asserted above), and both buffers have w elements.
+        unsafe { x86::argmax_columns_f32(slab, inner, cols.start, rows, &mut best, &mut rows_at) };
+        keys.extend(best.iter().map(|&k| k as u32 ^ 0x8000_0000));
+        at.extend(rows_at.iter().map(|&r| r as usize));
+        return w;
+    }
+    let _ = (slab, keys, at);
+    0
+}
+
+/// Asks Linux to back the 2 MiB-aligned interior of `v` with huge pages. Only a hint: fresh
+/// outputs then fault in 512 times fewer pages (page faults cost more than the casts).
+/// Call it before the first write.
+pub(crate) fn advise_huge_pages<T>(v: &[T]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        const MADV_HUGEPAGE: i32 = 14;
+        extern "C" {
+            fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: i32) -> i32;
+        }
+        let start = v.as_ptr() as usize;
+        let end = start + std::mem::size_of_val(v);
+        let lo = start.div_ceil(HUGE) * HUGE;
+        let hi = end / HUGE * HUGE;
+        if hi > lo {
+            // SAFETY: [lo, hi) lies inside the allocation of `v`, which we borrow; MADV_HUGEPAGE
+            // changes how later faults are served, never the contents or the mapping. A
+            // failure (e.g. THP disabled) only leaves 4 KiB pages, so the result is ignored.
+            unsafe { madvise(lo as *mut std::ffi::c_void, hi - lo, MADV_HUGEPAGE) };
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = v;
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn block_sums_f32(x: &[f32], out: &mut [f32]) {
+        for (o, blk) in out.iter_mut().zip(x.chunks_exact(256)) {
+            let p = blk.as_ptr();
+            let mut a = [_mm256_setzero_ps(); 4];
+            for r in 0..8 {
+                for (j, a) in a.iter_mut().enumerate() {
+                    // SAFETY: r * 32 + j * 8 + 8 <= 256 = blk.len().
+                    *a = _mm256_add_ps(*a, unsafe { _mm256_loadu_ps(p.add(r * 32 + j * 8)) });
+                }
+            }
+            // Lanes 0-7 are a[0], 8-15 a[1], 16-23 a[2], 24-31 a[3].
+            let b0 = _mm256_add_ps(a[0], a[2]);
+            let b1 = _mm256_add_ps(a[1], a[3]);
+            let c = _mm256_add_ps(b0, b1);
+            let d = _mm_add_ps(_mm256_castps256_ps128(c), _mm256_extractf128_ps::<1>(c));
+            let e = _mm_add_ps(d, _mm_movehl_ps(d, d));
+            let f = _mm_add_ss(e, _mm_shuffle_ps::<1>(e, e));
+            *o = _mm_cvtss_f32(f);
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn block_sums_f64(x: &[f64], out: &mut [f64]) {
+        for (o, blk) in out.iter_mut().zip(x.chunks_exact(256)) {
+            let p = blk.as_ptr();
+            let mut a = [_mm256_setzero_pd(); 8];
+            for r in 0..8 {
+                for (j, a) in a.iter_mut().enumerate() {
+                    // SAFETY: r * 32 + j * 4 + 4 <= 256 = blk.len().
+                    *a = _mm256_add_pd(*a, unsafe { _mm256_loadu_pd(p.add(r * 32 + j * 4)) });
+                }
+            }
+            // Lanes 4j..4j+3 are a[j]; halve 32 -> 16 -> 8 -> 4 -> 2 -> 1.
+            let b = [
+                _mm256_add_pd(a[0], a[4]),
+                _mm256_add_pd(a[1], a[5]),
+                _mm256_add_pd(a[2], a[6]),
+                _mm256_add_pd(a[3], a[7]),
+            ];
+            let c0 = _mm256_add_pd(b[0], b[2]);
+            let c1 = _mm256_add_pd(b[1], b[3]);
+            let d = _mm256_add_pd(c0, c1);
+            let e = _mm_add_pd(_mm256_castpd256_pd128(d), _mm256_extractf128_pd::<1>(d));
+            let f = _mm_add_sd(e, _mm_unpackhi_pd(e, e));
+            *o = _mm_cvtsd_f64(f);
+        }
+    }
+
+    /// Keys as signed integers with the order of `bits::f32_key` (that key xor the sign bit):
+    /// -0.0 -> +0.0, negatives flip their low 31 bits, NaNs -> i32::MAX.
+    #[inline(always)]
+    unsafe fn skey(b: __m256i) -> __m256i {
+        let sign = _mm256_set1_epi32(i32::MIN);
+        let low = _mm256_set1_epi32(i32::MAX);
+        let inf = _mm256_set1_epi32(0x7f80_0000);
+        let c = _mm256_andnot_si256(_mm256_cmpeq_epi32(b, sign), b);
+        let k = _mm256_xor_si256(c, _mm256_and_si256(_mm256_srai_epi32::<31>(c), low));
+        let nan = _mm256_cmpgt_epi32(_mm256_and_si256(b, low), inf);
+        _mm256_blendv_epi8(k, low, nan)
+    }
+
+    /// Only the maximum is needed here, so no per-element key: as signed integers, the
+    /// largest non-negative float has the largest bits and the negative float nearest zero the
+    /// smallest; as unsigned integers, negative NaNs lie above -inf. Three running extremes
+    /// (max, min, unsigned max) give the largest key and whether a NaN was seen.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn max_key_f32(x: &[f32]) -> u32 {
+        let n = x.len() / 32 * 32;
+        let p = x.as_ptr().cast::<__m256i>();
+        let mut hi = [_mm256_set1_epi32(i32::MIN); 4];
+        let mut lo = [_mm256_set1_epi32(i32::MAX); 4];
+        let mut hu = [_mm256_setzero_si256(); 4];
+        let mut i = 0;
+        while i < n / 8 {
+            // A hint only (never faults), so an address past the end is harmless.
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + 64).cast());
+            for j in 0..4 {
+                // SAFETY: (i + j + 1) * 8 <= n <= x.len().
+                let b = unsafe { _mm256_loadu_si256(p.add(i + j)) };
+                hi[j] = _mm256_max_epi32(hi[j], b);
+                lo[j] = _mm256_min_epi32(lo[j], b);
+                hu[j] = _mm256_max_epu32(hu[j], b);
+            }
+            i += 4;
+        }
+        let h = _mm256_max_epi32(
+            _mm256_max_epi32(hi[0], hi[1]),
+            _mm256_max_epi32(hi[2], hi[3]),
+        );
+        let l = _mm256_min_epi32(
+            _mm256_min_epi32(lo[0], lo[1]),
+            _mm256_min_epi32(lo[2], lo[3]),
+        );
+        let u = _mm256_max_epu32(
+            _mm256_max_epu32(hu[0], hu[1]),
+            _mm256_max_epu32(hu[2], hu[3]),
+        );
+        let (mut hs, mut ls, mut us) = ([0i32; 8], [0i32; 8], [0u32; 8]);
+        // SAFETY: the arrays hold 8 32-bit lanes each.
+        unsafe {
+            _mm256_storeu_si256(hs.as_mut_ptr().cast(), h);
+            _mm256_storeu_si256(ls.as_mut_ptr().cast(), l);
+            _mm256_storeu_si256(us.as_mut_ptr().cast(), u);
+        }
+        let h = hs.into_iter().max().unwrap_or(i32::MIN);
+        let l = ls.into_iter().min().unwrap_or(i32::MAX);
+        let u = us.into_iter().max().unwrap_or(0);
+        let best = if n == 0 {
+            0 // below every key, so the tail decides
+        } else if h > 0x7f80_0000 || u > 0xff80_0000 {
+            u32::MAX
+        } else if h >= 0 {
+            crate::bits::f32_key(h as u32)
+        } else {
+            crate::bits::f32_key(l as u32)
+        };
+        x[n..]
+            .iter()
+            .map(|v| crate::bits::f32_key(v.to_bits()))
+            .fold(best, u32::max)
+    }
+
+    /// `n` i32 summed as i64 (wrapping): 16-bit halves in 32-bit lanes, which cannot overflow
+    /// within `CHUNK` elements, widened once per chunk.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn sum_i32(x: &[i32]) -> i64 {
+        const CHUNK: usize = 1 << 16;
+        let mut total = 0i64;
+        for chunk in x.chunks(CHUNK) {
+            let n = chunk.len() / 32 * 32;
+            let p = chunk.as_ptr().cast::<__m256i>();
+            let mask = _mm256_set1_epi32(0xffff);
+            let mut lo = [_mm256_setzero_si256(); 4];
+            let mut hi = [_mm256_setzero_si256(); 4];
+            let mut i = 0;
+            while i < n / 8 {
+                for j in 0..4 {
+                    // SAFETY: (i + j + 1) * 8 <= n <= chunk.len().
+                    let v = unsafe { _mm256_loadu_si256(p.add(i + j)) };
+                    lo[j] = _mm256_add_epi32(lo[j], _mm256_and_si256(v, mask));
+                    hi[j] = _mm256_add_epi32(hi[j], _mm256_srai_epi32::<16>(v));
+                }
+                i += 4;
+            }
+            let (mut los, mut his) = ([0u32; 32], [0i32; 32]);
+            for j in 0..4 {
+                // SAFETY: each array holds 32 lanes; j * 8 + 8 <= 32.
+                unsafe {
+                    _mm256_storeu_si256(los.as_mut_ptr().add(j * 8).cast(), lo[j]);
+                    _mm256_storeu_si256(his.as_mut_ptr().add(j * 8).cast(), hi[j]);
+                }
+            }
+            let lo: i64 = los.iter().map(|&v| i64::from(v)).sum();
+            let hi: i64 = his.iter().map(|&v| i64::from(v)).sum();
+            let rest: i64 = chunk[n..].iter().map(|&v| i64::from(v)).sum();
+            total = total
+                .wrapping_add(hi.wrapping_mul(1 << 16))
+                .wrapping_add(lo)
+                .wrapping_add(rest);
+        }
+        total
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn argmax_columns_f32(
+        slab: &[f32],
+        inner: usize,
+        start: usize,
+        rows: std::ops::Range<usize>,
+        best: &mut [i32],
+        at: &mut [i32],
+    ) {
+        let (w, len) = (at.len(), rows.end);
+        let base = slab.as_ptr().add(start);
+        let load = |r: usize, c: usize| {
+            // SAFETY: the caller guarantees r < len and c + 8 <= w, inside the slab.
+            unsafe { skey(_mm256_loadu_si256(base.add(r * inner + c).cast())) }
+        };
+        let first = _mm256_set1_epi32(rows.start as i32);
+        let mut c = 0;
+        while c < w {
+            _mm256_storeu_si256(best.as_mut_ptr().add(c).cast(), load(rows.start, c));
+            _mm256_storeu_si256(at.as_mut_ptr().add(c).cast(), first);
+            c += 8;
+        }
+        let mut r = rows.start + 1;
+        while r < len {
+            let group = (len - r).min(4);
+            let mut c = 0;
+            while c < w {
+                let bp = best.as_mut_ptr().add(c).cast::<__m256i>();
+                let ap = at.as_mut_ptr().add(c).cast::<__m256i>();
+                let (mut b, mut a) = (_mm256_loadu_si256(bp), _mm256_loadu_si256(ap));
+                for k in 0..group {
+                    let key = load(r + k, c);
+                    let gt = _mm256_cmpgt_epi32(key, b);
+                    b = _mm256_max_epi32(b, key);
+                    a = _mm256_blendv_epi8(a, _mm256_set1_epi32((r + k) as i32), gt);
+                }
+                _mm256_storeu_si256(bp, b);
+                _mm256_storeu_si256(ap, a);
+                c += 8;
+            }
+            r += group;
+        }
+    }
+
+    /// Elements to convert one by one before `dst + i` is `align`-byte aligned (all of them
+    /// when that never happens within `n`).
+    fn head(dst: usize, size: usize, align: usize, n: usize) -> usize {
+        let k = (align - dst % align) % align / size;
+        if (dst + k * size).is_multiple_of(align) {
+            k.min(n)
+        } else {
+            n
+        }
+    }
+
+    #[target_feature(enable = "avx2,f16c")]
+    pub(super) unsafe fn f32_to_f16(src: &[f32], dst: &mut [u16], stream: bool) {
+        let one = |d: &mut u16, s: &f32| *d = crate::bits::f32_to_f16(s.to_bits());
+        let h = if stream {
+            head(dst.as_ptr() as usize, 2, 16, src.len())
+        } else {
+            0
+        };
+        dst[..h]
+            .iter_mut()
+            .zip(&src[..h])
+            .for_each(|(d, s)| one(d, s));
+        let n = h + (src.len() - h) / 8 * 8;
+        let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
+        let mut i = h;
+        while i < n {
+            // SAFETY: i + 8 <= n <= len of both slices; when streaming, d + i is 16-byte
+            // aligned (i - h is a multiple of 8 two-byte elements).
+            unsafe {
+                let v = _mm256_loadu_ps(s.add(i));
+                let x = _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(v);
+                if stream {
+                    _mm_stream_si128(d.add(i).cast(), x);
+                } else {
+                    _mm_storeu_si128(d.add(i).cast(), x);
+                }
+            }
+            i += 8;
+        }
+        if stream {
+            _mm_sfence();
+        }
+        dst[n..]
+            .iter_mut()
+            .zip(&src[n..])
+            .for_each(|(d, s)| one(d, s));
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn f32_to_i32(src: &[f32], dst: &mut [i32], stream: bool) {
+        let h = if stream {
+            head(dst.as_ptr() as usize, 4, 32, src.len())
+        } else {
+            0
+        };
+        dst[..h]
+            .iter_mut()
+            .zip(&src[..h])
+            .for_each(|(d, &s)| *d = s as i32);
+        let n = h + (src.len() - h) / 8 * 8;
+        let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
+        let two31 = _mm256_set1_ps(2_147_483_648.0);
+        let mut i = h;
+        while i < n {
+            // SAFETY: i + 8 <= n <= len of both slices; when streaming, d + i is 32-byte
+            // aligned (i - h is a multiple of 8 four-byte elements).
+            unsafe {
+                let v = _mm256_loadu_ps(s.add(i));
+                // vcvttps2dq gives i32::MIN for NaN and every out-of-range value; that is right
+                // below -2^31 only, so flip it to i32::MAX at or above 2^31 and zero NaNs.
+                let t = _mm256_cvttps_epi32(v);
+                let big = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_GE_OQ>(v, two31));
+                let ord = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_ORD_Q>(v, v));
+                let r = _mm256_and_si256(_mm256_xor_si256(t, big), ord);
+                if stream {
+                    _mm256_stream_si256(d.add(i).cast(), r);
+                } else {
+                    _mm256_storeu_si256(d.add(i).cast(), r);
+                }
+            }
+            i += 8;
+        }
+        if stream {
+            _mm_sfence();
+        }
+        for (d, &s) in dst[n..].iter_mut().zip(&src[n..]) {
+            *d = s as i32;
+        }
+    }
+
+    /// Rust's `as` (round to nearest even, like `bits::i64_to_f32`) one element at a time, as
+    /// AVX2 has no such vector conversion, but written eight at a time with streaming stores.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn i64_to_f32_stream(src: &[i64], dst: &mut [f32]) {
+        let h = head(dst.as_ptr() as usize, 4, 32, src.len());
+        dst[..h]
+            .iter_mut()
+            .zip(&src[..h])
+            .for_each(|(d, &s)| *d = s as f32);
+        let n = h + (src.len() - h) / 8 * 8;
+        let d = dst.as_mut_ptr();
+        let mut i = h;
+        while i < n {
+            let c = &src[i..i + 8];
+            let v: [f32; 8] = std::array::from_fn(|k| c[k] as f32);
+            // SAFETY: i + 8 <= n <= dst.len(), and d + i is 32-byte aligned (i - h is a
+            // multiple of 8 four-byte elements); `v` holds 8 f32.
+            unsafe { _mm256_stream_ps(d.add(i), _mm256_loadu_ps(v.as_ptr())) };
+            i += 8;
+        }
+        _mm_sfence();
+        for (d, &s) in dst[n..].iter_mut().zip(&src[n..]) {
+            *d = s as f32;
+        }
+    }
+}
