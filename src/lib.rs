@@ -26,6 +26,7 @@ mod dtype;
 mod element;
 mod error;
 mod gpu;
+pub mod npy;
 mod ops;
 mod plan;
 mod tensor;

@@ -6,8 +6,10 @@ mod cast;
 mod storage;
 mod sum;
 
+pub(crate) use argmax::{argmax_typed, ArgKey};
 pub(crate) use storage::with_storage;
 pub use storage::CpuStorage;
+pub(crate) use sum::{sum_typed, SumElem};
 
 use crate::backend::{Backend, Reduce3};
 use crate::{DType, Result};
