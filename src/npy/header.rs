@@ -166,9 +166,11 @@ fn descr_dtype(descr: &str) -> Result<(DType, bool), String> {
         (TypeChar::RawData, _) => return refuse("void (structured)"),
         (TypeChar::DateTime, _) => return refuse("datetime64"),
         (TypeChar::TimeDelta, _) => return refuse("timedelta64"),
-        _ => return Err(format!(
+        _ => {
+            return Err(format!(
             "unsupported .npy dtype '{descr}': use bool, (u)int8..64, float16/32/64 or complex64"
-        )),
+        ))
+        }
     };
     Ok((dtype, ts.endianness() == Endianness::Big))
 }
