@@ -181,11 +181,14 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let text = e.render().to_string();
-            let line = text
+            // clap's message without its usage block, on one line.
+            let line: Vec<&str> = text
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("usage error");
-            eprintln!("ndgpu: {}", line.trim_start_matches("error: "));
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("ndgpu: {}", line.join(" ").trim_start_matches("error: "));
             return ExitCode::from(2);
         }
     };

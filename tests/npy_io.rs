@@ -8,8 +8,19 @@ use npy_common::{bytes_of, fixtures};
 use proptest::prelude::*;
 
 const DTYPES: [&str; 13] = [
-    "bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float16",
-    "float32", "float64", "complex64",
+    "bool",
+    "int8",
+    "uint8",
+    "int16",
+    "uint16",
+    "int32",
+    "uint32",
+    "int64",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+    "complex64",
 ];
 
 #[test]
@@ -40,7 +51,10 @@ fn fortran_order_is_transposed_to_c() {
     let dir = fixtures().join("arrays");
     let f = ndgpu::npy::read(dir.join("int32_le_F.npy")).unwrap();
     let a = f.to_ndarray::<i32>().unwrap();
-    let c = ndgpu::npy::read(dir.join("int32_le_C.npy")).unwrap().to_ndarray::<i32>().unwrap();
+    let c = ndgpu::npy::read(dir.join("int32_le_C.npy"))
+        .unwrap()
+        .to_ndarray::<i32>()
+        .unwrap();
     assert_eq!(a[[1, 2, 3]], c.as_slice().unwrap()[33]);
     assert_eq!(a, c);
 }
@@ -49,13 +63,34 @@ fn fortran_order_is_transposed_to_c() {
 fn special_shapes_and_versions() {
     let dir = fixtures().join("arrays");
     let t = ndgpu::npy::read(dir.join("float32_0d.npy")).unwrap();
-    assert_eq!((t.shape(), t.to_ndarray::<f32>().unwrap().first().copied()), (&[][..], Some(3.5)));
+    assert_eq!(
+        (t.shape(), t.to_ndarray::<f32>().unwrap().first().copied()),
+        (&[][..], Some(3.5))
+    );
     let t = ndgpu::npy::read(dir.join("int16_0d_be.npy")).unwrap();
     assert_eq!(t.to_ndarray::<i16>().unwrap().first(), Some(&-7));
-    assert_eq!(ndgpu::npy::read(dir.join("float64_empty.npy")).unwrap().shape(), &[0, 3]);
-    assert_eq!(ndgpu::npy::read(dir.join("int32_empty_mid.npy")).unwrap().shape(), &[3, 0, 2]);
-    assert_eq!(ndgpu::npy::read(dir.join("int32_v2.npy")).unwrap().shape(), &[4, 6]);
-    assert_eq!(ndgpu::npy::read(dir.join("float64_v3.npy")).unwrap().shape(), &[12]);
+    assert_eq!(
+        ndgpu::npy::read(dir.join("float64_empty.npy"))
+            .unwrap()
+            .shape(),
+        &[0, 3]
+    );
+    assert_eq!(
+        ndgpu::npy::read(dir.join("int32_empty_mid.npy"))
+            .unwrap()
+            .shape(),
+        &[3, 0, 2]
+    );
+    assert_eq!(
+        ndgpu::npy::read(dir.join("int32_v2.npy")).unwrap().shape(),
+        &[4, 6]
+    );
+    assert_eq!(
+        ndgpu::npy::read(dir.join("float64_v3.npy"))
+            .unwrap()
+            .shape(),
+        &[12]
+    );
     let h = ndgpu::npy::read_header(dir.join("float64_v3.npy")).unwrap();
     assert_eq!(h.data_offset % 64, 0);
 }
@@ -85,11 +120,16 @@ fn refused_files_give_one_line_errors_naming_the_problem() {
         ("missing_key", "fortran_order"),
     ];
     for (file, needle) in expect {
-        let e = ndgpu::npy::read(dir.join(format!("{file}.npy"))).unwrap_err().to_string();
+        let e = ndgpu::npy::read(dir.join(format!("{file}.npy")))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(needle), "{file}: {e}");
         assert_eq!(e.lines().count(), 1, "{file}: {e}");
         let bytes = std::fs::read(dir.join(format!("{file}.npy"))).unwrap();
-        assert!(ndgpu::npy::read_from(&bytes[..], &Device::cpu()).is_err(), "{file}");
+        assert!(
+            ndgpu::npy::read_from(&bytes[..], &Device::cpu()).is_err(),
+            "{file}"
+        );
     }
 }
 
@@ -99,7 +139,15 @@ fn round_trips_every_dtype_shape_and_stream() {
     std::fs::create_dir_all(&dir).unwrap();
     let cpu = Device::cpu();
     for name in DTYPES {
-        let src = ndgpu::npy::read(fixtures().join(format!("arrays/{name}_{}_F.npy", if matches!(name, "bool" | "int8" | "uint8") { "na" } else { "be" }))).unwrap();
+        let src = ndgpu::npy::read(fixtures().join(format!(
+            "arrays/{name}_{}_F.npy",
+            if matches!(name, "bool" | "int8" | "uint8") {
+                "na"
+            } else {
+                "be"
+            }
+        )))
+        .unwrap();
         let p = dir.join(format!("{name}.npy"));
         ndgpu::npy::write(&p, &src).unwrap();
         let back = ndgpu::npy::read(&p).unwrap();
@@ -108,7 +156,10 @@ fn round_trips_every_dtype_shape_and_stream() {
         let mut buf = Vec::new();
         ndgpu::npy::write_to(&mut buf, &src).unwrap();
         assert_eq!(buf, std::fs::read(&p).unwrap());
-        assert_eq!(bytes_of(&ndgpu::npy::read_from(&buf[..], &cpu).unwrap()), bytes_of(&src));
+        assert_eq!(
+            bytes_of(&ndgpu::npy::read_from(&buf[..], &cpu).unwrap()),
+            bytes_of(&src)
+        );
         assert!(ndgpu::npy::read_from(&buf[..buf.len() - 1], &cpu).is_err());
     }
     for shape in [&[][..], &[0][..], &[2, 0, 3][..], &[1, 1, 1, 1][..]] {

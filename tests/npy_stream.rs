@@ -22,9 +22,15 @@ fn values(n: usize, seed: u64) -> Vec<f64> {
     let mut s = seed;
     (0..n)
         .map(|i| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let v = ((s >> 33) % 2001) as f64 / 8.0 - 125.0;
-            if i % 97 == 13 { 125.0 } else { v }
+            if i % 97 == 13 {
+                125.0
+            } else {
+                v
+            }
         })
         .collect()
 }
@@ -46,17 +52,57 @@ fn tensors(shape: &[usize]) -> Vec<Tensor> {
     }
     vec![
         Tensor::from_vec(&cpu, shape, f32s).unwrap(),
-        Tensor::from_vec(&cpu, shape, v.iter().map(|&x| x * 1e3).collect::<Vec<f64>>()).unwrap(),
-        Tensor::from_vec(&cpu, shape, v.iter().map(|&x| (x * 8.0) as i16).collect::<Vec<i16>>()).unwrap(),
-        Tensor::from_vec(&cpu, shape, v.iter().map(|&x| (x * 1e7) as i64 as u64).collect::<Vec<u64>>()).unwrap(),
-        Tensor::from_vec(&cpu, shape, v.iter().map(|&x| half::f16::from_f64(x)).collect::<Vec<_>>()).unwrap(),
-        Tensor::from_vec(&cpu, shape, v.iter().map(|&x| x > 0.0).collect::<Vec<bool>>()).unwrap(),
-        Tensor::from_vec(&cpu, shape, v.iter().map(|&x| num_complex::Complex::new(x as f32, (x * 3.0) as i32 as f32 % 2.0)).collect::<Vec<_>>()).unwrap(),
+        Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter().map(|&x| x * 1e3).collect::<Vec<f64>>(),
+        )
+        .unwrap(),
+        Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter().map(|&x| (x * 8.0) as i16).collect::<Vec<i16>>(),
+        )
+        .unwrap(),
+        Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter()
+                .map(|&x| (x * 1e7) as i64 as u64)
+                .collect::<Vec<u64>>(),
+        )
+        .unwrap(),
+        Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter()
+                .map(|&x| half::f16::from_f64(x))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap(),
+        Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter().map(|&x| x > 0.0).collect::<Vec<bool>>(),
+        )
+        .unwrap(),
+        Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter()
+                .map(|&x| num_complex::Complex::new(x as f32, (x * 3.0) as i32 as f32 % 2.0))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap(),
     ]
 }
 
 fn same(what: &str, got: &Tensor, want: &Tensor) {
-    assert_eq!((got.dtype(), got.shape()), (want.dtype(), want.shape()), "{what}");
+    assert_eq!(
+        (got.dtype(), got.shape()),
+        (want.dtype(), want.shape()),
+        "{what}"
+    );
     assert!(bytes_of(got) == bytes_of(want), "{what}: bytes differ");
 }
 
@@ -91,7 +137,9 @@ fn streamed_equals_in_memory() {
                             if t.dtype().is_float() || t.dtype() == DType::Complex64 {
                                 // Float sums: bit-identical when every chunk holds a power of two
                                 // of 256-element blocks or 8-row groups (the in-memory tree).
-                                if chunk >= 256 * isz && matches!(axes, Axes::All) || shape.len() == 1 {
+                                if chunk >= 256 * isz && matches!(axes, Axes::All)
+                                    || shape.len() == 1
+                                {
                                     same(&format!("sum {axes:?} {tag}"), &got, &want);
                                 }
                             } else {
@@ -101,12 +149,26 @@ fn streamed_equals_in_memory() {
                     }
                     for axis in std::iter::once(None).chain((-nd..nd).map(Some)) {
                         let got = stream::argmax(&p, axis, false, &device, opts(chunk)).unwrap();
-                        same(&format!("argmax {axis:?} {tag}"), &got, &t.argmax(axis, false).unwrap());
+                        same(
+                            &format!("argmax {axis:?} {tag}"),
+                            &got,
+                            &t.argmax(axis, false).unwrap(),
+                        );
                     }
-                    for to in [DType::Int32, DType::Float16, DType::UInt8, DType::Complex64, DType::Bool] {
+                    for to in [
+                        DType::Int32,
+                        DType::Float16,
+                        DType::UInt8,
+                        DType::Complex64,
+                        DType::Bool,
+                    ] {
                         let out = dir.join("cast.npy");
                         stream::cast(&p, &out, to, &device, opts(chunk)).unwrap();
-                        same(&format!("cast {to} {tag}"), &ndgpu::npy::read(&out).unwrap(), &t.cast(to).unwrap());
+                        same(
+                            &format!("cast {to} {tag}"),
+                            &ndgpu::npy::read(&out).unwrap(),
+                            &t.cast(to).unwrap(),
+                        );
                     }
                 }
             }
@@ -123,18 +185,42 @@ fn float_sums_of_any_chunking_stay_within_the_pairwise_bound() {
     let shape = [37usize, 11, 13];
     let n: usize = shape.iter().product();
     let v = values(n, 3);
-    let t = Tensor::from_vec(&cpu, &shape, v.iter().map(|&x| x as f32).collect::<Vec<f32>>()).unwrap();
+    let t = Tensor::from_vec(
+        &cpu,
+        &shape,
+        v.iter().map(|&x| x as f32).collect::<Vec<f32>>(),
+    )
+    .unwrap();
     let exact = Tensor::from_vec(&cpu, &shape, v.clone()).unwrap();
     let p = file(&dir, "f", &t);
     for chunk in [4, 100, 4000, 1 << 20] {
         for axes in [Axes::All, Axes::from(0), Axes::from([0, 2]), Axes::from(-1)] {
-            let got = stream::sum(&p, &axes, false, &cpu, opts(chunk)).unwrap().to_ndarray::<f32>().unwrap();
-            let want = exact.sum(axes.clone(), false).unwrap().to_ndarray::<f64>().unwrap();
-            let abs = Tensor::from_vec(&cpu, &shape, v.iter().map(|x| x.abs()).collect::<Vec<f64>>()).unwrap();
-            let bound = abs.sum(axes.clone(), false).unwrap().to_ndarray::<f64>().unwrap();
+            let got = stream::sum(&p, &axes, false, &cpu, opts(chunk))
+                .unwrap()
+                .to_ndarray::<f32>()
+                .unwrap();
+            let want = exact
+                .sum(axes.clone(), false)
+                .unwrap()
+                .to_ndarray::<f64>()
+                .unwrap();
+            let abs = Tensor::from_vec(
+                &cpu,
+                &shape,
+                v.iter().map(|x| x.abs()).collect::<Vec<f64>>(),
+            )
+            .unwrap();
+            let bound = abs
+                .sum(axes.clone(), false)
+                .unwrap()
+                .to_ndarray::<f64>()
+                .unwrap();
             for ((g, w), b) in got.iter().zip(&want).zip(&bound) {
                 let tol = 2f64.powi(-24) * ((n as f64).log2() + 2.0) * b + 1e-30;
-                assert!((*g as f64 - w).abs() <= tol, "{axes:?} chunk {chunk}: {g} vs {w}");
+                assert!(
+                    (*g as f64 - w).abs() <= tol,
+                    "{axes:?} chunk {chunk}: {g} vs {w}"
+                );
             }
         }
     }

@@ -44,7 +44,10 @@ fn measure(mut make: impl FnMut() -> Command, reps: usize) -> Option<Run> {
         }
         best = best.min(start.elapsed().as_secs_f64());
     }
-    Some(Run { secs: best, hwm_kib: hwm })
+    Some(Run {
+        secs: best,
+        hwm_kib: hwm,
+    })
 }
 
 fn ndgpu_bin() -> Option<PathBuf> {
@@ -56,7 +59,10 @@ fn ndgpu_bin() -> Option<PathBuf> {
 
 fn size_arg(opts: &super::Opts) -> usize {
     std::env::args()
-        .find_map(|a| a.strip_prefix("--stream-bytes=").and_then(|v| v.parse().ok()))
+        .find_map(|a| {
+            a.strip_prefix("--stream-bytes=")
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or(if opts.quick { 256 << 20 } else { 4 << 30 })
 }
 
@@ -85,7 +91,7 @@ pub fn report(opts: &super::Opts) {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("x.npy");
     let out = dir.join("out.npy");
-    let reps = if opts.quick { 3 } else { 3 };
+    let reps = 3;
 
     // The CPU backend's in-memory sum of the same data: the throughput target's reference.
     let in_memory = {
@@ -98,8 +104,15 @@ pub fn report(opts: &super::Opts) {
     };
     // Warm the page cache.
     let _ = std::fs::read(&file).map(drop);
-    println!("  file: {:.2} GB ({n} float32), chunk {} MiB", gb, ndgpu::npy::stream::DEFAULT_CHUNK_BYTES >> 20);
-    println!("  {:<44} {:>8} {:>9} {:>12}", "what", "GB/s", "seconds", "peak RSS");
+    println!(
+        "  file: {:.2} GB ({n} float32), chunk {} MiB",
+        gb,
+        ndgpu::npy::stream::DEFAULT_CHUNK_BYTES >> 20
+    );
+    println!(
+        "  {:<44} {:>8} {:>9} {:>12}",
+        "what", "GB/s", "seconds", "peak RSS"
+    );
     let row = |what: &str, r: Option<Run>| match r {
         Some(r) => println!(
             "  {:<44} {:>8.2} {:>9.3} {:>8} MiB",
@@ -110,32 +123,62 @@ pub fn report(opts: &super::Opts) {
         ),
         None => println!("  {what:<44} failed"),
     };
-    println!("  {:<44} {:>8.2} {:>9.3}", "CPU backend in-memory sum (reference)", gb / in_memory.0, in_memory.0);
-    println!("  {:<44} {:>8.2} {:>9.3}", "CPU backend in-memory argmax", gb / in_memory.1, in_memory.1);
-    let cli = |sub: &'static str, envs: &'static [(&'static str, &'static str)], dev: &'static str| {
-        let (bin, file, out) = (bin.clone(), file.clone(), out.clone());
-        move || {
-            let mut c = Command::new(&bin);
-            c.args([sub, file.to_str().unwrap(), "-o", out.to_str().unwrap(), "--device", dev]);
-            for (k, v) in envs {
-                c.env(k, v);
+    println!(
+        "  {:<44} {:>8.2} {:>9.3}",
+        "CPU backend in-memory sum (reference)",
+        gb / in_memory.0,
+        in_memory.0
+    );
+    println!(
+        "  {:<44} {:>8.2} {:>9.3}",
+        "CPU backend in-memory argmax",
+        gb / in_memory.1,
+        in_memory.1
+    );
+    let cli =
+        |sub: &'static str, envs: &'static [(&'static str, &'static str)], dev: &'static str| {
+            let (bin, file, out) = (bin.clone(), file.clone(), out.clone());
+            move || {
+                let mut c = Command::new(&bin);
+                c.args([
+                    sub,
+                    file.to_str().unwrap(),
+                    "-o",
+                    out.to_str().unwrap(),
+                    "--device",
+                    dev,
+                ]);
+                for (k, v) in envs {
+                    c.env(k, v);
+                }
+                c
             }
-            c
-        }
-    };
+        };
     let sum_run = measure(cli("sum", &[], "cpu"), reps);
     let ratio = sum_run.as_ref().map(|r| in_memory.0 / r.secs);
     row("ndgpu sum --device cpu (mmap chunks)", sum_run);
-    row("ndgpu sum --device cpu (NDGPU_NO_MMAP=1 pread)", measure(cli("sum", &[("NDGPU_NO_MMAP", "1")], "cpu"), reps));
-    row("ndgpu argmax --device cpu (mmap chunks)", measure(cli("argmax", &[], "cpu"), reps));
+    row(
+        "ndgpu sum --device cpu (NDGPU_NO_MMAP=1 pread)",
+        measure(cli("sum", &[("NDGPU_NO_MMAP", "1")], "cpu"), reps),
+    );
+    row(
+        "ndgpu argmax --device cpu (mmap chunks)",
+        measure(cli("argmax", &[], "cpu"), reps),
+    );
     if Device::gpu().is_ok() {
         row("ndgpu sum --device gpu", measure(cli("sum", &[], "gpu"), 1));
-        row("ndgpu argmax --device gpu", measure(cli("argmax", &[], "gpu"), 1));
+        row(
+            "ndgpu argmax --device gpu",
+            measure(cli("argmax", &[], "gpu"), 1),
+        );
     } else {
         println!("  (no GPU adapter: --device gpu not measured)");
     }
     if let Some(r) = ratio {
-        println!("  streamed sum / in-memory sum throughput: {:.0} % (target >= 80 %)", r * 100.0);
+        println!(
+            "  streamed sum / in-memory sum throughput: {:.0} % (target >= 80 %)",
+            r * 100.0
+        );
     }
     numpy(&file, gb, reps);
     let _ = std::fs::remove_dir_all(&dir);
@@ -143,16 +186,27 @@ pub fn report(opts: &super::Opts) {
 
 fn numpy(file: &Path, gb: f64, reps: usize) {
     let script = "import sys,time,numpy as np\nf=sys.argv[1]\nt=time.perf_counter();np.load(f).sum();a=time.perf_counter()-t\nt=time.perf_counter();np.load(f,mmap_mode='r').sum();b=time.perf_counter()-t\nprint(a,b)";
-    let ok = Command::new("python3").args(["-c", "import numpy"]).output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("python3")
+        .args(["-c", "import numpy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
         println!("  (python3 with numpy not found: NumPy not measured)");
         return;
     }
     let mut best = (f64::INFINITY, f64::INFINITY);
     for _ in 0..reps {
-        let Ok(o) = Command::new("python3").args(["-c", script, file.to_str().unwrap()]).output() else { return };
+        let Ok(o) = Command::new("python3")
+            .args(["-c", script, file.to_str().unwrap()])
+            .output()
+        else {
+            return;
+        };
         let s = String::from_utf8_lossy(&o.stdout);
-        let v: Vec<f64> = s.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+        let v: Vec<f64> = s
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect();
         if v.len() == 2 {
             best = (best.0.min(v[0]), best.1.min(v[1]));
         }
@@ -160,7 +214,11 @@ fn numpy(file: &Path, gb: f64, reps: usize) {
     let load_rss = measure(
         || {
             let mut c = Command::new("python3");
-            c.args(["-c", "import sys,numpy as np; np.load(sys.argv[1]).sum()", file.to_str().unwrap()]);
+            c.args([
+                "-c",
+                "import sys,numpy as np; np.load(sys.argv[1]).sum()",
+                file.to_str().unwrap(),
+            ]);
             c
         },
         1,
@@ -172,5 +230,10 @@ fn numpy(file: &Path, gb: f64, reps: usize) {
         best.0,
         load_rss.map_or(0, |r| r.hwm_kib / 1024)
     );
-    println!("  {:<44} {:>8.2} {:>9.3}", "NumPy np.load(F, mmap_mode='r').sum()", gb / best.1, best.1);
+    println!(
+        "  {:<44} {:>8.2} {:>9.3}",
+        "NumPy np.load(F, mmap_mode='r').sum()",
+        gb / best.1,
+        best.1
+    );
 }

@@ -3,6 +3,13 @@
 //! Object, string, structured, datetime and timedelta arrays are refused with a one-line
 //! error (nothing is ever unpickled). [`stream`] runs sum, argmax and cast over files larger
 //! than memory.
+//!
+//! Memory of a streamed operation: one chunk (`NDGPU_CHUNK_BYTES`, default 32 MiB; a mapping
+//! of just that chunk, or a reused buffer) plus a decode buffer for big-endian files, plus the
+//! result of sum/argmax (held in memory, then written); cast writes its output chunk by chunk.
+//! Two cases fall back to whole-array memory: a flat argmax (no axis) of a Fortran-order file
+//! with more than one non-trivial axis, and an argmax along the leading axis whose single
+//! slice is larger than a chunk holds the per-position best keys (output-sized).
 
 mod decode;
 mod header;
