@@ -134,6 +134,16 @@ fn refused_files_give_one_line_errors_naming_the_problem() {
 }
 
 #[test]
+fn errors_stay_on_one_line_with_newlines_in_the_header() {
+    // Found by the fuzzer: a descr string holding a newline was echoed into the message.
+    let bytes = std::fs::read(fixtures().join("fuzz_newline_in_descr.npy")).unwrap();
+    let e = ndgpu::npy::read_from(&bytes[..], &Device::cpu())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e.lines().count(), 1, "{e}");
+}
+
+#[test]
 fn round_trips_every_dtype_shape_and_stream() {
     let dir = std::env::temp_dir().join(format!("ndgpu-npy-io-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -9,17 +9,31 @@ use super::header::{header_len, parse, Header};
 use crate::cpu::CpuStorage;
 use crate::{Device, Error, Result, Tensor};
 
+/// `s` with control characters (newlines from a hostile header or file name) escaped, so
+/// that every error stays on one line.
+pub(crate) fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn npy_err(path: &Path, message: impl Into<String>) -> Error {
     Error::Npy {
-        path: path.display().to_string(),
-        message: message.into(),
+        path: one_line(&path.display().to_string()),
+        message: one_line(&message.into()),
     }
 }
 
 pub(crate) fn io_err(path: &Path, e: std::io::Error) -> Error {
     Error::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
+        path: one_line(&path.display().to_string()),
+        message: one_line(&e.to_string()),
     }
 }
 
