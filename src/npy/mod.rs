@@ -10,6 +10,20 @@
 //! Two cases fall back to whole-array memory: a flat argmax (no axis) of a Fortran-order file
 //! with more than one non-trivial axis, and an argmax along the leading axis whose single
 //! slice is larger than a chunk holds the per-position best keys (output-sized).
+//!
+//! ```
+//! use ndgpu::npy::stream::{self, StreamOptions};
+//! use ndgpu::{Axes, Device, Tensor};
+//!
+//! let path = std::env::temp_dir().join(format!("ndgpu-doc-{}.npy", std::process::id()));
+//! let t = Tensor::from_vec(&Device::cpu(), &[2, 2], vec![1.0f32, 2.0, 3.0, 4.0])?;
+//! ndgpu::npy::write(&path, &t)?;
+//! assert_eq!(ndgpu::npy::read(&path)?.shape(), &[2, 2]);
+//! let s = stream::sum(&path, &Axes::from(0), false, &Device::cpu(), StreamOptions::default())?;
+//! assert_eq!(s.view::<f32>()?.as_slice().unwrap(), &[4.0, 6.0]);
+//! # std::fs::remove_file(&path).unwrap();
+//! # Ok::<(), ndgpu::Error>(())
+//! ```
 
 mod decode;
 mod header;
