@@ -29,6 +29,19 @@ pub(crate) fn numel(shape: &[usize], itemsize: usize) -> Result<usize> {
         .ok_or_else(|| Error::ShapeTooLarge(shape.to_vec()))
 }
 
+/// Checks that `len` elements fill `shape`.
+fn check_len(shape: &[usize], dtype: DType, len: usize) -> Result<()> {
+    let n = numel(shape, dtype.itemsize())?;
+    if n != len {
+        return Err(Error::ShapeMismatch {
+            shape: shape.to_vec(),
+            expected: n,
+            actual: len,
+        });
+    }
+    Ok(())
+}
+
 impl Tensor {
     pub(crate) fn from_storage(
         storage: Storage,
@@ -57,14 +70,7 @@ impl Tensor {
     /// # Ok::<(), ndgpu::Error>(())
     /// ```
     pub fn from_vec<T: Element>(device: &Device, shape: &[usize], data: Vec<T>) -> Result<Tensor> {
-        let n = numel(shape, T::DTYPE.itemsize())?;
-        if n != data.len() {
-            return Err(Error::ShapeMismatch {
-                shape: shape.to_vec(),
-                expected: n,
-                actual: data.len(),
-            });
-        }
+        check_len(shape, T::DTYPE, data.len())?;
         let storage = if device.is_cpu() {
             Storage::Cpu(T::into_storage(data))
         } else {
@@ -86,14 +92,7 @@ impl Tensor {
         if device.is_cpu() {
             return Tensor::from_vec(device, shape, data.to_vec());
         }
-        let n = numel(shape, T::DTYPE.itemsize())?;
-        if n != data.len() {
-            return Err(Error::ShapeMismatch {
-                shape: shape.to_vec(),
-                expected: n,
-                actual: data.len(),
-            });
-        }
+        check_len(shape, T::DTYPE, data.len())?;
         let storage = device.upload(T::DTYPE, bytemuck::cast_slice(data))?;
         Ok(Tensor::from_storage(
             storage,

@@ -1,6 +1,9 @@
 //! Shared by the integration tests: the devices every test runs on.
 #![allow(dead_code)]
 
+pub mod reference;
+pub mod values;
+
 use ndgpu::Device;
 
 /// The CPU, plus the GPU when an adapter exists. With `NDGPU_REQUIRE_GPU=1` (set by the
