@@ -27,6 +27,7 @@ mod element;
 mod error;
 #[doc(hidden)]
 pub mod gpu;
+pub mod npy;
 mod ops;
 mod plan;
 mod tensor;

@@ -1,1 +1,227 @@
-fn main() {}
+//! The `ndgpu` command: sum, argmax and cast of .npy files on the CPU or a GPU, streamed in
+//! chunks so that files larger than memory work. Exit status: 0 success, 1 runtime error,
+//! 2 usage error; every error is one line on stderr.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ndgpu::npy::stream::{self, StreamOptions};
+use ndgpu::{Axes, DType, Device};
+
+#[derive(Parser)]
+#[command(
+    name = "ndgpu",
+    version,
+    about = "sum, argmax and cast of .npy files on a GPU (wgpu) or the CPU"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Show the adapters found and which device `--device auto` uses.
+    Info,
+    /// np.sum(a, axis=..., keepdims=...): bool/signed ints -> int64, unsigned -> uint64.
+    Sum {
+        #[command(flatten)]
+        io: Io,
+        /// Axis to reduce (negative counts from the end); repeat for several. Default: all.
+        #[arg(long, allow_negative_numbers = true)]
+        axis: Vec<isize>,
+        /// Keep reduced axes with length 1.
+        #[arg(long)]
+        keepdims: bool,
+    },
+    /// np.argmax(a, axis=..., keepdims=...) as int64 (first maximum; NaN is the maximum).
+    Argmax {
+        #[command(flatten)]
+        io: Io,
+        /// Axis to reduce (negative counts from the end). Default: the flattened array.
+        #[arg(long, allow_negative_numbers = true)]
+        axis: Option<isize>,
+        /// Keep the reduced axis with length 1.
+        #[arg(long)]
+        keepdims: bool,
+    },
+    /// a.astype(DTYPE).
+    Cast {
+        #[command(flatten)]
+        io: Io,
+        /// Target dtype, by NumPy's name (bool, int8, ..., float16, float32, float64, complex64).
+        #[arg(long, value_parser = parse_dtype)]
+        to: DType,
+    },
+}
+
+#[derive(Args)]
+struct Io {
+    /// Input .npy file.
+    input: PathBuf,
+    /// Output .npy file (written atomically).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Where to compute.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    device: DeviceArg,
+    /// Bytes of input per chunk (default: NDGPU_CHUNK_BYTES or 32 MiB).
+    #[arg(long, hide = true)]
+    chunk_bytes: Option<usize>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DeviceArg {
+    Cpu,
+    Gpu,
+    Auto,
+}
+
+fn parse_dtype(s: &str) -> Result<DType, String> {
+    s.parse::<DType>().map_err(|e| e.to_string())
+}
+
+fn device(d: DeviceArg) -> ndgpu::Result<Device> {
+    match d {
+        DeviceArg::Cpu => Ok(Device::cpu()),
+        DeviceArg::Gpu => Device::gpu(),
+        DeviceArg::Auto => Ok(Device::auto()),
+    }
+}
+
+/// A progress bar on stderr, shown only when stderr is a terminal and the work has already
+/// taken two seconds.
+fn progress() -> Option<Box<dyn FnMut(u64, u64)>> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let start = Instant::now();
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut shown = false;
+    Some(Box::new(move |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+        if !shown && start.elapsed() > Duration::from_secs(2) && done < total {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            shown = true;
+        }
+        if done >= total {
+            bar.finish_and_clear();
+        }
+    }))
+}
+
+fn options(io: &Io) -> StreamOptions {
+    let mut o = StreamOptions::default();
+    if let Some(b) = io.chunk_bytes {
+        o.chunk_bytes = b.max(1);
+    }
+    o.progress = progress();
+    o
+}
+
+fn info() {
+    // The one place to extend with the adapter list once the GPU backend reports it.
+    let (d, why) = Device::auto_with_reason();
+    println!("cpu: available ({} threads)", rayon::current_num_threads());
+    match why {
+        None => println!("gpu: {}", d.name()),
+        Some(e) => println!("gpu: none ({e})"),
+    }
+    println!("--device auto uses: {}", d.name());
+}
+
+fn run(cli: Cli) -> ndgpu::Result<()> {
+    match cli.cmd {
+        Cmd::Info => info(),
+        Cmd::Sum { io, axis, keepdims } => {
+            let axes = if axis.is_empty() {
+                Axes::All
+            } else {
+                Axes::List(axis)
+            };
+            let t = stream::sum(
+                &io.input,
+                &axes,
+                keepdims,
+                &device(io.device)?,
+                options(&io),
+            )?;
+            ndgpu::npy::write(&io.output, &t)?;
+        }
+        Cmd::Argmax { io, axis, keepdims } => {
+            let t = stream::argmax(&io.input, axis, keepdims, &device(io.device)?, options(&io))?;
+            ndgpu::npy::write(&io.output, &t)?;
+        }
+        Cmd::Cast { io, to } => {
+            stream::cast(&io.input, &io.output, to, &device(io.device)?, options(&io))?;
+        }
+    }
+    Ok(())
+}
+
+static PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if !e.use_stderr() => {
+            // --help / --version
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.render().to_string();
+            // clap's message without its usage block, on one line.
+            let line: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("ndgpu: {}", line.join(" ").trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
+    // Last resort: a panic still prints one line (and unwinding removes temporary files).
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        if let Ok(mut p) = PANIC.lock() {
+            *p = Some(format!("{msg}{at}").replace('\n', " "));
+        }
+    }));
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("ndgpu: {}", e.to_string().replace('\n', " "));
+            ExitCode::from(1)
+        }
+        Err(_) => {
+            let msg = PANIC
+                .lock()
+                .ok()
+                .and_then(|p| p.clone())
+                .unwrap_or_default();
+            eprintln!("ndgpu: internal error (please report): {msg}");
+            ExitCode::from(1)
+        }
+    }
+}

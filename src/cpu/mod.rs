@@ -9,8 +9,10 @@ mod sum;
 
 #[doc(hidden)]
 pub use cast::cast_into;
+pub(crate) use argmax::{argmax_typed, ArgKey};
 pub(crate) use storage::with_storage;
 pub use storage::CpuStorage;
+pub(crate) use sum::{sum_typed, SumElem};
 
 use crate::backend::{Backend, Reduce3};
 use crate::{DType, Result};

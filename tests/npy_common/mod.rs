@@ -1,0 +1,96 @@
+//! Shared by the .npy and CLI tests: fixture paths and tensor comparison.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use half::{bf16, f16};
+use ndgpu::{DType, Tensor};
+use num_complex::Complex;
+
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The elements of a tensor as little-endian C-order bytes.
+pub fn bytes_of(t: &Tensor) -> Vec<u8> {
+    fn b<T: ndgpu::Element>(t: &Tensor) -> Vec<u8> {
+        let a = t.to_ndarray::<T>().expect("readback");
+        bytemuck::cast_slice(a.as_slice().expect("standard layout")).to_vec()
+    }
+    match t.dtype() {
+        DType::Bool => b::<bool>(t),
+        DType::Int8 => b::<i8>(t),
+        DType::UInt8 => b::<u8>(t),
+        DType::Int16 => b::<i16>(t),
+        DType::UInt16 => b::<u16>(t),
+        DType::Int32 => b::<i32>(t),
+        DType::UInt32 => b::<u32>(t),
+        DType::Int64 => b::<i64>(t),
+        DType::UInt64 => b::<u64>(t),
+        DType::Float16 => b::<f16>(t),
+        DType::BFloat16 => b::<bf16>(t),
+        DType::Float32 => b::<f32>(t),
+        DType::Float64 => b::<f64>(t),
+        DType::Complex64 => b::<Complex<f32>>(t),
+    }
+}
+
+/// Float elements as f64 (complex: re, im interleaved).
+pub fn floats_of(t: &Tensor) -> Vec<f64> {
+    let raw = bytes_of(t);
+    match t.dtype() {
+        DType::Float16 => bytemuck::pod_collect_to_vec::<u8, f16>(&raw)
+            .iter()
+            .map(|v| v.to_f64())
+            .collect(),
+        DType::Float32 => bytemuck::pod_collect_to_vec::<u8, f32>(&raw)
+            .iter()
+            .map(|&v| v as f64)
+            .collect(),
+        DType::Float64 => bytemuck::pod_collect_to_vec::<u8, f64>(&raw),
+        DType::Complex64 => bytemuck::pod_collect_to_vec::<u8, f32>(&raw)
+            .iter()
+            .map(|&v| v as f64)
+            .collect(),
+        d => panic!("not a float dtype: {d}"),
+    }
+}
+
+/// Checks `got` against NumPy's `want`: same dtype and shape; bytes equal, or for float sums
+/// (when `tol` is given, float64 of want's shape) within the tolerance per element.
+pub fn check(got: &Tensor, want: &Tensor, tol: Option<&Tensor>) -> Result<(), String> {
+    if got.dtype() != want.dtype() || got.shape() != want.shape() {
+        return Err(format!(
+            "got {} {:?}, want {} {:?}",
+            got.dtype(),
+            got.shape(),
+            want.dtype(),
+            want.shape()
+        ));
+    }
+    let Some(tol) = tol else {
+        let (g, w) = (bytes_of(got), bytes_of(want));
+        return if g == w {
+            Ok(())
+        } else {
+            Err(format!("bytes differ: got {g:?}, want {w:?}"))
+        };
+    };
+    let (g, w) = (floats_of(got), floats_of(want));
+    let t = floats_of(tol);
+    let per = if got.dtype() == DType::Complex64 {
+        2
+    } else {
+        1
+    };
+    for (i, (a, b)) in g.iter().zip(&w).enumerate() {
+        let ok = (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= t[i / per];
+        if !ok {
+            return Err(format!(
+                "element {i}: got {a}, want {b} (tolerance {})",
+                t[i / per]
+            ));
+        }
+    }
+    Ok(())
+}

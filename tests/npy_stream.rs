@@ -1,0 +1,235 @@
+//! The streamed operations (chunk sizes from one element up) give the same bytes as the
+//! in-memory tensor operations, on every device.
+
+mod common;
+mod npy_common;
+
+use std::path::{Path, PathBuf};
+
+use ndgpu::npy::stream::{self, StreamOptions};
+use ndgpu::{Axes, DType, Device, Tensor};
+use npy_common::bytes_of;
+
+fn opts(chunk_bytes: usize) -> StreamOptions {
+    StreamOptions {
+        chunk_bytes,
+        progress: None,
+    }
+}
+
+/// Deterministic pseudo-random values with ties and, for floats, NaNs and -0.0.
+fn values(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|i| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let v = ((s >> 33) % 2001) as f64 / 8.0 - 125.0;
+            if i % 97 == 13 {
+                125.0
+            } else {
+                v
+            }
+        })
+        .collect()
+}
+
+fn file(dir: &Path, name: &str, t: &Tensor) -> PathBuf {
+    let p = dir.join(format!("{name}.npy"));
+    ndgpu::npy::write(&p, t).unwrap();
+    p
+}
+
+fn tensors(shape: &[usize]) -> Vec<Tensor> {
+    let cpu = Device::cpu();
+    let n = shape.iter().product();
+    let v = values(n, n as u64);
+    let mut f32s: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+    if n > 40 {
+        f32s[40] = f32::NAN;
+        f32s[n - 1] = f32::NAN;
+    }
+    vec![
+        Tensor::from_vec(&cpu, shape, f32s).unwrap(),
+        Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter().map(|&x| x * 1e3).collect::<Vec<f64>>(),
+        )
+        .unwrap(),
+        Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter().map(|&x| (x * 8.0) as i16).collect::<Vec<i16>>(),
+        )
+        .unwrap(),
+        Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter()
+                .map(|&x| (x * 1e7) as i64 as u64)
+                .collect::<Vec<u64>>(),
+        )
+        .unwrap(),
+        Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter()
+                .map(|&x| half::f16::from_f64(x))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap(),
+        Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter().map(|&x| x > 0.0).collect::<Vec<bool>>(),
+        )
+        .unwrap(),
+        Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter()
+                .map(|&x| num_complex::Complex::new(x as f32, (x * 3.0) as i32 as f32 % 2.0))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap(),
+    ]
+}
+
+fn same(what: &str, got: &Tensor, want: &Tensor) {
+    assert_eq!(
+        (got.dtype(), got.shape()),
+        (want.dtype(), want.shape()),
+        "{what}"
+    );
+    assert!(bytes_of(got) == bytes_of(want), "{what}: bytes differ");
+}
+
+#[test]
+fn streamed_equals_in_memory() {
+    let dir = std::env::temp_dir().join(format!("ndgpu-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let shapes: [&[usize]; 4] = [&[5000], &[64, 9, 5], &[3, 700], &[2, 3, 1, 129]];
+    for device in common::devices() {
+        for shape in shapes {
+            for (k, t) in tensors(shape).into_iter().enumerate() {
+                let p = file(&dir, &format!("t{k}"), &t);
+                let t = t.to_device(&device).unwrap();
+                let isz = t.dtype().itemsize();
+                // From one element per chunk to the whole file; powers of two of rows keep the
+                // pairwise trees of float sums identical.
+                // A GPU launch costs milliseconds on a software adapter: big chunks only there
+                // (the chunking logic is the same code on every device).
+                let chunks = if device.is_cpu() {
+                    vec![1, 7 * isz, 256 * isz, 4096 * isz, 1 << 30]
+                } else {
+                    vec![4096 * isz, 1 << 30]
+                };
+                for chunk in chunks {
+                    let tag = format!("{} {shape:?} {chunk}B on {device}", t.dtype());
+                    let nd = shape.len() as isize;
+                    let mut axes_list = vec![Axes::All];
+                    for a in -nd..nd {
+                        axes_list.push(Axes::from(a));
+                    }
+                    if nd >= 3 {
+                        axes_list.push(Axes::from([0, 2]));
+                        axes_list.push(Axes::from([1, -1]));
+                    }
+                    for axes in &axes_list {
+                        for keep in [false, true] {
+                            let got = stream::sum(&p, axes, keep, &device, opts(chunk)).unwrap();
+                            let want = t.sum(axes.clone(), keep).unwrap();
+                            if t.dtype().is_float() || t.dtype() == DType::Complex64 {
+                                // Float sums: bit-identical when every chunk holds a power of two
+                                // of 256-element blocks or 8-row groups (the in-memory tree).
+                                if chunk >= 256 * isz && matches!(axes, Axes::All)
+                                    || shape.len() == 1
+                                {
+                                    same(&format!("sum {axes:?} {tag}"), &got, &want);
+                                }
+                            } else {
+                                same(&format!("sum {axes:?} {tag}"), &got, &want);
+                            }
+                        }
+                    }
+                    for axis in std::iter::once(None).chain((-nd..nd).map(Some)) {
+                        let got = stream::argmax(&p, axis, false, &device, opts(chunk)).unwrap();
+                        same(
+                            &format!("argmax {axis:?} {tag}"),
+                            &got,
+                            &t.argmax(axis, false).unwrap(),
+                        );
+                    }
+                    for to in [
+                        DType::Int32,
+                        DType::Float16,
+                        DType::UInt8,
+                        DType::Complex64,
+                        DType::Bool,
+                    ] {
+                        let out = dir.join("cast.npy");
+                        stream::cast(&p, &out, to, &device, opts(chunk)).unwrap();
+                        same(
+                            &format!("cast {to} {tag}"),
+                            &ndgpu::npy::read(&out).unwrap(),
+                            &t.cast(to).unwrap(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn float_sums_of_any_chunking_stay_within_the_pairwise_bound() {
+    let dir = std::env::temp_dir().join(format!("ndgpu-stream-b-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cpu = Device::cpu();
+    let shape = [37usize, 11, 13];
+    let n: usize = shape.iter().product();
+    let v = values(n, 3);
+    let t = Tensor::from_vec(
+        &cpu,
+        &shape,
+        v.iter().map(|&x| x as f32).collect::<Vec<f32>>(),
+    )
+    .unwrap();
+    let exact = Tensor::from_vec(&cpu, &shape, v.clone()).unwrap();
+    let p = file(&dir, "f", &t);
+    for chunk in [4, 100, 4000, 1 << 20] {
+        for axes in [Axes::All, Axes::from(0), Axes::from([0, 2]), Axes::from(-1)] {
+            let got = stream::sum(&p, &axes, false, &cpu, opts(chunk))
+                .unwrap()
+                .to_ndarray::<f32>()
+                .unwrap();
+            let want = exact
+                .sum(axes.clone(), false)
+                .unwrap()
+                .to_ndarray::<f64>()
+                .unwrap();
+            let abs = Tensor::from_vec(
+                &cpu,
+                &shape,
+                v.iter().map(|x| x.abs()).collect::<Vec<f64>>(),
+            )
+            .unwrap();
+            let bound = abs
+                .sum(axes.clone(), false)
+                .unwrap()
+                .to_ndarray::<f64>()
+                .unwrap();
+            for ((g, w), b) in got.iter().zip(&want).zip(&bound) {
+                let tol = 2f64.powi(-24) * ((n as f64).log2() + 2.0) * b + 1e-30;
+                assert!(
+                    (*g as f64 - w).abs() <= tol,
+                    "{axes:?} chunk {chunk}: {g} vs {w}"
+                );
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
