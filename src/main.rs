@@ -130,14 +130,13 @@ fn options(io: &Io) -> StreamOptions {
 }
 
 fn info() {
-    // The one place to extend with the adapter list once the GPU backend reports it.
-    let (d, why) = Device::auto_with_reason();
     println!("cpu: available ({} threads)", rayon::current_num_threads());
+    println!("{}", ndgpu::gpu_info());
+    let (d, why) = Device::auto_with_reason();
     match why {
-        None => println!("gpu: {}", d.name()),
-        Some(e) => println!("gpu: none ({e})"),
+        None => println!("--device auto uses: {}", d.name()),
+        Some(e) => println!("--device auto uses: {} ({e})", d.name()),
     }
-    println!("--device auto uses: {}", d.name());
 }
 
 fn run(cli: Cli) -> ndgpu::Result<()> {

@@ -7,9 +7,9 @@ mod simd;
 mod storage;
 mod sum;
 
+pub(crate) use argmax::{argmax_typed, ArgKey};
 #[doc(hidden)]
 pub use cast::cast_into;
-pub(crate) use argmax::{argmax_typed, ArgKey};
 pub(crate) use storage::with_storage;
 pub use storage::CpuStorage;
 pub(crate) use sum::{sum_typed, SumElem};
