@@ -35,7 +35,7 @@ fn index(i: u32, r: u32) -> u32 {
 
 const W: u32 = {{W}};
 const R: u32 = 256u / W;
-const K: u32 = 4u;
+const K: u32 = {{K}};
 const PACKED: bool = {{PACKED}};
 
 // src_ld with the last word kept: packed elements of one word cost one load.

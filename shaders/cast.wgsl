@@ -1,5 +1,6 @@
-// cast: one invocation writes one whole output word (several 8/16-bit elements packed) or,
-// for 64-bit outputs, one element (two words). Conversions work on bits only.
+// cast: a unit is one whole output word (several 8/16-bit elements packed) or, for 64-bit
+// outputs, one element (two words); an invocation converts UNITS units. Conversions work on
+// bits only.
 //!import convert
 //!import int
 //!import grid
@@ -27,13 +28,23 @@ const OUT64: bool = {{OUT64}};
 const PER: u32 = {{PER}};
 const BITS: u32 = {{BITS}};
 const MASK: u32 = {{MASK}};
+const UNITS: u32 = {{UNITS}};
 
+// Unit j of an invocation: units of a workgroup are consecutive, 256 apart per j, so that an
+// invocation does UNITS of them (fewer workgroups: software adapters pay per workgroup).
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-    let t = flat_group(wg, P.nx, P.ny) * 256u + li;
-    if (t >= P.invocations) {
-        return;
+    let base = flat_group(wg, P.nx, P.ny) * (256u * UNITS) + li;
+    for (var j = 0u; j < UNITS; j++) {
+        let t = base + j * 256u;
+        if (t >= P.invocations) {
+            return;
+        }
+        convert_unit(t);
     }
+}
+
+fn convert_unit(t: u32) {
     if (OUT64) {
         let v = cvt(elem(t));
         dst_st(2u * t, v.x);

@@ -1,6 +1,6 @@
 // sum over the middle axis of [outer, len, inner]: a workgroup covers W output slots (an
-// (outer, inner) pair each, consecutive in memory order) and R * K
-// rows; each invocation adds K rows, then a fixed tree over the R lanes. One pass shrinks len
+// (outer, inner) pair each, consecutive in memory order) and R * K rows; each invocation adds
+// K rows in a fixed pairwise tree, then a fixed tree over the R lanes. One pass shrinks len
 // by R * K; the host repeats passes until one block is left. No float atomics: the order of
 // additions depends only on the shape.
 //!import convert
@@ -46,11 +46,22 @@ fn store(i: u32, v: Acc) {
 
 const W: u32 = {{W}};
 const R: u32 = 256u / W;
-const K: u32 = 4u;
+const K: u32 = {{K}};
+const GROUP: u32 = {{GROUP}};
 const PACKED: bool = {{PACKED}};
 
 // src_ld with the last word kept: packed elements of one word cost one load.
 {{CACHE}}
+
+// Row k of this invocation's K, or zero past the end. Packed 8/16-bit rows: consecutive rows
+// per invocation share words (ld_cached).
+fn at(b: u32, lane: u32, o: u32, col: u32, k: u32) -> Acc {
+    let r = select(b * (R * K) + lane + k * R, b * (R * K) + lane * K + k, PACKED);
+    if (r < P.len) {
+        return load((o * P.len + r) * P.inner + col);
+    }
+    return zero();
+}
 
 var<workgroup> sh: array<Acc, 256>;
 
@@ -66,13 +77,28 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let live = g < P.groups && q < P.slots;
     var acc = zero();
     if (live) {
-        let row0 = b * (R * K) + lane;
-        for (var k = 0u; k < K; k++) {
-            // Packed 8/16-bit rows: consecutive rows per invocation share words (ld_cached).
-            let r = select(row0 + k * R, b * (R * K) + lane * K + k, PACKED);
-            if (r < P.len) {
-                acc = add(acc, load((o * P.len + r) * P.inner + col));
+        // Groups of GROUP rows summed as trees, combined pairwise by a binary counter: l0..l2
+        // hold the pending sums of 1, 2 and 4 groups.
+        var l0 = zero();
+        var l1 = zero();
+        var l2 = zero();
+        for (var j = 0u; j < K / GROUP; j++) {
+            var v = {{TREE}};
+            if ((j & 1u) == 0u) {
+                l0 = v;
+                continue;
             }
+            v = add(l0, v);
+            if ((j & 2u) == 0u) {
+                l1 = v;
+                continue;
+            }
+            v = add(l1, v);
+            if ((j & 4u) == 0u) {
+                l2 = v;
+                continue;
+            }
+            acc = add(l2, v);
         }
     }
     sh[li] = acc;

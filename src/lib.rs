@@ -15,6 +15,8 @@
 //! # Ok::<(), ndgpu::Error>(())
 //! ```
 
+#![deny(unsafe_code)]
+
 mod backend;
 #[allow(dead_code)] // the int -> float routines serve the GPU backend
 pub(crate) mod bits;
@@ -30,6 +32,7 @@ pub mod gpu;
 pub mod npy;
 mod ops;
 mod plan;
+mod platform;
 mod tensor;
 
 pub use backend::Reduce3;

@@ -2,6 +2,8 @@
 //! chunks so that files larger than memory work. Exit status: 0 success, 1 runtime error,
 //! 2 usage error; every error is one line on stderr.
 
+#![forbid(unsafe_code)]
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,6 +1,8 @@
-//! Storage split into many small chunks (NDGPU_CHUNK_BYTES, set before the device opens): every
+//! Storage split into many small chunks (NDGPU_BUFFER_BYTES, set before the device opens): every
 //! kernel reads and writes across chunk boundaries exactly as with one buffer, and an
-//! operation needing more bindings than the adapter has is an error, not an abort.
+//! operation needing more bindings than the adapter has is an error, not an abort. Dispatches
+//! are folded at 5 workgroups per dimension (NDGPU_MAX_WORKGROUPS), so every kernel also runs
+//! on 2-D and 3-D grids, as tensors of more than 65535 workgroups do.
 
 mod common;
 mod gpu_common;
@@ -10,7 +12,8 @@ use ndgpu::{Axes, DType, Device, Error, Tensor};
 
 fn gpu() -> Device {
     // Every test of this binary sets the same value before the first device opens.
-    std::env::set_var("NDGPU_CHUNK_BYTES", "65536");
+    std::env::set_var("NDGPU_BUFFER_BYTES", "65536");
+    std::env::set_var("NDGPU_MAX_WORKGROUPS", "5");
     common::gpu().expect("no GPU adapter: these tests need one (lavapipe in CI)")
 }
 

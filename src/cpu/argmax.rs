@@ -7,9 +7,10 @@ use rayon::prelude::*;
 
 use std::ops::Range;
 
-use super::{simd, with_storage, CpuStorage};
+use super::{with_storage, CpuStorage};
 use crate::backend::Reduce3;
 use crate::bits;
+use crate::platform;
 
 /// Elements per parallel task of a long contiguous row.
 const TASK: usize = 1 << 16;
@@ -21,7 +22,7 @@ pub(crate) trait ArgKey: Copy + Send + Sync {
     fn key(self) -> Self::Key;
     /// The largest key of a non-empty slice; f32 has a hand-written kernel.
     fn max_key(x: &[Self]) -> Self::Key {
-        simd::avx2_or(|| max_key(x))
+        platform::avx2_or(|| max_key(x))
     }
     /// [`column_best`]; f32 has a hand-written kernel.
     fn column_best(
@@ -105,7 +106,7 @@ impl ArgKey for f32 {
         f32_key_branchless(self.to_bits())
     }
     fn max_key(x: &[f32]) -> u32 {
-        simd::max_key_f32(x).unwrap_or_else(|| max_key(x))
+        platform::max_key_f32(x).unwrap_or_else(|| max_key(x))
     }
     fn column_best(
         slab: &[f32],
@@ -114,8 +115,14 @@ impl ArgKey for f32 {
         rows: Range<usize>,
     ) -> Best<f32> {
         let (mut keys, mut at) = (Vec::new(), Vec::new());
-        let done =
-            simd::argmax_columns_f32(slab, inner, cols.clone(), rows.clone(), &mut keys, &mut at);
+        let done = platform::argmax_columns_f32(
+            slab,
+            inner,
+            cols.clone(),
+            rows.clone(),
+            &mut keys,
+            &mut at,
+        );
         let (k, a) = column_best(slab, inner, cols.start + done..cols.end, rows);
         keys.extend(k);
         at.extend(a);
@@ -306,9 +313,9 @@ fn column_best<T: ArgKey>(
         return (Vec::new(), Vec::new());
     }
     if rows.end <= u32::MAX as usize {
-        simd::avx2_or(|| column_best_as::<T, u32>(slab, inner, cols, rows))
+        platform::avx2_or(|| column_best_as::<T, u32>(slab, inner, cols, rows))
     } else {
-        simd::avx2_or(|| column_best_as::<T, u64>(slab, inner, cols, rows))
+        platform::avx2_or(|| column_best_as::<T, u64>(slab, inner, cols, rows))
     }
 }
 

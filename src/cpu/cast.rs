@@ -6,7 +6,8 @@ use half::{bf16, f16};
 use num_complex::Complex;
 use rayon::prelude::*;
 
-use super::{simd, with_storage, CpuStorage};
+use super::{with_storage, CpuStorage};
+use crate::platform;
 use crate::{bits, DType, Error, Result};
 
 /// Elements per parallel task.
@@ -256,36 +257,9 @@ pub(crate) fn cast(x: &CpuStorage, to: DType) -> CpuStorage {
     if x.dtype() == to {
         return x.clone();
     }
-    let mut out = fresh(to, x.len());
+    let mut out = CpuStorage::fresh(to, x.len());
     convert(x, &mut out, false);
     out
-}
-
-/// `n` zeros of `dtype` in memory no one has touched yet: the conversion then faults the pages
-/// in on every core at once, in huge pages where the kernel allows it (page faults, not the
-/// conversion, dominate a cast into fresh memory).
-fn fresh(dtype: DType, n: usize) -> CpuStorage {
-    fn zeroed<T: bytemuck::Zeroable>(n: usize) -> Vec<T> {
-        let v = bytemuck::zeroed_vec(n);
-        simd::advise_huge_pages(&v);
-        v
-    }
-    match dtype {
-        DType::Bool => CpuStorage::Bool(zeroed(n)),
-        DType::Int8 => CpuStorage::I8(zeroed(n)),
-        DType::UInt8 => CpuStorage::U8(zeroed(n)),
-        DType::Int16 => CpuStorage::I16(zeroed(n)),
-        DType::UInt16 => CpuStorage::U16(zeroed(n)),
-        DType::Int32 => CpuStorage::I32(zeroed(n)),
-        DType::UInt32 => CpuStorage::U32(zeroed(n)),
-        DType::Int64 => CpuStorage::I64(zeroed(n)),
-        DType::UInt64 => CpuStorage::U64(zeroed(n)),
-        DType::Float16 => CpuStorage::F16(zeroed(n)),
-        DType::BFloat16 => CpuStorage::BF16(zeroed(n)),
-        DType::Float32 => CpuStorage::F32(zeroed(n)),
-        DType::Float64 => CpuStorage::F64(zeroed(n)),
-        DType::Complex64 => CpuStorage::C64(zeroed(n)),
-    }
 }
 
 /// Converts `x` into `out`'s dtype, writing `out` in place (no allocation; benchmarks use it).
@@ -316,26 +290,26 @@ fn convert(x: &CpuStorage, out: &mut CpuStorage, stream: bool) {
 /// Vector kernels for the pairs that have one; false when the pair or the CPU has none.
 fn fast_cast(x: &CpuStorage, out: &mut CpuStorage, stream: bool) -> bool {
     match (x, out) {
-        (CpuStorage::F32(s), CpuStorage::F16(d)) if simd::f16c() => {
-            let stream = stream && d.len() * 2 >= simd::STREAM_BYTES;
+        (CpuStorage::F32(s), CpuStorage::F16(d)) if platform::f16c() => {
+            let stream = stream && d.len() * 2 >= platform::STREAM_BYTES;
             let d: &mut [u16] = bytemuck::cast_slice_mut(d.as_mut_slice());
             par_zip(s, d, |s, d| {
-                simd::f32_to_f16(s, d, stream);
+                platform::f32_to_f16(s, d, stream);
             });
             true
         }
-        (CpuStorage::F32(s), CpuStorage::I32(d)) if simd::avx2() => {
-            let stream = stream && d.len() * 4 >= simd::STREAM_BYTES;
+        (CpuStorage::F32(s), CpuStorage::I32(d)) if platform::avx2() => {
+            let stream = stream && d.len() * 4 >= platform::STREAM_BYTES;
             par_zip(s, d, |s, d| {
-                simd::f32_to_i32(s, d, stream);
+                platform::f32_to_i32(s, d, stream);
             });
             true
         }
         (CpuStorage::I64(s), CpuStorage::F32(d))
-            if stream && simd::avx2() && d.len() * 4 >= simd::STREAM_BYTES =>
+            if stream && platform::avx2() && d.len() * 4 >= platform::STREAM_BYTES =>
         {
             par_zip(s, d, |s, d| {
-                simd::i64_to_f32_stream(s, d);
+                platform::i64_to_f32_stream(s, d);
             });
             true
         }
@@ -438,7 +412,7 @@ mod tests {
     fn f32_to_f16_and_i32_kernels_match_bits_for_every_tail() {
         let cases = f32_cases();
         // The last length streams its output (non-temporal stores, aligned head).
-        let big = simd::STREAM_BYTES / 2 + 13;
+        let big = platform::STREAM_BYTES / 2 + 13;
         for len in (0..40).chain([TASK + 7, cases.len(), big]) {
             let src: Vec<f32> = cases
                 .iter()

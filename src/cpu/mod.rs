@@ -3,7 +3,6 @@
 
 mod argmax;
 mod cast;
-mod simd;
 mod storage;
 mod sum;
 

@@ -86,7 +86,7 @@ impl CpuStorage {
 
     /// `n` zeros of `dtype`.
     pub fn zeros(dtype: DType, n: usize) -> CpuStorage {
-        Self::from_fn(dtype, n, |bytes| bytes.fill(0))
+        Self::fresh(dtype, n)
     }
 
     /// Elements of `dtype` decoded from little-endian bytes; `bytes.len()` must be a multiple of
@@ -99,31 +99,64 @@ impl CpuStorage {
         Self::from_fn(dtype, n, |dst| dst.copy_from_slice(&bytes[..dst.len()]))
     }
 
-    /// `n` elements of `dtype` whose bytes `fill` writes (bools are created as zeros first).
+    /// `n` elements of `dtype` whose bytes `fill` writes (bools are created as zeros first),
+    /// in fresh memory (see [`CpuStorage::fresh`]).
     pub fn from_fn(dtype: DType, n: usize, fill: impl FnOnce(&mut [u8])) -> CpuStorage {
-        fn make<T: bytemuck::Pod + Default>(n: usize, fill: impl FnOnce(&mut [u8])) -> Vec<T> {
-            let mut v = vec![T::default(); n];
-            fill(bytemuck::cast_slice_mut(&mut v));
+        if dtype == DType::Bool {
+            let mut bytes: Vec<u8> = bytemuck::zeroed_vec(n);
+            fill(&mut bytes);
+            return CpuStorage::Bool(bytes.into_iter().map(|b| b != 0).collect());
+        }
+        let mut s = Self::fresh(dtype, n);
+        fill(s.non_bool_bytes_mut());
+        s
+    }
+
+    /// The bytes of a non-bool storage, writable (any bytes are valid elements).
+    fn non_bool_bytes_mut(&mut self) -> &mut [u8] {
+        use bytemuck::cast_slice_mut as b;
+        match self {
+            CpuStorage::Bool(_) => &mut [],
+            CpuStorage::I8(v) => b(v),
+            CpuStorage::U8(v) => v,
+            CpuStorage::I16(v) => b(v),
+            CpuStorage::U16(v) => b(v),
+            CpuStorage::I32(v) => b(v),
+            CpuStorage::U32(v) => b(v),
+            CpuStorage::I64(v) => b(v),
+            CpuStorage::U64(v) => b(v),
+            CpuStorage::F16(v) => b(v),
+            CpuStorage::BF16(v) => b(v),
+            CpuStorage::F32(v) => b(v),
+            CpuStorage::F64(v) => b(v),
+            CpuStorage::C64(v) => b(v),
+        }
+    }
+
+    /// `n` zeros of `dtype` in memory no one has touched yet: whoever fills it then faults the
+    /// pages in, in huge pages where the kernel allows it (page faults, not the work, dominate
+    /// writing fresh memory: readbacks and casts).
+    pub(crate) fn fresh(dtype: DType, n: usize) -> CpuStorage {
+        fn zeroed<T: bytemuck::Zeroable>(n: usize) -> Vec<T> {
+            let v = bytemuck::zeroed_vec(n);
+            crate::platform::advise_huge_pages(&v);
             v
         }
         match dtype {
-            DType::Bool => {
-                let bytes: Vec<u8> = make(n, fill);
-                CpuStorage::Bool(bytes.into_iter().map(|b| b != 0).collect())
-            }
-            DType::Int8 => CpuStorage::I8(make(n, fill)),
-            DType::UInt8 => CpuStorage::U8(make(n, fill)),
-            DType::Int16 => CpuStorage::I16(make(n, fill)),
-            DType::UInt16 => CpuStorage::U16(make(n, fill)),
-            DType::Int32 => CpuStorage::I32(make(n, fill)),
-            DType::UInt32 => CpuStorage::U32(make(n, fill)),
-            DType::Int64 => CpuStorage::I64(make(n, fill)),
-            DType::UInt64 => CpuStorage::U64(make(n, fill)),
-            DType::Float16 => CpuStorage::F16(make(n, fill)),
-            DType::BFloat16 => CpuStorage::BF16(make(n, fill)),
-            DType::Float32 => CpuStorage::F32(make(n, fill)),
-            DType::Float64 => CpuStorage::F64(make(n, fill)),
-            DType::Complex64 => CpuStorage::C64(make(n, fill)),
+            DType::Bool => CpuStorage::Bool(zeroed(n)),
+            DType::Int8 => CpuStorage::I8(zeroed(n)),
+            DType::UInt8 => CpuStorage::U8(zeroed(n)),
+            DType::Int16 => CpuStorage::I16(zeroed(n)),
+            DType::UInt16 => CpuStorage::U16(zeroed(n)),
+            DType::Int32 => CpuStorage::I32(zeroed(n)),
+            DType::UInt32 => CpuStorage::U32(zeroed(n)),
+            DType::Int64 => CpuStorage::I64(zeroed(n)),
+            DType::UInt64 => CpuStorage::U64(zeroed(n)),
+            DType::Float16 => CpuStorage::F16(zeroed(n)),
+            DType::BFloat16 => CpuStorage::BF16(zeroed(n)),
+            DType::Float32 => CpuStorage::F32(zeroed(n)),
+            DType::Float64 => CpuStorage::F64(zeroed(n)),
+            DType::Complex64 => CpuStorage::C64(zeroed(n)),
         }
     }
 }

@@ -5,8 +5,9 @@ use half::{bf16, f16};
 use num_complex::Complex;
 use rayon::prelude::*;
 
-use super::{simd, with_storage, CpuStorage};
+use super::{with_storage, CpuStorage};
 use crate::backend::Reduce3;
+use crate::platform;
 
 /// Elements summed sequentially by one lane before the pairwise tree takes over.
 const BLOCK: usize = 256;
@@ -72,7 +73,7 @@ sum_elem!(
     |a, b| a.wrapping_add(b),
     #[inline(always)]
     fn row_sum(x: &[i32]) -> Option<i64> {
-        Some(simd::sum_i32(x).unwrap_or_else(|| sum_split_i32(x)))
+        Some(platform::sum_i32(x).unwrap_or_else(|| sum_split_i32(x)))
     }
 );
 sum_elem!(i64, i64, I64, |x| x, |a, b| a.wrapping_add(b));
@@ -86,7 +87,7 @@ sum_elem!(
     |a, b| a.wrapping_add(b),
     #[inline(always)]
     fn row_sum(x: &[u32]) -> Option<u64> {
-        Some(simd::avx2_or(|| sum_split_u32(x)))
+        Some(platform::avx2_or(|| sum_split_u32(x)))
     }
 );
 sum_elem!(u64, u64, U64, |x| x, |a, b| a.wrapping_add(b));
@@ -99,7 +100,7 @@ sum_elem!(
     |x| x,
     |a, b| a + b,
     fn block_sums(x: &[f32], out: &mut [f32]) {
-        if !simd::block_sums_f32(x, out) {
+        if !platform::block_sums_f32(x, out) {
             for (o, b) in out.iter_mut().zip(x.chunks_exact(BLOCK)) {
                 *o = sum_block(b);
             }
@@ -113,7 +114,7 @@ sum_elem!(
     |x| x,
     |a, b| a + b,
     fn block_sums(x: &[f64], out: &mut [f64]) {
-        if !simd::block_sums_f64(x, out) {
+        if !platform::block_sums_f64(x, out) {
             for (o, b) in out.iter_mut().zip(x.chunks_exact(BLOCK)) {
                 *o = sum_block(b);
             }
@@ -214,7 +215,7 @@ pub(crate) fn sum_typed<T: SumElem>(x: &[T], r: Reduce3) -> Vec<T::Acc> {
             })
             .for_each(|(o, t, dst)| {
                 let slab = &x[o * r.len * r.inner..(o + 1) * r.len * r.inner];
-                simd::avx2_or(|| sum_columns(slab, r.inner, t * TILE, dst));
+                platform::avx2_or(|| sum_columns(slab, r.inner, t * TILE, dst));
             });
         out
     }
@@ -444,7 +445,7 @@ fn sum_tall<T: SumElem>(x: &[T], len: usize, inner: usize, out: &mut [T::Acc]) {
             let start = tile * WIDE_TILE;
             let w = WIDE_TILE.min(inner - start);
             let rows = rt * rows_per_task..((rt + 1) * rows_per_task).min(len);
-            simd::avx2_or(|| column_stack(x, inner, start, w, rows))
+            platform::avx2_or(|| column_stack(x, inner, start, w, rows))
         })
         .collect();
     out.par_chunks_mut(WIDE_TILE)

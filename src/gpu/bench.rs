@@ -13,10 +13,22 @@ fn storage(t: &Tensor) -> Result<&super::GpuStorage> {
 }
 
 impl GpuDevice {
-    /// Runs the copy kernel over the tensor's bytes and waits for it.
-    pub fn bench_copy_kernel(&self, t: &Tensor) -> Result<()> {
-        let _out = self.copy_kernel(storage(t)?)?;
-        self.sync()
+    /// The median time of `reps` runs of the copy kernel over the tensor's bytes into one
+    /// buffer allocated (and written once) beforehand, each run waited for.
+    pub fn bench_copy_kernel(&self, t: &Tensor, reps: usize) -> Result<std::time::Duration> {
+        let src = storage(t)?;
+        let dst = self.alloc(src.bytes)?;
+        self.copy_kernel(src, &dst)?;
+        self.sync()?;
+        let mut times = Vec::with_capacity(reps);
+        for _ in 0..reps.max(1) {
+            let t = std::time::Instant::now();
+            self.copy_kernel(src, &dst)?;
+            self.sync()?;
+            times.push(t.elapsed());
+        }
+        times.sort();
+        Ok(times[times.len() / 2])
     }
 
     /// Copies the tensor's buffers into staging buffers and maps them (no pool, no ndarray).

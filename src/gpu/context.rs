@@ -13,11 +13,13 @@ use wgpu::util::DeviceExt;
 use super::stats::Counters;
 use crate::{Error, Result};
 
-/// Largest chunk of one tensor in one buffer; tests shrink it (`NDGPU_CHUNK_BYTES`) to cross
+/// Largest chunk of one tensor in one buffer; tests shrink it (`NDGPU_BUFFER_BYTES`) to cross
 /// chunk boundaries with small tensors.
 const MAX_CHUNK: u64 = 1 << 30;
 /// Staging buffers kept for reuse, in bytes.
 const POOL_BYTES: u64 = 1 << 30;
+/// Storage buffers of dropped tensors kept for reuse as kernel outputs, in bytes.
+const FREE_STORAGE_BYTES: u64 = 512 << 20;
 
 /// The backends `NDGPU_BACKEND` names, or `None` for the default order (native APIs, then GL
 /// only when no native adapter exists).
@@ -137,11 +139,17 @@ pub(crate) struct Ctx {
     pub features: wgpu::Features,
     /// Bytes per storage chunk (a power of two within both binding and buffer limits).
     pub chunk_bytes: u64,
+    /// Workgroups per dispatch dimension the kernels are folded to.
+    pub max_groups: u32,
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<String>>>,
     pool: Mutex<HashMap<u64, Vec<Buf>>>,
     pipelines: Mutex<HashMap<String, Arc<wgpu::ComputePipeline>>>,
     pool_bytes: AtomicU64,
+    /// Storage buffers of dropped tensors by size: a new buffer costs an allocation and wgpu's
+    /// zero fill, a pass over memory as long as the kernel's own (the bench report shows it).
+    free_storage: Mutex<HashMap<u64, Vec<Buf>>>,
+    free_storage_bytes: AtomicU64,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -184,14 +192,17 @@ impl Ctx {
             .min(limits.max_buffer_size)
             .min(MAX_CHUNK);
         let mut chunk_bytes = 1u64 << (63 - max.leading_zeros());
-        if let Some(c) = std::env::var("NDGPU_CHUNK_BYTES")
-            .ok()
-            .and_then(|s| s.parse::<u64>().ok())
-        {
+        if let Some(c) = env_u64("NDGPU_BUFFER_BYTES") {
             if c.is_power_of_two() && (256..=chunk_bytes).contains(&c) {
                 chunk_bytes = c;
             }
         }
+        // Tests lower it (`NDGPU_MAX_WORKGROUPS`) to fold small dispatches into 2-D and 3-D.
+        let max_groups = env_u64("NDGPU_MAX_WORKGROUPS")
+            .filter(|&g| g >= 1)
+            .map_or(limits.max_compute_workgroups_per_dimension, |g| {
+                g.min(limits.max_compute_workgroups_per_dimension.into()) as u32
+            });
         Ok(Ctx {
             device,
             queue,
@@ -199,11 +210,14 @@ impl Ctx {
             limits,
             features,
             chunk_bytes,
+            max_groups,
             lost,
             uncaptured,
             pool: Mutex::new(HashMap::new()),
             pipelines: Mutex::new(HashMap::new()),
             pool_bytes: AtomicU64::new(0),
+            free_storage: Mutex::new(HashMap::new()),
+            free_storage_bytes: AtomicU64::new(0),
         })
     }
 
@@ -262,6 +276,41 @@ impl Ctx {
                 | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         }))
+    }
+
+    /// A storage buffer of at least `bytes` with unspecified contents, for a kernel to overwrite:
+    /// a dropped tensor's buffer of that size when one is kept, else a new one.
+    pub fn storage_for_output(&self, bytes: u64) -> Result<Buf> {
+        let size = bytes.max(8).next_multiple_of(8);
+        let reused = self
+            .free_storage
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(&size)
+            .and_then(|v| v.pop());
+        match reused {
+            Some(b) => {
+                self.free_storage_bytes.fetch_sub(size, Ordering::Relaxed);
+                Ok(b)
+            }
+            None => self.storage(size),
+        }
+    }
+
+    /// Keeps a dropped tensor's storage buffer for [`Ctx::storage_for_output`] (or drops it
+    /// when enough are kept). The queue runs in order, so work enqueued earlier that reads it
+    /// finishes before a later kernel writes it.
+    pub fn free_storage(&self, b: Buf) {
+        let size = b.size();
+        if self.free_storage_bytes.load(Ordering::Relaxed) + size <= FREE_STORAGE_BYTES {
+            self.free_storage_bytes.fetch_add(size, Ordering::Relaxed);
+            self.free_storage
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(size)
+                .or_default()
+                .push(b);
+        }
     }
 
     /// A storage buffer holding `bytes`, written through its creation mapping (no extra copy
@@ -496,7 +545,7 @@ impl Readback {
                 let view = st
                     .get_mapped_range(..bytes.next_multiple_of(4))
                     .map_err(|e| Error::Gpu(format!("reading back failed: {e}")))?;
-                dst[at..at + n].copy_from_slice(&view[..n]);
+                copy_parallel(&mut dst[at..at + n], &view[..n]);
             }
             st.unmap();
             at += n;
@@ -566,6 +615,24 @@ impl Readback {
     pub fn copy_into(self, dst: &mut [u8]) -> Result<()> {
         self.finish(dst)
     }
+}
+
+/// `dst.copy_from_slice(src)` on every core when it is large: a readback destination is usually
+/// fresh memory, and faulting its pages in, not the copy, is what costs.
+fn copy_parallel(dst: &mut [u8], src: &[u8]) {
+    use rayon::prelude::*;
+    const PIECE: usize = 2 << 20;
+    if dst.len() < 2 * PIECE {
+        dst.copy_from_slice(src);
+        return;
+    }
+    dst.par_chunks_mut(PIECE)
+        .zip(src.par_chunks(PIECE))
+        .for_each(|(d, s)| d.copy_from_slice(s));
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|s| s.parse().ok())
 }
 
 fn one_line(s: &str) -> String {

@@ -225,11 +225,20 @@ pub(crate) fn convert_body(from: DType, to: DType) -> String {
     }
 }
 
+/// Rows each invocation of a reduction pass reads (a fixed count: lavapipe cuts loops after
+/// 65535 iterations). With 4, workgroup barriers, not loads, dominated on lavapipe (sum f32
+/// 0.38 GB/s there; 64 gives 1.3-1.7 GB/s), and a real GPU still gets 4096 workgroups from
+/// 2^26 elements.
+pub(crate) const K: usize = 64;
+
+/// Output units (words, or 64-bit elements) each invocation of a copy or cast writes.
+pub(crate) const UNITS: usize = 16;
+
 /// Output slots per workgroup of a reduction over rows of `len` with `inner` columns: enough
 /// lanes per slot to cover a short row in one pass (so a workgroup never idles on a row of 2),
 /// and at least `min(inner, 64)` slots so neighbouring invocations read neighbouring words.
 pub(crate) fn width(inner: usize, len: usize) -> u32 {
-    let lanes = len.div_ceil(4).next_power_of_two().clamp(1, 256);
+    let lanes = len.div_ceil(K).next_power_of_two().clamp(1, 256);
     (256 / lanes).max(inner.next_power_of_two().min(64)) as u32
 }
 
@@ -282,6 +291,7 @@ pub(crate) fn copy_vars(n_in: usize, n_out: usize, chunk_shift: u32) -> Vars {
         Side::words(n_in, chunk_shift),
         Side::words(n_out, chunk_shift),
     );
+    v.push(("UNITS", format!("{UNITS}u")));
     v
 }
 
@@ -289,6 +299,7 @@ pub(crate) fn copy_vars(n_in: usize, n_out: usize, chunk_shift: u32) -> Vars {
 pub(crate) fn cast_vars(from: DType, to: DType, src: Side, dst: Side) -> Vars {
     let mut v = Vars::new();
     grid_vars(&mut v, src, dst);
+    v.push(("UNITS", format!("{UNITS}u")));
     let bits = to.itemsize() as u32 * 8;
     v.push(("ELEM", elem_body(from.itemsize())));
     v.push(("CONVERT", convert_body(from, to)));
@@ -379,7 +390,27 @@ pub(crate) fn sum_vars(
     v.push(("LOAD", load));
     v.push(("STORE", store.into()));
     v.push(("W", format!("{w}u")));
+    v.push(("K", format!("{K}u")));
+    v.push(("GROUP", format!("{GROUP}u")));
+    v.push(("TREE", pairwise(0, GROUP)));
     v
+}
+
+/// Rows an invocation sums unrolled, as a pairwise tree; a loop over `K / GROUP` of those
+/// combines them pairwise too (a binary counter in the shader), so a float sum's error grows
+/// with log2 of the row count, not with `K`, while the shader inlines `add` only a few times
+/// (the integer-emulated f64 add is large, and adapters compile every inlined copy).
+const GROUP: usize = 8;
+const _: () = assert!(K / GROUP == 8, "sum.wgsl's binary counter has three levels");
+
+/// Rows `lo..hi` of group `j` as a fixed pairwise tree of `at` calls. WGSL evaluates arguments
+/// left to right, so the loads stay in row order (what `ld_cached` relies on).
+fn pairwise(lo: usize, hi: usize) -> String {
+    if hi - lo == 1 {
+        return format!("at(b, lane, o, col, j * {GROUP}u + {lo}u)");
+    }
+    let mid = lo + (hi - lo) / 2;
+    format!("add({}, {})", pairwise(lo, mid), pairwise(mid, hi))
 }
 
 /// An argmax pass: from elements of `input` (the first pass) or from partials (`None`);
@@ -409,6 +440,7 @@ pub(crate) fn argmax_vars(
     v.push(("KEY", key));
     v.push(("INDEX", index.into()));
     v.push(("W", format!("{w}u")));
+    v.push(("K", format!("{K}u")));
     v.push(("FINAL", last.to_string()));
     v
 }

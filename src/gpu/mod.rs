@@ -26,8 +26,6 @@ pub use self::compose::{compose, KERNELS, SNIPPETS};
 #[doc(hidden)]
 pub use self::kernels::all_variants;
 
-/// Rows of one reduction block per lane (the in-invocation loop count).
-const K: usize = 4;
 /// Invocations per workgroup.
 const WG: usize = 256;
 /// Largest element count a kernel indexes (indices are u32; 64-bit elements use 2 words).
@@ -53,11 +51,21 @@ pub struct GpuDevice {
     name: String,
 }
 
-/// A tensor's elements in GPU buffers: little-endian bytes in chunks of `chunk_bytes`.
+/// A tensor's elements in GPU buffers: little-endian bytes in chunks of `chunk_bytes`. Its
+/// buffers go back to the device for reuse as kernel outputs when it is dropped.
 #[derive(Debug)]
 pub struct GpuStorage {
     chunks: Vec<Buf>,
     bytes: u64,
+    ctx: Arc<Ctx>,
+}
+
+impl Drop for GpuStorage {
+    fn drop(&mut self) {
+        for b in self.chunks.drain(..) {
+            self.ctx.free_storage(b);
+        }
+    }
 }
 
 fn internal(e: String) -> Error {
@@ -113,18 +121,23 @@ impl GpuDevice {
         self.ctx.chunk_bytes.trailing_zeros()
     }
 
+    /// Output buffers for a kernel that writes every byte it will be read for.
     fn alloc(&self, bytes: u64) -> Result<GpuStorage> {
         let cb = self.ctx.chunk_bytes;
         let mut chunks = Vec::new();
         let mut left = bytes;
         loop {
-            chunks.push(self.ctx.storage(left.min(cb))?);
+            chunks.push(self.ctx.storage_for_output(left.min(cb))?);
             if left <= cb {
                 break;
             }
             left -= cb;
         }
-        Ok(GpuStorage { chunks, bytes })
+        Ok(GpuStorage {
+            chunks,
+            bytes,
+            ctx: self.ctx.clone(),
+        })
     }
 
     fn check_len(&self, n: usize) -> Result<()> {
@@ -138,7 +151,7 @@ impl GpuDevice {
 
     /// Folds `groups` workgroups into a 3-D grid within the per-dimension limit.
     fn fold(&self, groups: usize) -> [u32; 3] {
-        let m = self.ctx.limits.max_compute_workgroups_per_dimension as usize;
+        let m = self.ctx.max_groups as usize;
         let nx = groups.clamp(1, m);
         let ny = groups.div_ceil(nx).clamp(1, m);
         let nz = groups.div_ceil(nx * ny).max(1);
@@ -207,16 +220,15 @@ impl GpuDevice {
     }
 
     /// A copy kernel over `bytes` of `src` (the bench report's bandwidth baseline).
-    fn copy_kernel(&self, src: &GpuStorage) -> Result<GpuStorage> {
+    /// The copy kernel from `src` into `dst` (at least as large): the bench report's baseline.
+    fn copy_kernel(&self, src: &GpuStorage, dst: &GpuStorage) -> Result<()> {
         self.ctx.scoped(|| {
             let words = src.bytes.div_ceil(4) as usize;
             self.check_len(words)?;
-            let dst = self.alloc(src.bytes)?;
-            let grid = self.fold(words.div_ceil(WG));
+            let grid = self.fold(words.div_ceil(WG * kernels::UNITS));
             let vars = kernels::copy_vars(src.chunks.len(), dst.chunks.len(), self.chunk_shift());
             let p = [words as u32, words as u32, grid[0], grid[1]];
-            self.run("copy", &vars, src, &dst, &p, grid)?;
-            Ok(dst)
+            self.run("copy", &vars, src, dst, &p, grid)
         })
     }
 
@@ -251,7 +263,7 @@ impl GpuDevice {
         loop {
             let src = cur.as_ref().unwrap_or(x);
             let w = kernels::width(r.inner, len) as usize;
-            let nblocks = len.div_ceil(WG / w * K);
+            let nblocks = len.div_ceil(WG / w * kernels::K);
             let slots = r.outer * r.inner;
             let tiles = slots.div_ceil(w);
             let groups = tiles * nblocks;
@@ -320,6 +332,7 @@ impl Backend for GpuDevice {
             Ok(GpuStorage {
                 chunks,
                 bytes: bytes.len() as u64,
+                ctx: self.ctx.clone(),
             })
         })
     }
@@ -369,7 +382,7 @@ impl Backend for GpuDevice {
                 Side::words(x.chunks.len(), shift),
                 Side::words(dst.chunks.len(), shift),
             );
-            let grid = self.fold(inv.div_ceil(WG));
+            let grid = self.fold(inv.div_ceil(WG * kernels::UNITS));
             let p = [len as u32, inv as u32, grid[0], grid[1]];
             self.run("cast", &vars, x, &dst, &p, grid)?;
             Ok(dst)

@@ -3,12 +3,13 @@
 //! bounded by the chunk size), or, when mapping is unavailable or disabled
 //! (`NDGPU_NO_MMAP=1`), positioned reads into one reused 8-byte-aligned buffer.
 //!
-//! This is the crate's only `unsafe`: mapping a file. The bench report measures both paths.
+//! The mapping itself is made in `crate::platform`, with the crate's other `unsafe`. The bench
+//! report measures both paths.
 
 use std::fs::File;
 use std::ops::Deref;
 
-use memmap2::{Mmap, MmapOptions};
+use memmap2::Mmap;
 
 /// The bytes of one chunk.
 pub(crate) enum Chunk<'a> {
@@ -46,7 +47,7 @@ impl Source {
     /// `len` bytes at `offset`. The caller has checked that the file holds them.
     pub(crate) fn read(&mut self, offset: u64, len: usize) -> std::io::Result<Chunk<'_>> {
         if self.use_map && len > 0 {
-            match map_range(&self.file, offset, len) {
+            match crate::platform::map_file_range(&self.file, offset, len) {
                 Ok(m) => return Ok(Chunk::Map(m)),
                 // Fall back for good (e.g. a file system without mmap support).
                 Err(_) => self.use_map = false,
@@ -59,20 +60,6 @@ impl Source {
         let bytes = &mut bytemuck::cast_slice_mut::<u64, u8>(&mut self.buf)[..len];
         read_exact_at(&self.file, bytes, offset)?;
         Ok(Chunk::Buf(bytes))
-    }
-}
-
-fn map_range(file: &File, offset: u64, len: usize) -> std::io::Result<Mmap> {
-    // SAFETY: the mapping is read-only and private to this process; its range was checked
-    // against the file's length when the header was read. If another process truncates the
-    // file while we read it, access faults (SIGBUS) as it would for NumPy's memmap: the same
-    // contract every mmap-based reader has, accepted for the bandwidth a mapping gives.
-    unsafe {
-        MmapOptions::new()
-            .offset(offset)
-            .len(len)
-            .populate()
-            .map(file)
     }
 }
 
