@@ -18,8 +18,8 @@ use crate::{Error, Result};
 const MAX_CHUNK: u64 = 1 << 30;
 /// Staging buffers kept for reuse, in bytes.
 const POOL_BYTES: u64 = 1 << 30;
-/// Storage buffers of dropped tensors kept for reuse as kernel outputs, in bytes.
-const FREE_STORAGE_BYTES: u64 = 512 << 20;
+/// Output buffers of dropped tensors kept for reuse as kernel outputs, in bytes.
+const FREE_STORAGE_BYTES: u64 = 256 << 20;
 
 /// The backends `NDGPU_BACKEND` names, or `None` for the default order (native APIs, then GL
 /// only when no native adapter exists).

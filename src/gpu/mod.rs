@@ -51,19 +51,23 @@ pub struct GpuDevice {
     name: String,
 }
 
-/// A tensor's elements in GPU buffers: little-endian bytes in chunks of `chunk_bytes`. Its
-/// buffers go back to the device for reuse as kernel outputs when it is dropped.
+/// A tensor's elements in GPU buffers: little-endian bytes in chunks of `chunk_bytes`. A
+/// kernel output's buffers go back to the device for reuse by later outputs when it is
+/// dropped; uploaded ones are freed (uploads write fresh buffers through their creation
+/// mapping, so keeping them would only hold memory: a stream of uploads would fill the pool).
 #[derive(Debug)]
 pub struct GpuStorage {
     chunks: Vec<Buf>,
     bytes: u64,
-    ctx: Arc<Ctx>,
+    recycle_to: Option<Arc<Ctx>>,
 }
 
 impl Drop for GpuStorage {
     fn drop(&mut self) {
-        for b in self.chunks.drain(..) {
-            self.ctx.free_storage(b);
+        if let Some(ctx) = self.recycle_to.take() {
+            for b in self.chunks.drain(..) {
+                ctx.free_storage(b);
+            }
         }
     }
 }
@@ -136,7 +140,7 @@ impl GpuDevice {
         Ok(GpuStorage {
             chunks,
             bytes,
-            ctx: self.ctx.clone(),
+            recycle_to: Some(self.ctx.clone()),
         })
     }
 
@@ -332,7 +336,7 @@ impl Backend for GpuDevice {
             Ok(GpuStorage {
                 chunks,
                 bytes: bytes.len() as u64,
-                ctx: self.ctx.clone(),
+                recycle_to: None,
             })
         })
     }
