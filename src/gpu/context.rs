@@ -17,9 +17,9 @@ use crate::{Error, Result};
 /// chunk boundaries with small tensors.
 const MAX_CHUNK: u64 = 1 << 30;
 /// Staging buffers kept for reuse, in bytes.
-const POOL_BYTES: u64 = 1 << 30;
+const STAGING_POOL_BYTES: u64 = 1 << 30;
 /// Output buffers of dropped tensors kept for reuse as kernel outputs, in bytes.
-const FREE_STORAGE_BYTES: u64 = 256 << 20;
+const OUTPUT_POOL_BYTES: u64 = 256 << 20;
 
 /// The backends `NDGPU_BACKEND` names, or `None` for the default order (native APIs, then GL
 /// only when no native adapter exists).
@@ -143,13 +143,53 @@ pub(crate) struct Ctx {
     pub max_groups: u32,
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<String>>>,
-    pool: Mutex<HashMap<u64, Vec<Buf>>>,
+    staging_pool: BufferPool,
     pipelines: Mutex<HashMap<String, Arc<wgpu::ComputePipeline>>>,
-    pool_bytes: AtomicU64,
-    /// Storage buffers of dropped tensors by size: a new buffer costs an allocation and wgpu's
-    /// zero fill, a pass over memory as long as the kernel's own (the bench report shows it).
-    free_storage: Mutex<HashMap<u64, Vec<Buf>>>,
-    free_storage_bytes: AtomicU64,
+    /// Output buffers of dropped tensors: a new buffer costs an allocation and wgpu's zero
+    /// fill, a pass over memory as long as the kernel's own (the bench report shows it).
+    output_pool: BufferPool,
+}
+
+/// Buffers kept for reuse, by exact size, up to a byte budget.
+struct BufferPool {
+    by_size: Mutex<HashMap<u64, Vec<Buf>>>,
+    bytes: AtomicU64,
+    budget: u64,
+}
+
+impl BufferPool {
+    fn new(budget: u64) -> BufferPool {
+        BufferPool {
+            by_size: Mutex::new(HashMap::new()),
+            bytes: AtomicU64::new(0),
+            budget,
+        }
+    }
+
+    fn take(&self, size: u64) -> Option<Buf> {
+        let b = self
+            .by_size
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(&size)
+            .and_then(|v| v.pop())?;
+        self.bytes.fetch_sub(size, Ordering::Relaxed);
+        Some(b)
+    }
+
+    /// Keeps `b`, or drops it when the budget is spent.
+    fn give(&self, b: Buf) {
+        let size = b.size();
+        if self.bytes.load(Ordering::Relaxed) + size <= self.budget {
+            self.bytes.fetch_add(size, Ordering::Relaxed);
+            self.by_size
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(size)
+                .or_default()
+                .push(b);
+        }
+    }
 }
 
 impl std::fmt::Debug for Ctx {
@@ -213,11 +253,9 @@ impl Ctx {
             max_groups,
             lost,
             uncaptured,
-            pool: Mutex::new(HashMap::new()),
+            staging_pool: BufferPool::new(STAGING_POOL_BYTES),
             pipelines: Mutex::new(HashMap::new()),
-            pool_bytes: AtomicU64::new(0),
-            free_storage: Mutex::new(HashMap::new()),
-            free_storage_bytes: AtomicU64::new(0),
+            output_pool: BufferPool::new(OUTPUT_POOL_BYTES),
         })
     }
 
@@ -282,17 +320,8 @@ impl Ctx {
     /// a dropped tensor's buffer of that size when one is kept, else a new one.
     pub fn storage_for_output(&self, bytes: u64) -> Result<Buf> {
         let size = bytes.max(8).next_multiple_of(8);
-        let reused = self
-            .free_storage
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_mut(&size)
-            .and_then(|v| v.pop());
-        match reused {
-            Some(b) => {
-                self.free_storage_bytes.fetch_sub(size, Ordering::Relaxed);
-                Ok(b)
-            }
+        match self.output_pool.take(size) {
+            Some(b) => Ok(b),
             None => self.storage(size),
         }
     }
@@ -300,17 +329,8 @@ impl Ctx {
     /// Keeps a dropped tensor's storage buffer for [`Ctx::storage_for_output`] (or drops it
     /// when enough are kept). The queue runs in order, so work enqueued earlier that reads it
     /// finishes before a later kernel writes it.
-    pub fn free_storage(&self, b: Buf) {
-        let size = b.size();
-        if self.free_storage_bytes.load(Ordering::Relaxed) + size <= FREE_STORAGE_BYTES {
-            self.free_storage_bytes.fetch_add(size, Ordering::Relaxed);
-            self.free_storage
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry(size)
-                .or_default()
-                .push(b);
-        }
+    pub fn recycle_output(&self, b: Buf) {
+        self.output_pool.give(b);
     }
 
     /// A storage buffer holding `bytes`, written through its creation mapping (no extra copy
@@ -416,14 +436,7 @@ impl Ctx {
 
     fn staging(&self, bytes: u64, counters: &Counters) -> Result<Buf> {
         let size = bytes.max(4096).next_power_of_two();
-        let reused = self
-            .pool
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_mut(&size)
-            .and_then(|v| v.pop());
-        if let Some(b) = reused {
-            self.pool_bytes.fetch_sub(size, Ordering::Relaxed);
+        if let Some(b) = self.staging_pool.take(size) {
             counters.staging_reuses.fetch_add(1, Ordering::Relaxed);
             return Ok(b);
         }
@@ -439,16 +452,7 @@ impl Ctx {
 
     /// Returns an unmapped staging buffer to the pool (dropped when the pool is full).
     fn recycle(&self, b: Buf) {
-        let size = b.size();
-        if self.pool_bytes.load(Ordering::Relaxed) + size <= POOL_BYTES {
-            self.pool_bytes.fetch_add(size, Ordering::Relaxed);
-            self.pool
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry(size)
-                .or_default()
-                .push(b);
-        }
+        self.staging_pool.give(b);
     }
 
     /// Starts reading `bytes` from the front of the chunks back: copies into staging buffers

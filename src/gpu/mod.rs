@@ -66,7 +66,7 @@ impl Drop for GpuStorage {
     fn drop(&mut self) {
         if let Some(ctx) = self.recycle_to.take() {
             for b in self.chunks.drain(..) {
-                ctx.free_storage(b);
+                ctx.recycle_output(b);
             }
         }
     }
