@@ -115,3 +115,40 @@ fn auto_gives_the_gpu_with_no_reason() {
     assert!(!d.is_cpu());
     assert!(why.is_none());
 }
+
+#[test]
+fn reused_output_buffers_hold_only_the_new_results() {
+    // A dropped output's buffer is reused, unzeroed, by the next output of its size: packed
+    // outputs and short last words must still read back exactly what the CPU gives.
+    let (g, c) = (gpu(), Device::cpu());
+    for (round, n) in [4099usize, 4099, 1, 1, 65_537, 65_537]
+        .into_iter()
+        .enumerate()
+    {
+        let v: Vec<i32> = (0..n)
+            .map(|i| (i as i32).wrapping_mul(2_654_435_761u32 as i32) >> (round % 3))
+            .collect();
+        let tg = Tensor::from_slice(&g, &[n], &v).unwrap();
+        let tc = Tensor::from_slice(&c, &[n], &v).unwrap();
+        for to in [DType::Bool, DType::UInt8, DType::Float16, DType::Int64] {
+            let (a, b) = (tg.cast(to).unwrap(), tc.cast(to).unwrap());
+            assert_eq!(gpu_common::bytes(&a), gpu_common::bytes(&b), "{n} -> {to}");
+            drop(a); // back to the pool, dirty, for the next round
+        }
+        let s = [n, 1];
+        let tg2 = Tensor::from_slice(&g, &s, &v).unwrap();
+        let tc2 = Tensor::from_slice(&c, &s, &v).unwrap();
+        for ax in [0isize, 1] {
+            assert_eq!(
+                gpu_common::bytes(&tg2.sum(ax, false).unwrap()),
+                gpu_common::bytes(&tc2.sum(ax, false).unwrap()),
+                "sum {n} axis {ax}"
+            );
+            assert_eq!(
+                gpu_common::bytes(&tg2.argmax(Some(ax), false).unwrap()),
+                gpu_common::bytes(&tc2.argmax(Some(ax), false).unwrap()),
+                "argmax {n} axis {ax}"
+            );
+        }
+    }
+}
