@@ -1,5 +1,6 @@
 //! Baselines for the bench report, measured through the same wgpu device: a plain copy
-//! kernel, a raw buffer-to-buffer copy + map, and a raw `write_buffer`.
+//! kernel, a raw buffer-to-buffer copy + map, and a raw `write_buffer`; and, for the tests, a
+//! deliberate validation error.
 
 use super::GpuDevice;
 use crate::device::Storage;
@@ -49,5 +50,19 @@ impl GpuDevice {
             self.sync()?;
         }
         Ok(t.elapsed() / reps as u32)
+    }
+}
+
+impl GpuDevice {
+    /// Enqueues a copy past the end of a buffer: a wgpu validation error, which must come back
+    /// as an `Err` and leave the device usable (the tests check both; nothing else calls it).
+    #[doc(hidden)]
+    pub fn provoke_validation_error(&self) -> Result<()> {
+        self.ctx.scoped(|| {
+            let a = self.ctx.storage(8)?;
+            let b = self.ctx.storage(8)?;
+            self.ctx.copy(&a, 0, &b, 0, 64);
+            Ok(())
+        })
     }
 }
