@@ -320,6 +320,18 @@ pub(crate) fn cast_vars(from: DType, to: DType, src: Side, dst: Side) -> Vars {
     v
 }
 
+/// What every reduction pass (sum or argmax) is composed with: bindings, the grid, `W` slots
+/// per workgroup, `K` rows per invocation, and whether packed rows use `ld_cached`.
+fn reduction_vars(w: u32, packed: bool, src: Side, dst: Side) -> Vars {
+    let mut v = Vars::new();
+    v.push(("CACHE", cache_fn(src)));
+    v.push(("PACKED", packed.to_string()));
+    grid_vars(&mut v, src, dst);
+    v.push(("W", format!("{w}u")));
+    v.push(("K", format!("{K}u")));
+    v
+}
+
 /// A sum pass: from elements of `input` (the first pass) or from partials (`None`).
 pub(crate) fn sum_vars(
     input: Option<DType>,
@@ -329,10 +341,7 @@ pub(crate) fn sum_vars(
     src: Side,
     dst: Side,
 ) -> Vars {
-    let mut v = Vars::new();
-    v.push(("CACHE", cache_fn(src)));
-    v.push(("PACKED", packed.to_string()));
-    grid_vars(&mut v, src, dst);
+    let mut v = reduction_vars(w, packed, src, dst);
     let itemsize = input.map_or(acc.size(), DType::itemsize);
     let (ty, zero, add, store) = match acc {
         Acc::Int => (
@@ -389,8 +398,6 @@ pub(crate) fn sum_vars(
     v.push(("ADD", add.into()));
     v.push(("LOAD", load));
     v.push(("STORE", store.into()));
-    v.push(("W", format!("{w}u")));
-    v.push(("K", format!("{K}u")));
     v.push(("GROUP", format!("{GROUP}u")));
     v.push(("TREE", pairwise(0, GROUP)));
     v
@@ -423,10 +430,7 @@ pub(crate) fn argmax_vars(
     src: Side,
     dst: Side,
 ) -> Vars {
-    let mut v = Vars::new();
-    v.push(("CACHE", cache_fn(src)));
-    v.push(("PACKED", packed.to_string()));
-    grid_vars(&mut v, src, dst);
+    let mut v = reduction_vars(w, packed, src, dst);
     let (itemsize, key, index) = match input {
         None => (
             8,
@@ -439,8 +443,6 @@ pub(crate) fn argmax_vars(
     v.push(("ELEM", elem_body_with(itemsize, ld)));
     v.push(("KEY", key));
     v.push(("INDEX", index.into()));
-    v.push(("W", format!("{w}u")));
-    v.push(("K", format!("{K}u")));
     v.push(("FINAL", last.to_string()));
     v
 }
