@@ -4,20 +4,7 @@
 //!import convert
 //!import int
 //!import grid
-
-struct Params {
-    slots: u32,
-    len: u32,
-    inner: u32,
-    nblocks: u32,
-    tiles: u32,
-    groups: u32,
-    nx: u32,
-    ny: u32,
-}
-
-@group(0) @binding(0) var<uniform> P: Params;
-{{BINDINGS}}
+//!import reduce
 
 fn elem(e: u32) -> vec2<u32> {
 {{ELEM}}
@@ -33,13 +20,6 @@ fn index(i: u32, r: u32) -> u32 {
 {{INDEX}}
 }
 
-const W: u32 = {{W}};
-const R: u32 = 256u / W;
-const K: u32 = {{K}};
-const PACKED: bool = {{PACKED}};
-
-// src_ld with the last word kept: packed elements of one word cost one load.
-{{CACHE}}
 const FINAL: bool = {{FINAL}};
 
 var<workgroup> shk: array<vec2<u32>, 256>;

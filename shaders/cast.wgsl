@@ -4,16 +4,7 @@
 //!import convert
 //!import int
 //!import grid
-
-struct Params {
-    n: u32,
-    invocations: u32,
-    nx: u32,
-    ny: u32,
-}
-
-@group(0) @binding(0) var<uniform> P: Params;
-{{BINDINGS}}
+//!import elementwise
 
 // Raw bits of element e, zero-extended (64-bit elements as a pair).
 fn elem(e: u32) -> vec2<u32> {
@@ -28,7 +19,6 @@ const OUT64: bool = {{OUT64}};
 const PER: u32 = {{PER}};
 const BITS: u32 = {{BITS}};
 const MASK: u32 = {{MASK}};
-const UNITS: u32 = {{UNITS}};
 
 // Unit j of an invocation: units of a workgroup are consecutive, 256 apart per j, so that an
 // invocation does UNITS of them (fewer workgroups: software adapters pay per workgroup).

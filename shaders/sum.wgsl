@@ -7,20 +7,7 @@
 //!import int
 //!import grid
 //!import f64emu
-{{ENABLE}}
-struct Params {
-    slots: u32,
-    len: u32,
-    inner: u32,
-    nblocks: u32,
-    tiles: u32,
-    groups: u32,
-    nx: u32,
-    ny: u32,
-}
-
-@group(0) @binding(0) var<uniform> P: Params;
-{{BINDINGS}}
+//!import reduce
 
 alias Acc = {{ACC}};
 
@@ -44,14 +31,7 @@ fn store(i: u32, v: Acc) {
 {{STORE}}
 }
 
-const W: u32 = {{W}};
-const R: u32 = 256u / W;
-const K: u32 = {{K}};
 const GROUP: u32 = {{GROUP}};
-const PACKED: bool = {{PACKED}};
-
-// src_ld with the last word kept: packed elements of one word cost one load.
-{{CACHE}}
 
 // Row k of this invocation's K, or zero past the end. Packed 8/16-bit rows: consecutive rows
 // per invocation share words (ld_cached).

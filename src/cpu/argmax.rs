@@ -397,15 +397,7 @@ mod tests {
     use super::*;
     use crate::DType;
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
+    use crate::cpu::TestRng as Rng;
 
     /// The plain loop: first index of the largest key, keys from `bits` for floats.
     fn reference(x: &CpuStorage, r: Reduce3) -> Vec<i64> {

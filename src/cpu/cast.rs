@@ -355,15 +355,7 @@ fn map_into<S: Copy + Sync, D: Send + Copy>(x: &[S], out: &mut [D], f: impl Fn(S
 mod tests {
     use super::*;
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
+    use crate::cpu::TestRng as Rng;
 
     /// Every exponent with mantissas around the f16 rounding point (ties, just below, just
     /// above, odd and even), signs, and the integer-conversion edges.

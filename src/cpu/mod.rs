@@ -43,3 +43,17 @@ impl Backend for CpuBackend {
         Ok(cast::cast(x, to))
     }
 }
+
+/// xorshift64: the unit tests' random source.
+#[cfg(test)]
+pub(crate) struct TestRng(pub u64);
+
+#[cfg(test)]
+impl TestRng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}

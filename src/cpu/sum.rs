@@ -511,15 +511,7 @@ mod tests {
         with_storage!(x, v => typed(v, r))
     }
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
+    use crate::cpu::TestRng as Rng;
 
     /// Finite values of every dtype (floats from [-1000, 1000)), plus `-0.0` and a spike at the
     /// 256- and 65536-element boundaries.

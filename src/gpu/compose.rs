@@ -17,6 +17,11 @@ pub const SNIPPETS: &[(&str, &str)] = &[
     ("grid", include_str!("../../shaders/common/grid.wgsl")),
     ("int", include_str!("../../shaders/common/int.wgsl")),
     ("f64emu", include_str!("../../shaders/common/f64emu.wgsl")),
+    ("reduce", include_str!("../../shaders/common/reduce.wgsl")),
+    (
+        "elementwise",
+        include_str!("../../shaders/common/elementwise.wgsl"),
+    ),
 ];
 
 /// Composes kernel `name` with the placeholder values `vars`.

@@ -391,7 +391,6 @@ pub(crate) fn sum_vars(
     } else {
         elem_body_with(itemsize, if packed { "ld_cached" } else { "src_ld" })
     };
-    v.push(("ENABLE", String::new()));
     v.push(("ACC", ty.into()));
     v.push(("ELEM", elem));
     v.push(("ZERO", zero.into()));

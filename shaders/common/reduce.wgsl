@@ -1,0 +1,24 @@
+// Snippet: what every reduction pass (sum.wgsl, argmax.wgsl) declares. A pass reduces the
+// middle axis of [outer, len, inner]: a workgroup covers W output slots and R * K rows, over
+// `nblocks` blocks of rows per slot; dispatches are folded into nx x ny x z (grid.wgsl).
+struct Params {
+    slots: u32,
+    len: u32,
+    inner: u32,
+    nblocks: u32,
+    tiles: u32,
+    groups: u32,
+    nx: u32,
+    ny: u32,
+}
+
+@group(0) @binding(0) var<uniform> P: Params;
+{{BINDINGS}}
+
+const W: u32 = {{W}};
+const R: u32 = 256u / W;
+const K: u32 = {{K}};
+const PACKED: bool = {{PACKED}};
+
+// src_ld with the last word kept: packed elements of one word cost one load.
+{{CACHE}}
