@@ -4,10 +4,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::backend::{Backend, Reduce3};
-use crate::cpu::{CpuBackend, CpuStorage};
+use crate::backend::Backend;
+use crate::cpu::{CpuBackend, CpuStorage, FoldKind};
 use crate::gpu::{GpuDevice, GpuStorage, TransferGuard, TransferStats};
-use crate::{DType, Error, Result};
+use crate::plan::Reduce3;
+use crate::{DType, Error, ReduceOp, Result};
 
 /// A device: `Device::cpu()`, `Device::gpu()` or `Device::auto()`. Cheap to clone; clones are
 /// the same device.
@@ -163,18 +164,68 @@ impl Device {
         }
     }
 
-    pub(crate) fn exec_sum(&self, s: &Storage, dtype: DType, r: Reduce3) -> Result<Storage> {
+    pub(crate) fn exec_fold(
+        &self,
+        s: &Storage,
+        dtype: DType,
+        kind: FoldKind,
+        passes: &[Reduce3],
+    ) -> Result<Storage> {
         match (&self.kind, s) {
-            (DeviceKind::Cpu, Storage::Cpu(x)) => CpuBackend.sum(x, dtype, r).map(Storage::Cpu),
-            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.sum(x, dtype, r).map(Storage::Gpu),
+            (DeviceKind::Cpu, Storage::Cpu(x)) => {
+                CpuBackend.fold(x, dtype, kind, passes).map(Storage::Cpu)
+            }
+            (DeviceKind::Gpu(g), Storage::Gpu(x)) => {
+                g.fold(x, dtype, kind, passes).map(Storage::Gpu)
+            }
             _ => Err(mismatch()),
         }
     }
 
-    pub(crate) fn exec_argmax(&self, s: &Storage, dtype: DType, r: Reduce3) -> Result<Storage> {
+    pub(crate) fn exec_finish(
+        &self,
+        accs: Vec<Storage>,
+        op: ReduceOp,
+        dtype: DType,
+        count: usize,
+        n: usize,
+    ) -> Result<Storage> {
+        match &self.kind {
+            DeviceKind::Cpu => {
+                let accs = accs
+                    .into_iter()
+                    .map(|a| match a {
+                        Storage::Cpu(c) => Ok(c),
+                        Storage::Gpu(_) => Err(mismatch()),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                CpuBackend
+                    .finish(accs, op, dtype, count, n)
+                    .map(Storage::Cpu)
+            }
+            DeviceKind::Gpu(g) => {
+                let accs = accs
+                    .into_iter()
+                    .map(|a| match a {
+                        Storage::Gpu(c) => Ok(c),
+                        Storage::Cpu(_) => Err(mismatch()),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                g.finish(accs, op, dtype, count, n).map(Storage::Gpu)
+            }
+        }
+    }
+
+    pub(crate) fn exec_arg(
+        &self,
+        s: &Storage,
+        dtype: DType,
+        op: ReduceOp,
+        r: Reduce3,
+    ) -> Result<Storage> {
         match (&self.kind, s) {
-            (DeviceKind::Cpu, Storage::Cpu(x)) => CpuBackend.argmax(x, dtype, r).map(Storage::Cpu),
-            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.argmax(x, dtype, r).map(Storage::Gpu),
+            (DeviceKind::Cpu, Storage::Cpu(x)) => CpuBackend.arg(x, dtype, op, r).map(Storage::Cpu),
+            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.arg(x, dtype, op, r).map(Storage::Gpu),
             _ => Err(mismatch()),
         }
     }
@@ -197,7 +248,7 @@ impl Device {
 }
 
 fn mismatch() -> Error {
-    Error::Gpu("internal: a tensor's storage does not belong to its device".into())
+    Error::Internal("a tensor's storage does not belong to its device".into())
 }
 
 impl PartialEq for Device {

@@ -22,6 +22,8 @@ pub trait Element:
     #[doc(hidden)]
     fn slice(s: &CpuStorage) -> Option<&[Self]>;
     #[doc(hidden)]
+    fn slice_mut(s: &mut CpuStorage) -> Option<&mut [Self]>;
+    #[doc(hidden)]
     fn into_vec(s: CpuStorage) -> Option<Vec<Self>>;
 }
 
@@ -34,6 +36,12 @@ macro_rules! element {
                 CpuStorage::$variant(v)
             }
             fn slice(s: &CpuStorage) -> Option<&[Self]> {
+                match s {
+                    CpuStorage::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn slice_mut(s: &mut CpuStorage) -> Option<&mut [Self]> {
                 match s {
                     CpuStorage::$variant(v) => Some(v),
                     _ => None,
@@ -63,3 +71,69 @@ element!(bf16, BFloat16, BF16);
 element!(f32, Float32, F32);
 element!(f64, Float64, F64);
 element!(Complex<f32>, Complex64, C64);
+
+/// Runs `$body` with `$T` naming the element type of the runtime dtype `$dtype` (the one
+/// place a dtype becomes a type parameter).
+macro_rules! with_dtype {
+    ($dtype:expr, $T:ident => $body:expr) => {
+        match $dtype {
+            $crate::DType::Bool => {
+                type $T = bool;
+                $body
+            }
+            $crate::DType::Int8 => {
+                type $T = i8;
+                $body
+            }
+            $crate::DType::UInt8 => {
+                type $T = u8;
+                $body
+            }
+            $crate::DType::Int16 => {
+                type $T = i16;
+                $body
+            }
+            $crate::DType::UInt16 => {
+                type $T = u16;
+                $body
+            }
+            $crate::DType::Int32 => {
+                type $T = i32;
+                $body
+            }
+            $crate::DType::UInt32 => {
+                type $T = u32;
+                $body
+            }
+            $crate::DType::Int64 => {
+                type $T = i64;
+                $body
+            }
+            $crate::DType::UInt64 => {
+                type $T = u64;
+                $body
+            }
+            $crate::DType::Float16 => {
+                type $T = half::f16;
+                $body
+            }
+            $crate::DType::BFloat16 => {
+                type $T = half::bf16;
+                $body
+            }
+            $crate::DType::Float32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::DType::Float64 => {
+                type $T = f64;
+                $body
+            }
+            $crate::DType::Complex64 => {
+                type $T = num_complex::Complex<f32>;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_dtype;

@@ -19,9 +19,15 @@ pub enum Error {
         first: isize,
         second: isize,
     },
-    /// argmax over an axis of length 0.
-    #[error("argmax of an empty sequence (reduced axis has length 0) is undefined: reduce a non-empty axis")]
-    EmptyReduction,
+    /// A reduction without an identity (min, max, the arg-reductions) over nothing.
+    #[error("{0} of an empty sequence (a reduced axis has length 0) is undefined: reduce non-empty axes")]
+    EmptyReduction(&'static str),
+    /// nanargmax / nanargmin of a slice that is all NaN.
+    #[error("{0} of an all-NaN slice is undefined: it has no non-NaN element to index")]
+    AllNan(&'static str),
+    /// A broken invariant inside ndgpu (please report it).
+    #[error("internal error (please report): {0}")]
+    Internal(String),
     /// A Rust element type that does not match the tensor's dtype.
     #[error("dtype mismatch: the tensor holds {tensor} but {requested} was requested: ask for the tensor's dtype or cast() first")]
     DTypeMismatch { tensor: DType, requested: DType },

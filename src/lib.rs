@@ -33,14 +33,15 @@ pub mod npy;
 mod ops;
 mod plan;
 mod platform;
+mod reduce;
 mod tensor;
 
-pub use backend::Reduce3;
 pub use convert::IntoTensor;
 pub use device::Device;
 pub use dtype::DType;
 pub use element::Element;
 pub use error::{Error, Result};
 pub use gpu::{gpu_info, AdapterSummary, GpuInfo, TransferGuard, TransferStats};
-pub use plan::Axes;
+pub use plan::{Axes, Reduce3};
+pub use reduce::ReduceOp;
 pub use tensor::Tensor;

@@ -1,6 +1,7 @@
-//! The `ndgpu` command: sum, argmax and cast of .npy files on the CPU or a GPU, streamed in
-//! chunks so that files larger than memory work. Exit status: 0 success, 1 runtime error,
-//! 2 usage error; every error is one line on stderr.
+//! The `ndgpu` command: NumPy's reductions (one subcommand per `ReduceOp`, named as NumPy
+//! names them) and cast of .npy files on the CPU or a GPU, streamed in chunks so that files
+//! larger than memory work. Exit status: 0 success, 1 runtime error, 2 usage error; every
+//! error is one line on stderr.
 
 #![forbid(unsafe_code)]
 
@@ -10,16 +11,18 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{
+    ArgMatches, Args, Command, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ndgpu::npy::stream::{self, StreamOptions};
-use ndgpu::{Axes, DType, Device};
+use ndgpu::{Axes, DType, Device, ReduceOp};
 
 #[derive(Parser)]
 #[command(
     name = "ndgpu",
     version,
-    about = "sum, argmax and cast of .npy files on a GPU (wgpu) or the CPU"
+    about = "NumPy's reductions and cast of .npy files on a GPU (wgpu) or the CPU"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -30,28 +33,6 @@ struct Cli {
 enum Cmd {
     /// Show the adapters found and which device `--device auto` uses.
     Info,
-    /// np.sum(a, axis=..., keepdims=...): bool/signed ints -> int64, unsigned -> uint64.
-    Sum {
-        #[command(flatten)]
-        io: Io,
-        /// Axis to reduce (negative counts from the end); repeat for several. Default: all.
-        #[arg(long, allow_negative_numbers = true)]
-        axis: Vec<isize>,
-        /// Keep reduced axes with length 1.
-        #[arg(long)]
-        keepdims: bool,
-    },
-    /// np.argmax(a, axis=..., keepdims=...) as int64 (first maximum; NaN is the maximum).
-    Argmax {
-        #[command(flatten)]
-        io: Io,
-        /// Axis to reduce (negative counts from the end). Default: the flattened array.
-        #[arg(long, allow_negative_numbers = true)]
-        axis: Option<isize>,
-        /// Keep the reduced axis with length 1.
-        #[arg(long)]
-        keepdims: bool,
-    },
     /// a.astype(DTYPE).
     Cast {
         #[command(flatten)]
@@ -60,6 +41,40 @@ enum Cmd {
         #[arg(long, value_parser = parse_dtype)]
         to: DType,
     },
+}
+
+/// The options of every reduction subcommand (`ndgpu OP IN -o OUT ...`).
+#[derive(Args)]
+struct ReduceArgs {
+    #[command(flatten)]
+    io: Io,
+    /// Axis to reduce (negative counts from the end); repeat for several (arg-reductions take
+    /// one). Default: all axes (arg-reductions: the flattened array).
+    #[arg(long, allow_negative_numbers = true)]
+    axis: Vec<isize>,
+    /// Keep reduced axes with length 1.
+    #[arg(long)]
+    keepdims: bool,
+}
+
+/// One subcommand per reduction, built from `ReduceOp::ALL`: a new operation needs no change
+/// here.
+fn reduction_commands() -> Vec<Command> {
+    ReduceOp::ALL
+        .into_iter()
+        .map(|op| {
+            let about = if op.is_arg() {
+                format!("np.{op}(a, axis=..., keepdims=...) as int64")
+            } else {
+                format!(
+                    "np.{op}(a, axis=..., keepdims=...): output dtype as NumPy's (e.g. {} for int32, {} for float32)",
+                    op.out_dtype(DType::Int32),
+                    op.out_dtype(DType::Float32)
+                )
+            };
+            ReduceArgs::augment_args(Command::new(op.name())).about(about)
+        })
+        .collect()
 }
 
 #[derive(Args)]
@@ -144,25 +159,6 @@ fn info() {
 fn run(cli: Cli) -> ndgpu::Result<()> {
     match cli.cmd {
         Cmd::Info => info(),
-        Cmd::Sum { io, axis, keepdims } => {
-            let axes = if axis.is_empty() {
-                Axes::All
-            } else {
-                Axes::List(axis)
-            };
-            let t = stream::sum(
-                &io.input,
-                &axes,
-                keepdims,
-                &device(io.device)?,
-                options(&io),
-            )?;
-            ndgpu::npy::write(&io.output, &t)?;
-        }
-        Cmd::Argmax { io, axis, keepdims } => {
-            let t = stream::argmax(&io.input, axis, keepdims, &device(io.device)?, options(&io))?;
-            ndgpu::npy::write(&io.output, &t)?;
-        }
         Cmd::Cast { io, to } => {
             stream::cast(&io.input, &io.output, to, &device(io.device)?, options(&io))?;
         }
@@ -170,11 +166,46 @@ fn run(cli: Cli) -> ndgpu::Result<()> {
     Ok(())
 }
 
+fn run_reduction(op: ReduceOp, m: &ArgMatches) -> ndgpu::Result<()> {
+    let a =
+        ReduceArgs::from_arg_matches(m).map_err(|e| ndgpu::Error::Unsupported(e.to_string()))?;
+    let axes = if a.axis.is_empty() {
+        Axes::All
+    } else {
+        Axes::List(a.axis)
+    };
+    let t = stream::reduce(
+        &a.io.input,
+        op,
+        &axes,
+        a.keepdims,
+        &device(a.io.device)?,
+        options(&a.io),
+    )?;
+    ndgpu::npy::write(&a.io.output, &t)
+}
+
+/// What the command line asked for.
+enum Job {
+    Reduce(ReduceOp, ArgMatches),
+    Other(Cli),
+}
+
 static PANIC: Mutex<Option<String>> = Mutex::new(None);
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
+    let command = Cli::command().subcommands(reduction_commands());
+    let parsed = command.try_get_matches().and_then(|m| {
+        let op = m
+            .subcommand()
+            .and_then(|(name, sub)| ReduceOp::from_name(name).map(|op| (op, sub.clone())));
+        match op {
+            Some((op, sub)) => Ok(Job::Reduce(op, sub)),
+            None => Cli::from_arg_matches(&m).map(Job::Other),
+        }
+    });
+    let job = match parsed {
+        Ok(j) => j,
         Err(e) if !e.use_stderr() => {
             // --help / --version
             let _ = e.print();
@@ -209,7 +240,11 @@ fn main() -> ExitCode {
             *p = Some(format!("{msg}{at}").replace('\n', " "));
         }
     }));
-    match std::panic::catch_unwind(|| run(cli)) {
+    let work = || match job {
+        Job::Reduce(op, m) => run_reduction(op, &m),
+        Job::Other(cli) => run(cli),
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
             eprintln!("ndgpu: {}", e.to_string().replace('\n', " "));

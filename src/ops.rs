@@ -1,86 +1,171 @@
-//! The operations, with NumPy's semantics decided here once: backends receive only validated,
-//! non-empty `[outer, len, inner]` passes.
+//! The operations on tensors, with NumPy's semantics decided here once: backends receive only
+//! validated, non-empty `[outer, len, inner]` passes of a reduction the engine planned
+//! (`reduce`).
 
 use crate::convert::IntoTensor;
-use crate::plan::{argmax_pass, axes_mask, normalize_axis, reduced_shape, sum_passes, Axes};
-use crate::tensor::numel;
-use crate::{DType, Device, Error, Result, Tensor};
+use crate::device::Storage;
+use crate::plan::{fold_passes, Axes};
+use crate::reduce::{check_all_nan, plan_arg, plan_values};
+use crate::{DType, Device, Error, ReduceOp, Result, Tensor};
+
+/// `Tensor::$name(axes, keepdims)` and `Device::$name(x, axes, keepdims)` for a
+/// value-reduction.
+macro_rules! value_reductions {
+    ($($name:ident => $op:ident, $numpy:literal, $doc:literal;)*) => {
+        impl Tensor {$(
+            #[doc = concat!("`", $numpy, "(x, axis=axes, keepdims=keepdims)`: ", $doc)]
+            ///
+            /// # Errors
+            /// [`Error::AxisOutOfRange`], [`Error::RepeatedAxis`], [`Error::EmptyReduction`]
+            /// for min/max over nothing, or a device error.
+            pub fn $name(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
+                self.reduce(ReduceOp::$op, axes, keepdims)
+            }
+        )*}
+
+        impl Device {$(
+            #[doc = concat!("[`Tensor::", stringify!($name), "`] of anything convertible to a tensor on this device (an ndarray array is converted implicitly, as TensorFlow converts NumPy arrays).")]
+            ///
+            /// # Errors
+            #[doc = concat!("As [`Tensor::", stringify!($name), "`], or a conversion error.")]
+            pub fn $name(
+                &self,
+                x: impl IntoTensor,
+                axes: impl Into<Axes>,
+                keepdims: bool,
+            ) -> Result<Tensor> {
+                x.into_tensor(self)?.$name(axes, keepdims)
+            }
+        )*}
+    };
+}
+
+value_reductions! {
+    sum => Sum, "np.sum", "bool and signed ints sum to int64 (wrapping), unsigned to uint64, floats keep their dtype (float16/bfloat16 accumulate in float32 and round once); float sums are pairwise.";
+    prod => Prod, "np.prod", "the dtypes of `sum`; integer products wrap; the product of nothing is 1.";
+    mean => Mean, "np.mean", "float64 for integers and bool, the input dtype for floats; an empty slice gives NaN.";
+    min => Min, "np.min", "the smallest element, bit for bit (NaN propagates: the first NaN wins).";
+    max => Max, "np.max", "the largest element, bit for bit (NaN propagates).";
+    any => Any, "np.any", "bool: some element is non-zero (NaN counts as non-zero).";
+    all => All, "np.all", "bool: every element is non-zero (NaN counts as non-zero).";
+    count_nonzero => CountNonzero, "np.count_nonzero", "int64: how many elements are non-zero (NaN counts).";
+    nansum => NanSum, "np.nansum", "as `sum`, with NaN counted as 0.";
+    nanprod => NanProd, "np.nanprod", "as `prod`, with NaN counted as 1.";
+    nanmean => NanMean, "np.nanmean", "as `mean` over the elements that are not NaN; an all-NaN slice gives NaN.";
+    nanmin => NanMin, "np.nanmin", "as `min`, ignoring NaN; an all-NaN slice gives NaN.";
+    nanmax => NanMax, "np.nanmax", "as `max`, ignoring NaN; an all-NaN slice gives NaN.";
+}
+
+/// `Tensor::$name(axis, keepdims)` and `Device::$name(x, axis, keepdims)` for an
+/// arg-reduction.
+macro_rules! arg_reductions {
+    ($($name:ident => $op:ident, $numpy:literal, $doc:literal;)*) => {
+        impl Tensor {$(
+            #[doc = concat!("`", $numpy, "(x, axis=axis, keepdims=keepdims)` as int64: ", $doc)]
+            /// Indices are into the flattened C-order array when `axis` is `None`.
+            ///
+            /// # Errors
+            /// [`Error::EmptyReduction`] when the reduced length is 0, [`Error::AllNan`] (the
+            /// nan-variants), [`Error::AxisOutOfRange`], or a device error.
+            pub fn $name(&self, axis: Option<isize>, keepdims: bool) -> Result<Tensor> {
+                self.arg_reduce(ReduceOp::$op, axis, keepdims)
+            }
+        )*}
+
+        impl Device {$(
+            #[doc = concat!("[`Tensor::", stringify!($name), "`] of anything convertible to a tensor on this device.")]
+            ///
+            /// # Errors
+            #[doc = concat!("As [`Tensor::", stringify!($name), "`], or a conversion error.")]
+            pub fn $name(
+                &self,
+                x: impl IntoTensor,
+                axis: Option<isize>,
+                keepdims: bool,
+            ) -> Result<Tensor> {
+                x.into_tensor(self)?.$name(axis, keepdims)
+            }
+        )*}
+    };
+}
+
+arg_reductions! {
+    argmax => ArgMax, "np.argmax", "the first maximum; NaN is the maximum (the first NaN wins), -0.0 equals +0.0, complex values compare (real, imag).";
+    argmin => ArgMin, "np.argmin", "the first minimum; NaN is the minimum (the first NaN wins).";
+    nanargmax => NanArgMax, "np.nanargmax", "as `argmax`, ignoring NaN.";
+    nanargmin => NanArgMin, "np.nanargmin", "as `argmin`, ignoring NaN.";
+}
 
 impl Tensor {
-    /// `np.sum(x, axis=axes, keepdims=keepdims)`: bool and signed ints sum to int64, unsigned
-    /// to uint64, floats and complex keep their dtype (float16/bfloat16 accumulate in float32
-    /// and round once). Integer sums wrap; float sums are pairwise along every axis.
+    /// Any reduction by its [`ReduceOp`] over `axes` (an arg-reduction takes one axis or
+    /// [`Axes::All`], its flattened array).
     ///
     /// # Errors
-    /// [`Error::AxisOutOfRange`], [`Error::RepeatedAxis`], or a device error.
+    /// As the named methods ([`Tensor::sum`], [`Tensor::argmax`], ...).
     ///
     /// ```
-    /// # use ndgpu::{Axes, Device, Tensor};
+    /// # use ndgpu::{Axes, Device, ReduceOp, Tensor};
     /// let t = Tensor::from_ndarray(&Device::cpu(), ndarray::array![[1i32, 2], [3, 4]])?;
-    /// assert_eq!(t.sum(Axes::All, false)?.to_ndarray::<i64>()?.into_raw_vec_and_offset().0, [10]);
-    /// assert_eq!(t.sum(-1, false)?.view::<i64>()?.as_slice().unwrap(), &[3, 7]);
+    /// assert_eq!(t.reduce(ReduceOp::Sum, Axes::All, false)?.view::<i64>()?.first(), Some(&10));
+    /// assert_eq!(t.reduce(ReduceOp::Max, -1, false)?.view::<i32>()?.as_slice().unwrap(), &[2, 4]);
+    /// assert_eq!(t.mean(0, false)?.view::<f64>()?.as_slice().unwrap(), &[2.0, 3.0]);
     /// # Ok::<(), ndgpu::Error>(())
     /// ```
-    pub fn sum(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
-        let mask = axes_mask(&axes.into(), self.ndim())?;
-        let out_shape = reduced_shape(&self.shape, &mask, keepdims);
-        let out_dtype = self.dtype.sum_dtype();
-        let n_out = numel(&out_shape, out_dtype.itemsize())?;
-        if n_out == 0 || self.is_empty() {
-            return Tensor::zeros(&self.device, &out_shape, out_dtype);
+    pub fn reduce(&self, op: ReduceOp, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
+        let axes = axes.into();
+        if op.is_arg() {
+            let axis = match &axes {
+                Axes::All => None,
+                Axes::List(l) if l.len() == 1 => Some(l[0]),
+                Axes::List(_) => {
+                    return Err(Error::Unsupported(format!(
+                        "{op} takes one axis or none (the flattened array)"
+                    )))
+                }
+            };
+            return self.arg_reduce(op, axis, keepdims);
         }
-        let mut storage = self.storage.clone();
-        let mut dtype = self.dtype;
-        for r in sum_passes(&self.shape, &mask) {
-            storage = self.device.exec_sum(&storage, dtype, r)?.into();
-            dtype = self.dtype.sum_accumulator();
-        }
-        if dtype != out_dtype {
-            storage = self
-                .device
-                .exec_cast(&storage, dtype, out_dtype, n_out)?
-                .into();
-        }
-        Ok(Tensor {
-            storage,
-            shape: out_shape,
-            dtype: out_dtype,
-            device: self.device.clone(),
-        })
-    }
-
-    /// `np.argmax(x, axis=axis, keepdims=keepdims)` as int64: the index of the first maximum,
-    /// into the flattened C-order array when `axis` is `None`. NaN is the maximum (the first NaN
-    /// wins), -0.0 equals +0.0, complex values compare (real, imag).
-    ///
-    /// # Errors
-    /// [`Error::EmptyReduction`] when the reduced length is 0, [`Error::AxisOutOfRange`], or a
-    /// device error.
-    ///
-    /// ```
-    /// # use ndgpu::{Device, Tensor};
-    /// let t = Tensor::from_ndarray(&Device::cpu(), ndarray::array![[1.0f32, 9.0], [f32::NAN, 0.0]])?;
-    /// assert_eq!(t.argmax(None, false)?.view::<i64>()?.first(), Some(&2));
-    /// assert_eq!(t.argmax(Some(1), false)?.view::<i64>()?.as_slice().unwrap(), &[1, 0]);
-    /// # Ok::<(), ndgpu::Error>(())
-    /// ```
-    pub fn argmax(&self, axis: Option<isize>, keepdims: bool) -> Result<Tensor> {
-        let axis = axis.map(|a| normalize_axis(a, self.ndim())).transpose()?;
-        let mask: Vec<bool> = (0..self.ndim())
-            .map(|i| axis.is_none_or(|a| a == i))
-            .collect();
-        let out_shape = reduced_shape(&self.shape, &mask, keepdims);
-        let r = argmax_pass(&self.shape, axis);
-        if r.len == 0 {
-            return Err(Error::EmptyReduction);
-        }
-        if r.output_len() == 0 {
-            return Tensor::zeros(&self.device, &out_shape, DType::Int64);
-        }
-        let storage = self.device.exec_argmax(&self.storage, self.dtype, r)?;
+        let plan = plan_values(op, &self.shape, self.dtype, &axes, keepdims)?;
+        let dev = &self.device;
+        let storage = match plan.trivial {
+            Some(host) => dev.upload(plan.out_dtype, host.as_bytes())?,
+            None => {
+                let passes = fold_passes(&self.shape, &plan.mask);
+                let n_out = passes.last().map_or(0, |r| r.output_len());
+                let accs = op
+                    .plan()
+                    .0
+                    .iter()
+                    .map(|&kind| dev.exec_fold(&self.storage, self.dtype, kind, &passes))
+                    .collect::<Result<Vec<Storage>>>()?;
+                dev.exec_finish(accs, op, self.dtype, plan.count, n_out)?
+            }
+        };
         Ok(Tensor::from_storage(
             storage,
-            out_shape,
+            plan.out_shape,
+            plan.out_dtype,
+            dev,
+        ))
+    }
+
+    /// An arg-reduction along `axis`, or over the flattened array when `None`.
+    fn arg_reduce(&self, op: ReduceOp, axis: Option<isize>, keepdims: bool) -> Result<Tensor> {
+        let plan = plan_arg(op, &self.shape, axis, keepdims)?;
+        if plan.empty {
+            return Tensor::zeros(&self.device, &plan.out_shape, DType::Int64);
+        }
+        let r = plan.pass;
+        let storage = self.device.exec_arg(&self.storage, self.dtype, op, r)?;
+        if op.skips_nan() {
+            let idx = self
+                .device
+                .download(&storage, DType::Int64, r.output_len())?;
+            check_all_nan(op, self.dtype, bytemuck::cast_slice(idx.as_bytes()))?;
+        }
+        Ok(Tensor::from_storage(
+            storage,
+            plan.out_shape,
             DType::Int64,
             &self.device,
         ))
@@ -121,26 +206,18 @@ impl Tensor {
 }
 
 impl Device {
-    /// [`Tensor::sum`] of anything convertible to a tensor on this device (an ndarray array is
-    /// converted implicitly, as TensorFlow converts NumPy arrays).
+    /// [`Tensor::reduce`] of anything convertible to a tensor on this device.
     ///
     /// # Errors
-    /// As [`Tensor::sum`], or a conversion error.
-    pub fn sum(&self, x: impl IntoTensor, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
-        x.into_tensor(self)?.sum(axes, keepdims)
-    }
-
-    /// [`Tensor::argmax`] of anything convertible to a tensor on this device.
-    ///
-    /// # Errors
-    /// As [`Tensor::argmax`], or a conversion error.
-    pub fn argmax(
+    /// As [`Tensor::reduce`], or a conversion error.
+    pub fn reduce(
         &self,
         x: impl IntoTensor,
-        axis: Option<isize>,
+        op: ReduceOp,
+        axes: impl Into<Axes>,
         keepdims: bool,
     ) -> Result<Tensor> {
-        x.into_tensor(self)?.argmax(axis, keepdims)
+        x.into_tensor(self)?.reduce(op, axes, keepdims)
     }
 
     /// [`Tensor::cast`] of anything convertible to a tensor on this device.

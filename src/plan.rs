@@ -1,8 +1,31 @@
 //! NumPy's reduction semantics, decided once for every backend: axis normalisation, output
 //! shapes, and the `[outer, len, inner]` passes a backend executes.
 
-use crate::backend::Reduce3;
 use crate::{Error, Result};
+
+/// A reduction viewed as a C-order `[outer, len, inner]` array reduced over its middle axis
+/// into an `[outer, inner]` result. Every reduction the front end plans is a list of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reduce3 {
+    /// Product of the axes before the reduced run.
+    pub outer: usize,
+    /// Product of the reduced run of axes.
+    pub len: usize,
+    /// Product of the axes after the reduced run.
+    pub inner: usize,
+}
+
+impl Reduce3 {
+    /// Elements read.
+    pub fn input_len(&self) -> usize {
+        self.outer * self.len * self.inner
+    }
+
+    /// Elements written.
+    pub fn output_len(&self) -> usize {
+        self.outer * self.inner
+    }
+}
 
 /// Which axes a sum reduces.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,7 +116,21 @@ pub(crate) fn reduced_shape(shape: &[usize], mask: &[bool], keepdims: bool) -> V
 
 /// The passes that reduce the masked axes of a non-empty C-order array: adjacent axes of the
 /// same kind merge, axes of length 1 drop out, and each run of reduced axes becomes one pass,
-/// innermost first. No pass at all means nothing is summed (only the dtype changes).
+/// innermost first. When nothing is left to reduce, one pass of length 1 maps the elements
+/// into accumulators.
+pub(crate) fn fold_passes(shape: &[usize], mask: &[bool]) -> Vec<Reduce3> {
+    let passes = sum_passes(shape, mask);
+    if passes.is_empty() {
+        return vec![Reduce3 {
+            outer: shape.iter().product(),
+            len: 1,
+            inner: 1,
+        }];
+    }
+    passes
+}
+
+/// [`fold_passes`] without the mapping pass: no pass at all when nothing is reduced.
 pub(crate) fn sum_passes(shape: &[usize], mask: &[bool]) -> Vec<Reduce3> {
     let mut groups: Vec<(usize, bool)> = Vec::new();
     for (&d, &m) in shape.iter().zip(mask) {
@@ -123,8 +160,18 @@ pub(crate) fn sum_passes(shape: &[usize], mask: &[bool]) -> Vec<Reduce3> {
     passes
 }
 
-/// The single pass of an argmax over `axis` (or over the flattened array when `None`).
-pub(crate) fn argmax_pass(shape: &[usize], axis: Option<usize>) -> Reduce3 {
+/// The number of elements each output of a reduction over the masked axes reduces.
+pub(crate) fn reduced_count(shape: &[usize], mask: &[bool]) -> usize {
+    shape
+        .iter()
+        .zip(mask)
+        .filter(|(_, &m)| m)
+        .map(|(&d, _)| d)
+        .product()
+}
+
+/// The single pass of an arg-reduction over `axis` (or over the flattened array when `None`).
+pub(crate) fn arg_pass(shape: &[usize], axis: Option<usize>) -> Reduce3 {
     match axis {
         None => Reduce3 {
             outer: 1,

@@ -125,14 +125,16 @@ pub(crate) fn i64_to_f32_stream(src: &[i64], dst: &mut [f32]) -> bool {
 /// line saves a third of the memory traffic of a cast.
 pub(crate) const STREAM_BYTES: usize = 16 << 20;
 
-/// `bits::f32_key` of the largest element of `x` (non-empty), or None without AVX2.
-pub(crate) fn max_key_f32(x: &[f32]) -> Option<u32> {
+/// The largest `bits::f32_key(b ^ flip)` over the bits `b` of the elements of `x` (non-empty),
+/// or None without AVX2. `flip` = the sign bit gives argmin's keys (those of -x).
+pub(crate) fn max_key_f32(x: &[f32], flip: u32) -> Option<u32> {
     assert!(!x.is_empty());
     #[cfg(target_arch = "x86_64")]
     if avx2() {
         // SAFETY: AVX2 is present; the kernel reads only within `x`.
-        return Some(unsafe { x86::max_key_f32(x) });
+        return Some(unsafe { x86::max_key_f32(x, flip) });
     }
+    let _ = flip;
     None
 }
 
@@ -148,13 +150,16 @@ pub(crate) fn sum_i32(x: &[i32]) -> Option<i64> {
 }
 
 /// Column argmax of f32 over `rows` for the first `cols.len() / 8 * 8` columns of `cols`:
-/// pushes each column's largest `bits::f32_key` and the first row holding it onto `keys` and
-/// `at`. Returns the number of columns done (0 without AVX2 or past `i32::MAX` rows).
+/// pushes each column's largest `bits::f32_key(b ^ flip)` and the first row holding it onto
+/// `keys` and `at`. Returns the number of columns done (0 without AVX2 or past `i32::MAX`
+/// rows).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn argmax_columns_f32(
     slab: &[f32],
     inner: usize,
     cols: std::ops::Range<usize>,
     rows: std::ops::Range<usize>,
+    flip: u32,
     keys: &mut Vec<u32>,
     at: &mut Vec<usize>,
 ) -> usize {
@@ -165,12 +170,14 @@ pub(crate) fn argmax_columns_f32(
         let (mut best, mut rows_at) = (vec![0i32; w], vec![0i32; w]);
         // SAFETY: AVX2 is present; rows below rows.end and columns cols.start..cols.start + w
         // lie inside `slab` (asserted above), and both buffers have w elements.
-        unsafe { x86::argmax_columns_f32(slab, inner, cols.start, rows, &mut best, &mut rows_at) };
+        unsafe {
+            x86::argmax_columns_f32(slab, inner, cols.start, rows, flip, &mut best, &mut rows_at)
+        };
         keys.extend(best.iter().map(|&k| k as u32 ^ 0x8000_0000));
         at.extend(rows_at.iter().map(|&r| r as usize));
         return w;
     }
-    let _ = (slab, keys, at);
+    let _ = (slab, keys, at, flip);
     0
 }
 
@@ -290,8 +297,9 @@ mod x86 {
     /// smallest; as unsigned integers, negative NaNs lie above -inf. Three running extremes
     /// (max, min, unsigned max) give the largest key and whether a NaN was seen.
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn max_key_f32(x: &[f32]) -> u32 {
+    pub(super) unsafe fn max_key_f32(x: &[f32], flip: u32) -> u32 {
         let n = x.len() / 32 * 32;
+        let fl = _mm256_set1_epi32(flip as i32);
         let p = x.as_ptr().cast::<__m256i>();
         let mut hi = [_mm256_set1_epi32(i32::MIN); 4];
         let mut lo = [_mm256_set1_epi32(i32::MAX); 4];
@@ -302,7 +310,7 @@ mod x86 {
             _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + 64).cast());
             for j in 0..4 {
                 // SAFETY: (i + j + 1) * 8 <= n <= x.len().
-                let b = unsafe { _mm256_loadu_si256(p.add(i + j)) };
+                let b = _mm256_xor_si256(unsafe { _mm256_loadu_si256(p.add(i + j)) }, fl);
                 hi[j] = _mm256_max_epi32(hi[j], b);
                 lo[j] = _mm256_min_epi32(lo[j], b);
                 hu[j] = _mm256_max_epu32(hu[j], b);
@@ -342,7 +350,7 @@ mod x86 {
         };
         x[n..]
             .iter()
-            .map(|v| crate::bits::f32_key(v.to_bits()))
+            .map(|v| crate::bits::f32_key(v.to_bits() ^ flip))
             .fold(best, u32::max)
     }
 
@@ -393,14 +401,21 @@ mod x86 {
         inner: usize,
         start: usize,
         rows: std::ops::Range<usize>,
+        flip: u32,
         best: &mut [i32],
         at: &mut [i32],
     ) {
         let (w, len) = (at.len(), rows.end);
         let base = slab.as_ptr().add(start);
+        let fl = _mm256_set1_epi32(flip as i32);
         let load = |r: usize, c: usize| {
             // SAFETY: the caller guarantees r < len and c + 8 <= w, inside the slab.
-            unsafe { skey(_mm256_loadu_si256(base.add(r * inner + c).cast())) }
+            unsafe {
+                skey(_mm256_xor_si256(
+                    _mm256_loadu_si256(base.add(r * inner + c).cast()),
+                    fl,
+                ))
+            }
         };
         let first = _mm256_set1_epi32(rows.start as i32);
         let mut c = 0;

@@ -1,20 +1,22 @@
 //! The CPU backend: host memory and rayon-parallel kernels. Every other device is checked
 //! against it.
 
-mod argmax;
+mod arg;
 mod cast;
+mod fold;
+mod fold_ops;
 mod storage;
-mod sum;
 
-pub(crate) use argmax::{argmax_typed, ArgKey};
+pub(crate) use arg::{arg, arg_key, arg_slice, ArgElem};
 #[doc(hidden)]
 pub use cast::cast_into;
+pub(crate) use fold_ops::{fold, fold_identity, keys_to_values, merge, FoldElem, FoldKind};
 pub(crate) use storage::with_storage;
 pub use storage::CpuStorage;
-pub(crate) use sum::{sum_typed, SumElem};
 
-use crate::backend::{Backend, Reduce3};
-use crate::{DType, Result};
+use crate::backend::Backend;
+use crate::plan::Reduce3;
+use crate::{DType, ReduceOp, Result};
 
 /// Executes operations in host memory.
 #[derive(Clone, Copy, Debug, Default)]
@@ -31,12 +33,29 @@ impl Backend for CpuBackend {
         Ok(s.clone())
     }
 
-    fn sum(&self, x: &CpuStorage, _dtype: DType, r: Reduce3) -> Result<CpuStorage> {
-        Ok(sum::sum(x, r))
+    fn fold(
+        &self,
+        x: &CpuStorage,
+        _dtype: DType,
+        kind: FoldKind,
+        passes: &[Reduce3],
+    ) -> Result<CpuStorage> {
+        Ok(fold(x, kind, passes))
     }
 
-    fn argmax(&self, x: &CpuStorage, _dtype: DType, r: Reduce3) -> Result<CpuStorage> {
-        Ok(CpuStorage::I64(argmax::argmax(x, r)))
+    fn finish(
+        &self,
+        accs: Vec<CpuStorage>,
+        op: ReduceOp,
+        dtype: DType,
+        count: usize,
+        _n: usize,
+    ) -> Result<CpuStorage> {
+        crate::reduce::finish_host(accs, op, dtype, count)
+    }
+
+    fn arg(&self, x: &CpuStorage, _dtype: DType, op: ReduceOp, r: Reduce3) -> Result<CpuStorage> {
+        Ok(CpuStorage::I64(arg(x, op, r)))
     }
 
     fn cast(&self, x: &CpuStorage, _from: DType, to: DType, _len: usize) -> Result<CpuStorage> {

@@ -6,8 +6,8 @@
 /// The kernels, embedded.
 pub const KERNELS: &[(&str, &str)] = &[
     ("cast", include_str!("../../shaders/cast.wgsl")),
-    ("sum", include_str!("../../shaders/sum.wgsl")),
-    ("argmax", include_str!("../../shaders/argmax.wgsl")),
+    ("fold", include_str!("../../shaders/fold.wgsl")),
+    ("arg", include_str!("../../shaders/arg.wgsl")),
     ("copy", include_str!("../../shaders/copy.wgsl")),
 ];
 
@@ -17,6 +17,7 @@ pub const SNIPPETS: &[(&str, &str)] = &[
     ("grid", include_str!("../../shaders/common/grid.wgsl")),
     ("int", include_str!("../../shaders/common/int.wgsl")),
     ("f64emu", include_str!("../../shaders/common/f64emu.wgsl")),
+    ("fold", include_str!("../../shaders/common/fold.wgsl")),
     ("reduce", include_str!("../../shaders/common/reduce.wgsl")),
     (
         "elementwise",

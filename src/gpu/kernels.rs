@@ -1,7 +1,8 @@
 //! Kernel variants: the placeholder values each kernel is composed with, for every dtype and
 //! capability profile the crate can ask for.
 
-use crate::DType;
+use crate::cpu::FoldKind;
+use crate::{DType, ReduceOp};
 
 /// Storage chunk layout of one side of a kernel: how many bindings, of which element type, and
 /// log2 of the elements per chunk.
@@ -242,37 +243,40 @@ pub(crate) fn width(inner: usize, len: usize) -> u32 {
     (256 / lanes).max(inner.next_power_of_two().min(64)) as u32
 }
 
-/// How a sum accumulates.
+/// How a fold pass accumulates (its WGSL type and storage layout).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Acc {
-    /// Wrapping 64-bit integer pairs.
+    /// 64-bit integers as u32 pairs: wrapping sums and products, counts, 64-bit keys.
     Int,
+    /// One u32 word: flags and the keys of items up to 4 bytes.
+    U32,
     F32,
     /// Native f64 (`SHADER_F64`).
     F64,
     /// f64 as u32 pairs with the integer-emulated IEEE add.
     F64Emu,
-    /// Two f32 sums.
+    /// Two f32.
     C64,
 }
 
 impl Acc {
-    pub fn of(dtype: DType, native_f64: bool) -> Acc {
-        match dtype.sum_accumulator() {
+    /// The accumulator of `kind` over elements of `dtype`.
+    pub fn of(kind: FoldKind, dtype: DType, native_f64: bool) -> Acc {
+        match kind.acc_dtype(dtype) {
             DType::Float32 => Acc::F32,
             DType::Float64 if native_f64 => Acc::F64,
             DType::Float64 => Acc::F64Emu,
             DType::Complex64 => Acc::C64,
+            DType::UInt32 => Acc::U32,
             _ => Acc::Int,
         }
     }
 
     /// Bytes per accumulator in memory.
     pub fn size(self) -> usize {
-        if self == Acc::F32 {
-            4
-        } else {
-            8
+        match self {
+            Acc::F32 | Acc::U32 => 4,
+            _ => 8,
         }
     }
 }
@@ -320,7 +324,7 @@ pub(crate) fn cast_vars(from: DType, to: DType, src: Side, dst: Side) -> Vars {
     v
 }
 
-/// What every reduction pass (sum or argmax) is composed with: bindings, the grid, `W` slots
+/// What every reduction pass (fold or arg) is composed with: bindings, the grid, `W` slots
 /// per workgroup, `K` rows per invocation, and whether packed rows use `ld_cached`.
 fn reduction_vars(w: u32, packed: bool, src: Side, dst: Side) -> Vars {
     let mut v = Vars::new();
@@ -332,8 +336,108 @@ fn reduction_vars(w: u32, packed: bool, src: Side, dst: Side) -> Vars {
     v
 }
 
-/// A sum pass: from elements of `input` (the first pass) or from partials (`None`).
-pub(crate) fn sum_vars(
+/// The WGSL test "element `v` (raw bits of `d`) is NaN".
+fn nan_test(d: DType) -> &'static str {
+    match d {
+        DType::Float16 => "f16_nan(v.x)",
+        DType::BFloat16 => "bf16_nan(v.x)",
+        DType::Float32 => "f32_nan(v.x)",
+        DType::Float64 => "f64_nan(v)",
+        DType::Complex64 => "c64_nan(v)",
+        _ => "false",
+    }
+}
+
+/// The WGSL test "element `v` (raw bits of `d`) is non-zero" (NaN is non-zero).
+fn nonzero_test(d: DType) -> &'static str {
+    match d {
+        DType::Bool | DType::Int8 | DType::UInt8 | DType::Int16 | DType::UInt16 => "v.x != 0u",
+        DType::Int32 | DType::UInt32 => "v.x != 0u",
+        DType::Float16 | DType::BFloat16 => "(v.x & 0x7fffu) != 0u",
+        DType::Float32 => "(v.x & 0x7fffffffu) != 0u",
+        DType::Float64 => "((v.y & 0x7fffffffu) | v.x) != 0u",
+        DType::Complex64 => "((v.x | v.y) & 0x7fffffffu) != 0u",
+        DType::Int64 | DType::UInt64 => "(v.x | v.y) != 0u",
+    }
+}
+
+/// The WGSL expression of the total order key of element `v` of `d` (the CPU's
+/// `OrderKey::key`), as a u32 for items up to 4 bytes and a pair otherwise.
+fn key_expr(d: DType) -> &'static str {
+    match d {
+        DType::Bool => "select(0u, 1u, v.x != 0u)",
+        DType::UInt8 | DType::UInt16 | DType::UInt32 => "v.x",
+        DType::Int8 => "v.x ^ 0x80u",
+        DType::Int16 => "v.x ^ 0x8000u",
+        DType::Int32 => "v.x ^ 0x80000000u",
+        DType::UInt64 => "v",
+        DType::Int64 => "vec2<u32>(v.x, v.y ^ 0x80000000u)",
+        DType::Float16 => "f16_tkey(v.x)",
+        DType::BFloat16 => "bf16_tkey(v.x)",
+        DType::Float32 => "f32_tkey(v.x)",
+        DType::Float64 => "f64_tkey(v)",
+        DType::Complex64 => "c64_tkey(v)",
+    }
+}
+
+/// The body of `load(i)` for the first pass of `kind` over elements of `d` into `acc`.
+fn fold_load(kind: FoldKind, d: DType, acc: Acc) -> String {
+    use FoldKind as K;
+    let nan = nan_test(d);
+    let wide = match (acc, d) {
+        (Acc::Int, _) => int_wide(d).to_string(),
+        (Acc::F32, DType::Float16) => "bitcast<f32>(f16_to_f32(v.x))".into(),
+        (Acc::F32, DType::BFloat16) => "bitcast<f32>(bf16_to_f32(v.x))".into(),
+        (Acc::F32, _) => "bitcast<f32>(v.x)".into(),
+        (Acc::C64, _) => "vec2<f32>(bitcast<f32>(v.x), bitcast<f32>(v.y))".into(),
+        (Acc::F64Emu, DType::Float64) => "v".into(),
+        (Acc::F64Emu, _) if signed(d) || d == DType::Bool => {
+            format!("i64_to_f64({})", int_wide(d))
+        }
+        (Acc::F64Emu, _) => "u64_to_f64(v)".into(),
+        (Acc::F64, DType::Float64) => "src_ld(i)".into(),
+        (Acc::F64, _) if signed(d) || d == DType::Bool => {
+            let w = int_wide(d);
+            format!("f64(bitcast<i32>(({w}).y)) * 4294967296.0lf + f64(({w}).x)")
+        }
+        (Acc::F64, _) => "f64(v.y) * 4294967296.0lf + f64(v.x)".into(),
+        (Acc::U32, _) => String::new(),
+    };
+    let body = match kind {
+        K::Sum | K::MeanSum | K::Prod => format!("return {wide};"),
+        K::NanSum | K::NanMeanSum => {
+            format!("if ({nan}) {{\n        return zero();\n    }}\n    return {wide};")
+        }
+        K::NanProd => format!("if ({nan}) {{\n        return one();\n    }}\n    return {wide};"),
+        K::CountNonzero => format!("return vec2<u32>(select(0u, 1u, {}), 0u);", nonzero_test(d)),
+        K::CountNotNan => format!("return vec2<u32>(select(1u, 0u, {nan}), 0u);"),
+        K::Any | K::All => format!("return select(0u, 1u, {});", nonzero_test(d)),
+        K::Max => format!("return {};", key_expr(d)),
+        K::Min => format!(
+            "if ({nan}) {{\n        return ~zero();\n    }}\n    return ~({});",
+            key_expr(d)
+        ),
+        K::NanMax => format!(
+            "if ({nan}) {{\n        return zero();\n    }}\n    return {};",
+            key_expr(d)
+        ),
+        K::NanMin => format!(
+            "if ({nan}) {{\n        return zero();\n    }}\n    return ~({});",
+            key_expr(d)
+        ),
+    };
+    let v = if acc == Acc::F64 && d == DType::Float64 {
+        ""
+    } else {
+        "let v = elem(i);\n    "
+    };
+    format!("    {v}{body}")
+}
+
+/// A fold pass of `kind`: from elements of `input` (the first pass) or from accumulators
+/// (`None`).
+pub(crate) fn fold_vars(
+    kind: FoldKind,
     input: Option<DType>,
     acc: Acc,
     w: u32,
@@ -341,52 +445,55 @@ pub(crate) fn sum_vars(
     src: Side,
     dst: Side,
 ) -> Vars {
+    use FoldKind as K;
     let mut v = reduction_vars(w, packed, src, dst);
     let itemsize = input.map_or(acc.size(), DType::itemsize);
-    let (ty, zero, add, store) = match acc {
-        Acc::Int => (
-            "vec2<u32>",
-            "vec2<u32>(0u, 0u)",
-            "    return cvt_add64(a, b);",
-            "    dst_st(2u * i, v.x);\n    dst_st(2u * i + 1u, v.y);",
-        ),
-        Acc::F32 => (
-            "f32",
-            "0.0",
-            "    return a + b;",
-            "    dst_st(i, bitcast<u32>(v));",
-        ),
-        Acc::F64 => ("f64", "0.0lf", "    return a + b;", "    dst_st(i, v);"),
-        Acc::F64Emu => (
-            "vec2<u32>",
-            "vec2<u32>(0u, 0u)",
-            "    return f64e_add(a, b);",
-            "    dst_st(2u * i, v.x);\n    dst_st(2u * i + 1u, v.y);",
-        ),
-        Acc::C64 => (
-            "vec2<f32>",
-            "vec2<f32>(0.0, 0.0)",
-            "    return a + b;",
-            "    dst_st(2u * i, bitcast<u32>(v.x));\n    dst_st(2u * i + 1u, bitcast<u32>(v.y));",
-        ),
+    let product = matches!(kind, K::Prod | K::NanProd);
+    let keys = matches!(kind, K::Max | K::Min | K::NanMax | K::NanMin);
+    let (ty, zero, one) = match acc {
+        Acc::Int | Acc::F64Emu => ("vec2<u32>", "vec2<u32>(0u, 0u)", "vec2<u32>(1u, 0u)"),
+        Acc::U32 => ("u32", "0u", "1u"),
+        Acc::F32 => ("f32", "0.0", "1.0"),
+        Acc::F64 => ("f64", "0.0lf", "1.0lf"),
+        Acc::C64 => ("vec2<f32>", "vec2<f32>(0.0, 0.0)", "vec2<f32>(1.0, 0.0)"),
     };
-    let load = match (acc, input) {
-        (Acc::Int, Some(d)) => format!("    let v = elem(i);\n    return {};", int_wide(d)),
-        (Acc::Int | Acc::F64Emu, _) => "    return elem(i);".into(),
-        (Acc::F32, Some(DType::Float16)) => {
-            "    return bitcast<f32>(f16_to_f32(elem(i).x));".into()
-        }
-        (Acc::F32, Some(DType::BFloat16)) => {
-            "    return bitcast<f32>(bf16_to_f32(elem(i).x));".into()
-        }
-        (Acc::F32, _) => "    return bitcast<f32>(elem(i).x);".into(),
-        (Acc::F64, _) => "    return src_ld(i);".into(),
-        (Acc::C64, _) => {
-            "    let v = elem(i);\n    return vec2<f32>(bitcast<f32>(v.x), bitcast<f32>(v.y));"
-                .into()
+    let identity = if product || kind == K::All { one } else { zero };
+    let add = match (acc, kind) {
+        (Acc::Int, _) if product => "mul64(a, b)",
+        (Acc::Int, _) if keys => "umax64(a, b)",
+        (Acc::Int, _) => "cvt_add64(a, b)",
+        (Acc::U32, K::Any) => "a | b",
+        (Acc::U32, K::All) => "a & b",
+        (Acc::U32, _) => "max(a, b)",
+        (Acc::C64, _) if product => "vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x)",
+        (Acc::F64Emu, _) => "f64e_add(a, b)",
+        (_, _) if product => "a * b",
+        _ => "a + b",
+    };
+    let load = match input {
+        Some(d) => fold_load(kind, d, acc),
+        None => match acc {
+            Acc::Int | Acc::F64Emu => "    return elem(i);".into(),
+            Acc::U32 => "    return elem(i).x;".into(),
+            Acc::F32 => "    return bitcast<f32>(elem(i).x);".into(),
+            Acc::F64 => "    return src_ld(i);".into(),
+            Acc::C64 => {
+                "    let v = elem(i);\n    return vec2<f32>(bitcast<f32>(v.x), bitcast<f32>(v.y));"
+                    .into()
+            }
+        },
+    };
+    let store = match acc {
+        Acc::Int | Acc::F64Emu => "    dst_st(2u * i, v.x);\n    dst_st(2u * i + 1u, v.y);",
+        Acc::U32 => "    dst_st(i, v);",
+        Acc::F32 => "    dst_st(i, bitcast<u32>(v));",
+        Acc::F64 => "    dst_st(i, v);",
+        Acc::C64 => {
+            "    dst_st(2u * i, bitcast<u32>(v.x));\n    dst_st(2u * i + 1u, bitcast<u32>(v.y));"
         }
     };
-    let elem = if acc == Acc::F64 {
+    let f64_elems = acc == Acc::F64 && input.is_none_or(|d| d == DType::Float64);
+    let elem = if f64_elems {
         "    return vec2<u32>(e, 0u);".into()
     } else {
         elem_body_with(itemsize, if packed { "ld_cached" } else { "src_ld" })
@@ -394,7 +501,9 @@ pub(crate) fn sum_vars(
     v.push(("ACC", ty.into()));
     v.push(("ELEM", elem));
     v.push(("ZERO", zero.into()));
-    v.push(("ADD", add.into()));
+    v.push(("IDENTITY", identity.into()));
+    v.push(("ONE", one.into()));
+    v.push(("ADD", format!("    return {add};")));
     v.push(("LOAD", load));
     v.push(("STORE", store.into()));
     v.push(("GROUP", format!("{GROUP}u")));
@@ -419,9 +528,10 @@ fn pairwise(lo: usize, hi: usize) -> String {
     format!("add({}, {})", pairwise(lo, mid), pairwise(mid, hi))
 }
 
-/// An argmax pass: from elements of `input` (the first pass) or from partials (`None`);
-/// `last` writes int64 indices instead of partials.
-pub(crate) fn argmax_vars(
+/// A pass of the arg-reduction `op`: from elements of `input` (the first pass) or from
+/// partials (`None`); `last` writes int64 indices instead of partials.
+pub(crate) fn arg_vars(
+    op: ReduceOp,
     input: Option<DType>,
     last: bool,
     w: u32,
@@ -436,37 +546,67 @@ pub(crate) fn argmax_vars(
             "    return vec2<u32>(src_ld(4u * i), src_ld(4u * i + 1u));".to_string(),
             "    return src_ld(4u * i + 2u);",
         ),
-        Some(d) => (d.itemsize(), key_body(d), "    return r;"),
+        Some(d) => (d.itemsize(), key_body(op, d), "    return r;"),
     };
     let ld = if packed { "ld_cached" } else { "src_ld" };
     v.push(("ELEM", elem_body_with(itemsize, ld)));
     v.push(("KEY", key));
     v.push(("INDEX", index.into()));
     v.push(("FINAL", last.to_string()));
+    let float = input.is_none_or(|d| d.is_float() || d == DType::Complex64);
+    v.push(("SKIP_NAN", (op.skips_nan() && float).to_string()));
     v
 }
 
-/// The body of `key(i)` for elements of `d`: the order-preserving keys of `src/cpu/argmax.rs`.
-fn key_body(d: DType) -> String {
+/// The body of `key(i)` for elements of `d` under the arg-reduction `op`: the keys of
+/// `src/cpu/arg.rs` (argmin flips the sign of floats and every bit of integer keys; the
+/// nan-variants give NaN the key 0).
+fn key_body(op: ReduceOp, d: DType) -> String {
     use DType::*;
+    let min = matches!(op, ReduceOp::ArgMin | ReduceOp::NanArgMin);
     let flip = "vec2<u32>(0u, 0x80000000u)";
-    match d {
-        Bool => "    return vec2<u32>(select(0u, 1u, elem(i).x != 0u), 0u);".into(),
-        UInt8 | UInt16 | UInt32 | UInt64 => "    return elem(i);".into(),
-        Int8 => format!("    return sext(elem(i).x, 8u) ^ {flip};"),
-        Int16 => format!("    return sext(elem(i).x, 16u) ^ {flip};"),
-        Int32 => format!("    return sext(elem(i).x, 32u) ^ {flip};"),
-        Int64 => format!("    return elem(i) ^ {flip};"),
-        Float16 => "    return vec2<u32>(f16_key(elem(i).x), 0u);".into(),
-        BFloat16 => "    return vec2<u32>(bf16_key(elem(i).x), 0u);".into(),
-        Float32 => "    return vec2<u32>(f32_key(elem(i).x), 0u);".into(),
-        Float64 => "    return f64_key(elem(i));".into(),
-        Complex64 => "    let v = elem(i);\n    let re = f32_key(v.x);\n    let im = f32_key(v.y);\n    if (re == 0xffffffffu || im == 0xffffffffu) {\n        return vec2<u32>(0xffffffffu, 0xffffffffu);\n    }\n    return vec2<u32>(im, re);".into(),
-    }
+    let (prep, key) = match d {
+        Bool => ("", "vec2<u32>(select(0u, 1u, v.x != 0u), 0u)".to_string()),
+        UInt8 | UInt16 | UInt32 | UInt64 => ("", "v".into()),
+        Int8 => ("", format!("sext(v.x, 8u) ^ {flip}")),
+        Int16 => ("", format!("sext(v.x, 16u) ^ {flip}")),
+        Int32 => ("", format!("sext(v.x, 32u) ^ {flip}")),
+        Int64 => ("", format!("v ^ {flip}")),
+        Float16 => ("    let b = v.x ^ SIGN16;\n", "vec2<u32>(f16_key(b), 0u)".into()),
+        BFloat16 => ("    let b = v.x ^ SIGN16;\n", "vec2<u32>(bf16_key(b), 0u)".into()),
+        Float32 => ("    let b = v.x ^ SIGN32;\n", "vec2<u32>(f32_key(b), 0u)".into()),
+        Float64 => ("", "f64_key(vec2<u32>(v.x, v.y ^ SIGN32))".into()),
+        Complex64 => (
+            "    let re = f32_key(v.x ^ SIGN32);\n    let im = f32_key(v.y ^ SIGN32);\n    if (re == 0xffffffffu || im == 0xffffffffu) {\n        return vec2<u32>(0xffffffffu, 0xffffffffu);\n    }\n",
+            "vec2<u32>(im, re)".into(),
+        ),
+    };
+    let float = d.is_float() || d == Complex64;
+    // Integer keys reverse by flipping every bit; float keys by flipping the sign first.
+    let key = if min && !float {
+        format!("~({key})")
+    } else {
+        key
+    };
+    let sign = if min && float {
+        ("0x8000u", "0x80000000u")
+    } else {
+        ("0u", "0u")
+    };
+    let prep = prep.replace("SIGN16", sign.0).replace("SIGN32", sign.1);
+    let nan = if op.skips_nan() && float {
+        format!(
+            "    if ({}) {{\n        return vec2<u32>(0u, 0u);\n    }}\n",
+            nan_test(d)
+        )
+    } else {
+        String::new()
+    };
+    format!("    let v = elem(i);\n{nan}{prep}    return {key};")
 }
 
-/// Sides of a sum pass: f64 bindings for the native f64 accumulator.
-pub(crate) fn sum_sides(
+/// Sides of a fold pass: f64 bindings for the native f64 accumulator.
+pub(crate) fn fold_sides(
     input: Option<DType>,
     acc: Acc,
     n_in: usize,
@@ -505,17 +645,22 @@ pub fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
                 }
             }
         }
-        for w in [1, 2, 4, 8, 16, 32, 64, 128, 256] {
+        // W only sizes constants: the narrowest and widest grids cover the code.
+        for w in [1, 256] {
             for d in DType::ALL {
-                let acc = Acc::of(d, native_f64);
                 for input in [Some(d), None] {
                     for inner in [1, 3] {
                         let p = packed(input, inner);
-                        let (s, dd) = sum_sides(input, acc, a, b, shift);
-                        out.push(("sum", sum_vars(input, acc, w, p, s, dd)));
-                        for last in [false, true] {
-                            let (s, dd) = (Side::words(a, shift), Side::words(b, shift));
-                            out.push(("argmax", argmax_vars(input, last, w, p, s, dd)));
+                        for kind in FoldKind::ALL {
+                            let acc = Acc::of(kind, d, native_f64);
+                            let (s, dd) = fold_sides(input, acc, a, b, shift);
+                            out.push(("fold", fold_vars(kind, input, acc, w, p, s, dd)));
+                        }
+                        for op in ReduceOp::ALL.into_iter().filter(|op| op.is_arg()) {
+                            for last in [false, true] {
+                                let (s, dd) = (Side::words(a, shift), Side::words(b, shift));
+                                out.push(("arg", arg_vars(op, input, last, w, p, s, dd)));
+                            }
                         }
                     }
                 }

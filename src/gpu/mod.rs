@@ -17,9 +17,12 @@ pub use stats::{TransferGuard, TransferStats};
 use self::context::{Buf, Ctx};
 use self::kernels::{Acc, Side};
 use self::stats::Counters;
-use crate::backend::{Backend, Reduce3};
+use crate::backend::Backend;
 use crate::cpu::CpuStorage;
-use crate::{DType, Error, Result};
+use crate::cpu::FoldKind;
+use crate::plan::Reduce3;
+use crate::reduce::Finish;
+use crate::{DType, Error, ReduceOp, Result};
 
 #[doc(hidden)]
 pub use self::compose::{compose, KERNELS, SNIPPETS};
@@ -73,7 +76,7 @@ impl Drop for GpuStorage {
 }
 
 fn internal(e: String) -> Error {
-    Error::Gpu(format!("internal: {e}"))
+    Error::Internal(e)
 }
 
 impl GpuDevice {
@@ -154,7 +157,7 @@ impl GpuDevice {
     }
 
     /// Folds `groups` workgroups into a 3-D grid within the per-dimension limit.
-    fn fold(&self, groups: usize) -> [u32; 3] {
+    fn fold_grid(&self, groups: usize) -> [u32; 3] {
         let m = self.ctx.max_groups as usize;
         let nx = groups.clamp(1, m);
         let ny = groups.div_ceil(nx).clamp(1, m);
@@ -229,7 +232,7 @@ impl GpuDevice {
         self.ctx.scoped(|| {
             let words = src.bytes.div_ceil(4) as usize;
             self.check_len(words)?;
-            let grid = self.fold(words.div_ceil(WG * kernels::UNITS));
+            let grid = self.fold_grid(words.div_ceil(WG * kernels::UNITS));
             let vars = kernels::copy_vars(src.chunks.len(), dst.chunks.len(), self.chunk_shift());
             let p = [words as u32, words as u32, grid[0], grid[1]];
             self.run("copy", &vars, src, dst, &p, grid)
@@ -251,17 +254,21 @@ impl GpuDevice {
         rb.wait_into(dst)
     }
 
-    fn sum_or_argmax(
+    /// The passes of one reduction over the middle axis of `r`, until one block is left: a
+    /// fold of `kind` (`arg` = None) or the arg-reduction `arg`.
+    fn reduce_axis(
         &self,
         x: &GpuStorage,
         dtype: DType,
+        input_is_elements: bool,
+        kind: FoldKind,
+        arg: Option<ReduceOp>,
         r: Reduce3,
-        sum: bool,
     ) -> Result<GpuStorage> {
         self.check_len(r.input_len())?;
-        let acc = Acc::of(dtype, !self.f64_emulated());
+        let acc = Acc::of(kind, dtype, !self.f64_emulated());
         let shift = self.chunk_shift();
-        let mut input = Some(dtype);
+        let mut input = input_is_elements.then_some(dtype);
         let mut len = r.len;
         let mut cur: Option<GpuStorage> = None;
         loop {
@@ -273,24 +280,31 @@ impl GpuDevice {
             let groups = tiles * nblocks;
             let last = nblocks == 1;
             let out_items = r.outer * nblocks * r.inner;
-            let item = match (sum, last) {
-                (true, _) => acc.size(),
-                (false, true) => 8,
-                (false, false) => 16,
+            let item = match (arg, last) {
+                (None, _) => acc.size(),
+                (Some(_), true) => 8,
+                (Some(_), false) => 16,
             };
             self.check_len(out_items * item / 4)?;
             let dst = self.alloc((out_items * item) as u64)?;
             let n_in = src.chunks.len();
             let n_out = dst.chunks.len();
             let packed = kernels::packed(input, r.inner);
-            let vars = if sum {
-                let (s, d) = kernels::sum_sides(input, acc, n_in, n_out, shift);
-                kernels::sum_vars(input, acc, w as u32, packed, s, d)
-            } else {
-                let (s, d) = (Side::words(n_in, shift), Side::words(n_out, shift));
-                kernels::argmax_vars(input, last, w as u32, packed, s, d)
+            let (kernel, vars) = match arg {
+                None => {
+                    let (s, d) = kernels::fold_sides(input, acc, n_in, n_out, shift);
+                    let v = kernels::fold_vars(kind, input, acc, w as u32, packed, s, d);
+                    ("fold", v)
+                }
+                Some(op) => {
+                    let (s, d) = (Side::words(n_in, shift), Side::words(n_out, shift));
+                    (
+                        "arg",
+                        kernels::arg_vars(op, input, last, w as u32, packed, s, d),
+                    )
+                }
             };
-            let grid = self.fold(groups);
+            let grid = self.fold_grid(groups);
             let p = [
                 slots as u32,
                 len as u32,
@@ -301,14 +315,7 @@ impl GpuDevice {
                 grid[0],
                 grid[1],
             ];
-            self.run(
-                if sum { "sum" } else { "argmax" },
-                &vars,
-                src,
-                &dst,
-                &p,
-                grid,
-            )?;
+            self.run(kernel, &vars, src, &dst, &p, grid)?;
             if last {
                 return Ok(dst);
             }
@@ -316,6 +323,14 @@ impl GpuDevice {
             input = None;
             len = nblocks;
         }
+    }
+
+    /// True when this adapter cannot fold `kind` over `dtype` in a shader: products of
+    /// float64 need native f64 (the emulation has only an add), so they run on the host.
+    fn fold_on_host(&self, kind: FoldKind, dtype: DType) -> bool {
+        matches!(kind, FoldKind::Prod | FoldKind::NanProd)
+            && kind.acc_dtype(dtype) == DType::Float64
+            && self.f64_emulated()
     }
 }
 
@@ -351,12 +366,66 @@ impl Backend for GpuDevice {
         res.map(|_| host)
     }
 
-    fn sum(&self, x: &GpuStorage, dtype: DType, r: Reduce3) -> Result<GpuStorage> {
-        self.ctx.scoped(|| self.sum_or_argmax(x, dtype, r, true))
+    fn fold(
+        &self,
+        x: &GpuStorage,
+        dtype: DType,
+        kind: FoldKind,
+        passes: &[Reduce3],
+    ) -> Result<GpuStorage> {
+        if self.fold_on_host(kind, dtype) {
+            let n = passes.first().map_or(0, Reduce3::input_len);
+            let host = crate::cpu::fold(&self.download(x, dtype, n)?, kind, passes);
+            return self.upload(host.dtype(), host.as_bytes());
+        }
+        self.ctx.scoped(|| {
+            let mut cur: Option<GpuStorage> = None;
+            for &r in passes {
+                let src = cur.as_ref().unwrap_or(x);
+                cur = Some(self.reduce_axis(src, dtype, cur.is_none(), kind, None, r)?);
+            }
+            cur.ok_or_else(|| Error::Internal("a fold without passes".into()))
+        })
     }
 
-    fn argmax(&self, x: &GpuStorage, dtype: DType, r: Reduce3) -> Result<GpuStorage> {
-        self.ctx.scoped(|| self.sum_or_argmax(x, dtype, r, false))
+    fn finish(
+        &self,
+        accs: Vec<GpuStorage>,
+        op: ReduceOp,
+        dtype: DType,
+        count: usize,
+        n: usize,
+    ) -> Result<GpuStorage> {
+        let (kinds, finish) = op.plan();
+        let out = op.out_dtype(dtype);
+        let acc_dtype = kinds[0].acc_dtype(dtype);
+        match finish {
+            Finish::Cast | Finish::Flag => {
+                let acc = accs
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| Error::Internal("no accumulator to finish".into()))?;
+                if acc_dtype == out {
+                    return Ok(acc);
+                }
+                self.cast(&acc, acc_dtype, out, n)
+            }
+            // Output-sized: finished on the host, as the CPU does.
+            Finish::Mean | Finish::NanMean | Finish::Keys => {
+                let host = accs
+                    .iter()
+                    .zip(kinds)
+                    .map(|(a, k)| self.download(a, k.acc_dtype(dtype), n))
+                    .collect::<Result<Vec<_>>>()?;
+                let done = crate::reduce::finish_host(host, op, dtype, count)?;
+                self.upload(out, done.as_bytes())
+            }
+        }
+    }
+
+    fn arg(&self, x: &GpuStorage, dtype: DType, op: ReduceOp, r: Reduce3) -> Result<GpuStorage> {
+        self.ctx
+            .scoped(|| self.reduce_axis(x, dtype, true, FoldKind::Max, Some(op), r))
     }
 
     fn cast(&self, x: &GpuStorage, from: DType, to: DType, len: usize) -> Result<GpuStorage> {
@@ -386,7 +455,7 @@ impl Backend for GpuDevice {
                 Side::words(x.chunks.len(), shift),
                 Side::words(dst.chunks.len(), shift),
             );
-            let grid = self.fold(inv.div_ceil(WG * kernels::UNITS));
+            let grid = self.fold_grid(inv.div_ceil(WG * kernels::UNITS));
             let p = [len as u32, inv as u32, grid[0], grid[1]];
             self.run("cast", &vars, x, &dst, &p, grid)?;
             Ok(dst)

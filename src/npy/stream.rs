@@ -1,32 +1,32 @@
-//! sum, argmax and cast over a .npy file in chunks, so that a file larger than memory (host or
-//! GPU) works with memory bounded by the chunk size. Every chunk is a run of whole slices along
-//! the leading axis (or a run of elements when everything is reduced), processed by the same
-//! kernels as an in-memory tensor, and the partial results are combined so that the semantics
-//! are those of `Tensor::sum` / `argmax` / `cast`:
-//! - sum over the leading axis: partial sums (in the accumulator dtype, so float16 stays
-//!   float32 until the end) combine pairwise, as the in-memory tree does; chunks hold a power
-//!   of two of rows, which makes 1-D float sums bit-identical to the in-memory ones;
-//! - leading axis kept: chunk results are concatenated;
-//! - argmax: (key, index) pairs combine with the order-preserving keys, first index winning.
+//! Every reduction and cast over a .npy file in chunks, so that a file larger than memory (host
+//! or GPU) works with memory bounded by the chunk size. The stream only splits the file and
+//! merges: every chunk is a run of whole slices along the leading axis (or a run of elements
+//! when everything is reduced), reduced by the engine on the chosen device into its partial
+//! result, and partial results merge with the engine's own merge; NumPy's rules are decided
+//! by the engine (`reduce`), never here:
+//! - value-reductions: a chunk gives its fold accumulators (float16 sums stay float32 until
+//!   the end); along the leading axis they merge pairwise, as the in-memory tree does (chunks
+//!   hold a power of two of rows, which makes 1-D float sums bit-identical to the in-memory
+//!   ones); with the leading axis kept they are concatenated; the engine finishes them once;
+//! - arg-reductions: (key, index) pairs combine with the operation's order keys, first index
+//!   winning.
 //!
 //! Fortran-order files are streamed as the C-order array of the reversed shape (axes
 //! reversed); the result is transposed back. A flat argmax of a Fortran-order array needs C
 //! order and is done in memory.
 
 use std::path::Path;
-use std::sync::Arc;
-
-use bytemuck::Pod;
 
 use super::decode::{fortran_to_c, is_native, to_le};
 use super::header::Header;
 use super::map::Source;
 use super::read::{io_err, npy_err, open, read_on};
 use super::write::{host, write_parts, AtomicFile};
-use crate::backend::Backend;
-use crate::cpu::{argmax_typed, sum_typed, ArgKey, CpuBackend, CpuStorage, SumElem};
-use crate::plan::{argmax_pass, axes_mask, normalize_axis, reduced_shape, sum_passes};
-use crate::{Axes, DType, Device, Element, Error, Result, Tensor};
+use crate::cpu::{arg_key, arg_slice, merge, ArgElem, CpuStorage, FoldElem, FoldKind};
+use crate::element::with_dtype;
+use crate::plan::{arg_pass, fold_passes};
+use crate::reduce::{check_all_nan, finish_host, plan_arg, plan_values};
+use crate::{Axes, DType, Device, Element, Error, ReduceOp, Result, Tensor};
 
 /// Default bytes of input per chunk.
 pub const DEFAULT_CHUNK_BYTES: usize = 32 << 20;
@@ -55,7 +55,7 @@ impl Default for StreamOptions {
 }
 
 /// An element type the stream can view in file bytes.
-trait StreamElem: Element + SumElem + ArgKey {
+trait StreamElem: Element + FoldElem + ArgElem {
     /// The bytes as elements, when they are aligned (and, for bool, all 0 or 1).
     fn view(bytes: &[u8]) -> Option<&[Self]>;
 }
@@ -91,69 +91,6 @@ impl StreamElem for bool {
     }
 }
 
-macro_rules! dispatch {
-    ($dtype:expr, $T:ident => $body:expr) => {
-        match $dtype {
-            DType::Bool => {
-                type $T = bool;
-                $body
-            }
-            DType::Int8 => {
-                type $T = i8;
-                $body
-            }
-            DType::UInt8 => {
-                type $T = u8;
-                $body
-            }
-            DType::Int16 => {
-                type $T = i16;
-                $body
-            }
-            DType::UInt16 => {
-                type $T = u16;
-                $body
-            }
-            DType::Int32 => {
-                type $T = i32;
-                $body
-            }
-            DType::UInt32 => {
-                type $T = u32;
-                $body
-            }
-            DType::Int64 => {
-                type $T = i64;
-                $body
-            }
-            DType::UInt64 => {
-                type $T = u64;
-                $body
-            }
-            DType::Float16 => {
-                type $T = half::f16;
-                $body
-            }
-            DType::BFloat16 => {
-                type $T = half::bf16;
-                $body
-            }
-            DType::Float32 => {
-                type $T = f32;
-                $body
-            }
-            DType::Float64 => {
-                type $T = f64;
-                $body
-            }
-            DType::Complex64 => {
-                type $T = num_complex::Complex<f32>;
-                $body
-            }
-        }
-    };
-}
-
 struct Ctx<'a> {
     path: &'a Path,
     src: Source,
@@ -167,7 +104,7 @@ struct Ctx<'a> {
 }
 
 fn internal(what: &str) -> Error {
-    Error::Unsupported(format!("internal error in the .npy stream: {what}"))
+    Error::Internal(format!("the .npy stream: {what}"))
 }
 
 impl<'a> Ctx<'a> {
@@ -227,59 +164,48 @@ impl<'a> Ctx<'a> {
         r
     }
 
-    fn chunk_sum<T: StreamElem>(
+    /// The accumulators of `kinds` over the C-order array `shape` starting at element
+    /// `start`, reduced over the masked axes, on the stream's device.
+    fn chunk_fold<T: StreamElem>(
         &mut self,
+        kinds: &[FoldKind],
         start: usize,
         shape: &[usize],
         mask: &[bool],
-    ) -> Result<Vec<T::Acc>>
-    where
-        T::Acc: SumElem<Acc = T::Acc> + Pod,
-    {
+    ) -> Result<Vec<CpuStorage>> {
         let n = shape.iter().product();
         self.with_chunk::<T, _>(start, n, |s, dev| {
-            let passes = sum_passes(shape, mask);
-            if passes.is_empty() {
-                return Ok(s.iter().map(|&v| v.widen()).collect());
-            }
+            let passes = fold_passes(shape, mask);
             if dev.is_cpu() {
-                let mut acc = sum_typed(s, passes[0]);
-                for &r in &passes[1..] {
-                    acc = sum_typed(&acc, r);
-                }
-                return Ok(acc);
+                return Ok(kinds.iter().map(|&k| T::fold(k, s, &passes)).collect());
             }
             let t = Tensor::from_slice(dev, shape, s)?;
-            let mut st = t.storage.clone();
-            let mut dt = T::DTYPE;
-            let mut n_out = 0;
-            for r in passes {
-                st = Arc::new(dev.exec_sum(&st, dt, r)?);
-                dt = T::DTYPE.sum_accumulator();
-                n_out = r.output_len();
-            }
-            let h = dev.download(&st, dt, n_out)?;
-            Ok(bytemuck::pod_collect_to_vec(h.as_bytes()))
+            let n_out = passes.last().map_or(n, |r| r.output_len());
+            kinds
+                .iter()
+                .map(|&k| {
+                    let acc = dev.exec_fold(&t.storage, T::DTYPE, k, &passes)?;
+                    dev.download(&acc, k.acc_dtype(T::DTYPE), n_out)
+                })
+                .collect()
         })
     }
 
-    /// Partial sums (accumulator dtype) of the C-order array `shape` starting at element
-    /// `start`, over the reduced shape.
-    fn sum_rec<T: StreamElem>(
+    /// Accumulators of `kinds` of the C-order array `shape` starting at element `start`, over
+    /// the reduced shape.
+    fn fold_rec<T: StreamElem>(
         &mut self,
+        kinds: &[FoldKind],
         start: usize,
         shape: &[usize],
         mask: &[bool],
-    ) -> Result<Vec<T::Acc>>
-    where
-        T::Acc: SumElem<Acc = T::Acc> + Pod,
-    {
+    ) -> Result<Vec<CpuStorage>> {
         let n: usize = shape.iter().product();
         if n <= self.budget || shape.is_empty() {
-            return self.chunk_sum::<T>(start, shape, mask);
+            return self.chunk_fold::<T>(kinds, start, shape, mask);
         }
         if shape.len() > 1 && mask.iter().all(|&m| m) {
-            return self.sum_rec::<T>(start, &[n], &[true]);
+            return self.fold_rec::<T>(kinds, start, &[n], &[true]);
         }
         let row: usize = shape[1..].iter().product();
         let k = if row <= self.budget {
@@ -288,74 +214,84 @@ impl<'a> Ctx<'a> {
             0
         };
         let mut tree = Tree::default();
-        let mut out = Vec::new();
+        let mut out: Vec<Vec<u8>> = vec![Vec::new(); kinds.len()];
         let mut i = 0;
         while i < shape[0] {
             let (part, rows) = if k > 0 {
                 let rows = k.min(shape[0] - i);
                 let mut sh = shape.to_vec();
                 sh[0] = rows;
-                (self.chunk_sum::<T>(start + i * row, &sh, mask)?, rows)
-            } else {
                 (
-                    self.sum_rec::<T>(start + i * row, &shape[1..], &mask[1..])?,
-                    1,
+                    self.chunk_fold::<T>(kinds, start + i * row, &sh, mask)?,
+                    rows,
                 )
+            } else {
+                let part = self.fold_rec::<T>(kinds, start + i * row, &shape[1..], &mask[1..])?;
+                (part, 1)
             };
             if mask[0] {
-                tree.push(part, T::Acc::add);
+                tree.push(part, kinds);
             } else {
-                out.extend(part);
+                for (o, p) in out.iter_mut().zip(&part) {
+                    o.extend_from_slice(p.as_bytes());
+                }
             }
             i += rows;
         }
         Ok(if mask[0] {
-            tree.finish(T::Acc::add)
+            tree.finish(kinds)
         } else {
-            out
+            out.iter()
+                .zip(kinds)
+                .map(|(bytes, k)| CpuStorage::from_bytes(k.acc_dtype(T::DTYPE), bytes))
+                .collect()
         })
     }
 
-    fn chunk_argmax<T: StreamElem>(
+    fn chunk_arg<T: StreamElem>(
         &mut self,
+        op: ReduceOp,
         start: usize,
         shape: &[usize],
         axis: usize,
     ) -> Result<Vec<i64>> {
         let n = shape.iter().product();
-        self.with_chunk::<T, _>(start, n, |s, dev| argmax_slice(s, dev, shape, axis))
+        self.with_chunk::<T, _>(start, n, |s, dev| arg_on(op, s, dev, shape, axis))
     }
 
-    fn argmax_flat<T: StreamElem>(&mut self) -> Result<i64> {
+    /// The first index of the largest key of `op` over the flattened array, and whether that
+    /// key is a NaN's (the nan-variants' all-NaN case).
+    fn arg_flat<T: StreamElem>(&mut self, op: ReduceOp) -> Result<i64> {
         let n = self.header.len();
         let mut best: Option<(T::Key, usize)> = None;
         let mut i = 0;
         while i < n {
             let m = self.budget.min(n - i);
             let (key, at) = self.with_chunk::<T, _>(i, m, |s, dev| {
-                let at = argmax_slice(s, dev, &[m], 0)?[0] as usize;
+                let at = arg_on(op, s, dev, &[m], 0)?[0].max(0) as usize;
                 let v = s
                     .get(at)
-                    .ok_or_else(|| internal("argmax index out of range"))?;
-                Ok((v.key(), at))
+                    .ok_or_else(|| internal("arg index out of range"))?;
+                Ok((arg_key(op, *v), at))
             })?;
             if best.is_none_or(|(b, _)| key > b) {
                 best = Some((key, i + at));
             }
             i += m;
         }
-        Ok(best.map_or(0, |(_, at)| at as i64))
+        Ok(best.map_or(0, |(k, at)| nan_mark::<T>(op, k, at as i64)))
     }
 
-    fn argmax_rec<T: StreamElem>(
+    fn arg_rec<T: StreamElem>(
         &mut self,
+        op: ReduceOp,
         start: usize,
         shape: &[usize],
         axis: usize,
     ) -> Result<Vec<i64>> {
         let n: usize = shape.iter().product();
         if n <= self.budget {
-            return self.chunk_argmax::<T>(start, shape, axis);
+            return self.chunk_arg::<T>(op, start, shape, axis);
         }
         let row: usize = shape[1..].iter().product();
         let k = (self.budget / row).max(1);
@@ -367,10 +303,10 @@ impl<'a> Ctx<'a> {
                     let rows = k.min(shape[0] - i);
                     let mut sh = shape.to_vec();
                     sh[0] = rows;
-                    out.extend(self.chunk_argmax::<T>(start + i * row, &sh, axis)?);
+                    out.extend(self.chunk_arg::<T>(op, start + i * row, &sh, axis)?);
                     i += rows;
                 } else {
-                    out.extend(self.argmax_rec::<T>(start + i * row, &shape[1..], axis - 1)?);
+                    out.extend(self.arg_rec::<T>(op, start + i * row, &shape[1..], axis - 1)?);
                     i += 1;
                 }
             }
@@ -384,16 +320,19 @@ impl<'a> Ctx<'a> {
             if row <= self.budget {
                 let rows = k.min(shape[0] - i);
                 let (at, ks) = self.with_chunk::<T, _>(start + i * row, rows * row, |s, dev| {
-                    let at = argmax_slice(s, dev, &[rows, row], 0)?;
+                    let at: Vec<i64> = arg_on(op, s, dev, &[rows, row], 0)?
+                        .into_iter()
+                        .map(|a| a.max(0))
+                        .collect();
                     let ks = at
                         .iter()
                         .enumerate()
-                        .map(|(j, &a)| s.get(a as usize * row + j).map(|v| v.key()))
+                        .map(|(j, &a)| s.get(a as usize * row + j).map(|v| arg_key(op, *v)))
                         .collect::<Option<Vec<_>>>()
-                        .ok_or_else(|| internal("argmax index out of range"))?;
+                        .ok_or_else(|| internal("arg index out of range"))?;
                     Ok((at, ks))
                 })?;
-                merge(&mut keys, &mut idx, &ks, |j| i as i64 + at[j]);
+                merge_best(&mut keys, &mut idx, &ks, |j| i as i64 + at[j]);
                 i += rows;
             } else {
                 // One row is larger than a chunk: compare it piece by piece.
@@ -401,7 +340,7 @@ impl<'a> Ctx<'a> {
                 while c < row {
                     let m = self.budget.min(row - c);
                     let ks = self.with_chunk::<T, _>(start + i * row + c, m, |s, _| {
-                        Ok(s.iter().map(|v| v.key()).collect::<Vec<_>>())
+                        Ok(s.iter().map(|v| arg_key(op, *v)).collect::<Vec<_>>())
                     })?;
                     if i == 0 {
                         keys.extend(ks);
@@ -418,7 +357,11 @@ impl<'a> Ctx<'a> {
                 i += 1;
             }
         }
-        Ok(idx)
+        Ok(idx
+            .into_iter()
+            .zip(keys)
+            .map(|(i, k)| nan_mark::<T>(op, k, i))
+            .collect())
     }
 
     fn cast_all<T: StreamElem>(&mut self, to: DType, out: &mut AtomicFile) -> Result<()> {
@@ -438,7 +381,12 @@ impl<'a> Ctx<'a> {
 }
 
 /// Folds `ks` (keys of a later run of rows) into the running best per position.
-fn merge<K: Ord + Copy>(keys: &mut Vec<K>, idx: &mut [i64], ks: &[K], at: impl Fn(usize) -> i64) {
+fn merge_best<K: Ord + Copy>(
+    keys: &mut Vec<K>,
+    idx: &mut [i64],
+    ks: &[K],
+    at: impl Fn(usize) -> i64,
+) {
     if keys.is_empty() {
         keys.extend_from_slice(ks);
         for (j, d) in idx.iter_mut().enumerate() {
@@ -454,17 +402,31 @@ fn merge<K: Ord + Copy>(keys: &mut Vec<K>, idx: &mut [i64], ks: &[K], at: impl F
     }
 }
 
-fn argmax_slice<T: StreamElem>(
+/// The arg-reduction `op` of a chunk on `dev` (-1 marks a nan-variant's all-NaN slice).
+fn arg_on<T: StreamElem>(
+    op: ReduceOp,
     s: &[T],
     dev: &Device,
     shape: &[usize],
     axis: usize,
 ) -> Result<Vec<i64>> {
+    let r = arg_pass(shape, Some(axis));
     if dev.is_cpu() {
-        return Ok(argmax_typed(s, argmax_pass(shape, Some(axis))));
+        return Ok(arg_slice(s, op, r));
     }
-    let t = Tensor::from_slice(dev, shape, s)?.argmax(Some(axis as isize), false)?;
-    Ok(t.to_ndarray::<i64>()?.into_raw_vec_and_offset().0)
+    let t = Tensor::from_slice(dev, shape, s)?;
+    let idx = dev.exec_arg(&t.storage, T::DTYPE, op, r)?;
+    Ok(bytemuck::cast_slice(dev.download(&idx, DType::Int64, r.output_len())?.as_bytes()).to_vec())
+}
+
+/// -1 for a nan-variant's winner whose key is that of NaN (its slice is all NaN).
+fn nan_mark<T: StreamElem>(op: ReduceOp, key: T::Key, at: i64) -> i64 {
+    let float = T::DTYPE.is_float() || T::DTYPE == DType::Complex64;
+    if op.skips_nan() && float && key == T::LOW {
+        -1
+    } else {
+        at
+    }
 }
 
 fn prev_pow2(x: usize) -> usize {
@@ -475,37 +437,35 @@ fn prev_pow2(x: usize) -> usize {
     }
 }
 
-/// Pairwise combination of partial results, as a binary counter: equal-level neighbours merge.
-struct Tree<A> {
-    stack: Vec<(u32, Vec<A>)>,
+/// Pairwise combination of partial results (one accumulator vector per fold), as a binary
+/// counter: equal-level neighbours merge.
+#[derive(Default)]
+struct Tree {
+    stack: Vec<(u32, Vec<CpuStorage>)>,
 }
 
-impl<A> Default for Tree<A> {
-    fn default() -> Self {
-        Tree { stack: Vec::new() }
-    }
-}
-
-impl<A: Copy> Tree<A> {
-    fn push(&mut self, mut v: Vec<A>, add: fn(A, A) -> A) {
+impl Tree {
+    fn push(&mut self, mut v: Vec<CpuStorage>, kinds: &[FoldKind]) {
         let mut level = 0;
         while self.stack.last().is_some_and(|(l, _)| *l == level) {
-            let (_, top) = self.stack.pop().expect("checked");
-            for (x, &t) in v.iter_mut().zip(&top) {
-                *x = add(t, *x);
+            let (_, mut top) = self.stack.pop().expect("checked");
+            for ((t, x), &k) in top.iter_mut().zip(&v).zip(kinds) {
+                merge(k, t, x);
             }
+            v = top;
             level += 1;
         }
         self.stack.push((level, v));
     }
 
-    fn finish(self, add: fn(A, A) -> A) -> Vec<A> {
+    fn finish(self, kinds: &[FoldKind]) -> Vec<CpuStorage> {
         let mut levels = self.stack.into_iter().rev().map(|(_, v)| v);
         let mut acc = levels.next().unwrap_or_default();
-        for lower in levels {
-            for (x, &l) in acc.iter_mut().zip(&lower) {
-                *x = add(l, *x);
+        for mut lower in levels {
+            for ((l, a), &k) in lower.iter_mut().zip(&acc).zip(kinds) {
+                merge(k, l, a);
             }
+            acc = lower;
         }
         acc
     }
@@ -526,11 +486,55 @@ fn reversed<T: Copy>(v: &[T]) -> Vec<T> {
     v.iter().rev().copied().collect()
 }
 
-/// `np.sum(np.load(path), axis=axes, keepdims=keepdims)` computed chunk by chunk on `device`;
-/// the (small) result is returned as a CPU tensor.
+/// The value-reduction `op` (`np.sum`, `np.max`, ... with `axis=axes, keepdims=keepdims`)
+/// of `np.load(path)`, computed chunk by chunk on `device`; the (small) result is returned as
+/// a CPU tensor.
 ///
 /// # Errors
-/// As [`super::read_header`] and [`Tensor::sum`].
+/// As [`super::read_header`] and [`Tensor::reduce`].
+pub fn reduce(
+    path: impl AsRef<Path>,
+    op: ReduceOp,
+    axes: &Axes,
+    keepdims: bool,
+    device: &Device,
+    opts: StreamOptions,
+) -> Result<Tensor> {
+    let path = path.as_ref();
+    if op.is_arg() {
+        let axis = match axes {
+            Axes::All => None,
+            Axes::List(l) if l.len() == 1 => Some(l[0]),
+            Axes::List(_) => {
+                return Err(Error::Unsupported(format!(
+                    "{op} takes one axis or none (the flattened array)"
+                )))
+            }
+        };
+        return arg_reduce(path, op, axis, keepdims, device, opts);
+    }
+    let mut ctx = Ctx::open(path, device, opts)?;
+    let h = ctx.header.clone();
+    let plan = plan_values(op, &h.shape, h.dtype, axes, keepdims)?;
+    if let Some(host) = plan.trivial {
+        return Tensor::from_host(&Device::cpu(), host, plan.out_shape);
+    }
+    let fortran = h.fortran_order && h.shape.len() > 1;
+    let (shape, mask) = if fortran {
+        (reversed(&h.shape), reversed(&plan.mask))
+    } else {
+        (h.shape.clone(), plan.mask.clone())
+    };
+    let kinds = op.plan().0;
+    let accs = with_dtype!(h.dtype, T => ctx.fold_rec::<T>(kinds, 0, &shape, &mask)?);
+    let host = finish_host(accs, op, h.dtype, plan.count)?;
+    result_tensor(host, plan.out_shape, fortran)
+}
+
+/// `np.sum(np.load(path), axis=axes, keepdims=keepdims)`: [`reduce`] with [`ReduceOp::Sum`].
+///
+/// # Errors
+/// As [`reduce`].
 pub fn sum(
     path: impl AsRef<Path>,
     axes: &Axes,
@@ -538,39 +542,17 @@ pub fn sum(
     device: &Device,
     opts: StreamOptions,
 ) -> Result<Tensor> {
-    let path = path.as_ref();
-    let mut ctx = Ctx::open(path, device, opts)?;
-    let h = ctx.header.clone();
-    let mask = axes_mask(axes, h.shape.len())?;
-    let out_shape = reduced_shape(&h.shape, &mask, keepdims);
-    let out_dtype = h.dtype.sum_dtype();
-    if h.is_empty() || out_shape.contains(&0) {
-        return Tensor::zeros(&Device::cpu(), &out_shape, out_dtype);
-    }
-    let fortran = h.fortran_order && h.shape.len() > 1;
-    let (shape, mask) = if fortran {
-        (reversed(&h.shape), reversed(&mask))
-    } else {
-        (h.shape.clone(), mask)
-    };
-    let acc: CpuStorage = dispatch!(h.dtype, T => T::storage(ctx.sum_rec::<T>(0, &shape, &mask)?));
-    let n_out = acc.len();
-    let acc_dtype = acc.dtype();
-    let host = if acc_dtype != out_dtype {
-        CpuBackend.cast(&acc, acc_dtype, out_dtype, n_out)?
-    } else {
-        acc
-    };
-    result_tensor(host, out_shape, fortran)
+    reduce(path, ReduceOp::Sum, axes, keepdims, device, opts)
 }
 
-/// `np.argmax(np.load(path), axis=axis, keepdims=keepdims)` computed chunk by chunk on
-/// `device`, as a CPU int64 tensor.
+/// The arg-reduction `op` (`np.argmax`, ... with `axis=axis, keepdims=keepdims`) of
+/// `np.load(path)`, computed chunk by chunk on `device`, as a CPU int64 tensor.
 ///
 /// # Errors
 /// As [`super::read_header`] and [`Tensor::argmax`].
-pub fn argmax(
+pub fn arg_reduce(
     path: impl AsRef<Path>,
+    op: ReduceOp,
     axis: Option<isize>,
     keepdims: bool,
     device: &Device,
@@ -580,33 +562,43 @@ pub fn argmax(
     let mut ctx = Ctx::open(path, device, opts)?;
     let h = ctx.header.clone();
     let nd = h.shape.len();
-    let axis = axis.map(|a| normalize_axis(a, nd)).transpose()?;
-    let mask: Vec<bool> = (0..nd).map(|i| axis.is_none_or(|a| a == i)).collect();
-    let out_shape = reduced_shape(&h.shape, &mask, keepdims);
-    let r = argmax_pass(&h.shape, axis);
-    if r.len == 0 {
-        return Err(Error::EmptyReduction);
-    }
-    if r.output_len() == 0 {
-        return Tensor::zeros(&Device::cpu(), &out_shape, DType::Int64);
+    let plan = plan_arg(op, &h.shape, axis, keepdims)?;
+    if plan.empty {
+        return Tensor::zeros(&Device::cpu(), &plan.out_shape, DType::Int64);
     }
     let fortran = h.fortran_order && h.shape.iter().filter(|&&d| d > 1).count() > 1;
-    let idx = match axis {
+    let idx = match plan.axis {
         None if fortran => {
             // C-order flat indices of a column-major file: done in memory.
             drop(ctx);
             return read_on(path, device)?
-                .argmax(None, keepdims)?
+                .reduce(op, Axes::All, keepdims)?
                 .to_device(&Device::cpu());
         }
-        None => vec![dispatch!(h.dtype, T => ctx.argmax_flat::<T>()?)],
+        None => vec![with_dtype!(h.dtype, T => ctx.arg_flat::<T>(op)?)],
         Some(a) if fortran => {
             let shape = reversed(&h.shape);
-            dispatch!(h.dtype, T => ctx.argmax_rec::<T>(0, &shape, nd - 1 - a)?)
+            with_dtype!(h.dtype, T => ctx.arg_rec::<T>(op, 0, &shape, nd - 1 - a)?)
         }
-        Some(a) => dispatch!(h.dtype, T => ctx.argmax_rec::<T>(0, &h.shape, a)?),
+        Some(a) => with_dtype!(h.dtype, T => ctx.arg_rec::<T>(op, 0, &h.shape, a)?),
     };
-    result_tensor(CpuStorage::I64(idx), out_shape, fortran)
+    check_all_nan(op, h.dtype, &idx)?;
+    result_tensor(CpuStorage::I64(idx), plan.out_shape, fortran)
+}
+
+/// `np.argmax(np.load(path), axis=axis, keepdims=keepdims)`: [`arg_reduce`] with
+/// [`ReduceOp::ArgMax`].
+///
+/// # Errors
+/// As [`arg_reduce`].
+pub fn argmax(
+    path: impl AsRef<Path>,
+    axis: Option<isize>,
+    keepdims: bool,
+    device: &Device,
+    opts: StreamOptions,
+) -> Result<Tensor> {
+    arg_reduce(path, ReduceOp::ArgMax, axis, keepdims, device, opts)
 }
 
 /// `np.load(input).astype(to)` written to `output` chunk by chunk (atomically: `output` is
@@ -629,7 +621,7 @@ pub fn cast(
     let mut out = AtomicFile::create(output)?;
     write_parts(&mut out, to, &h.shape, h.fortran_order)?;
     if !h.is_empty() {
-        dispatch!(h.dtype, T => ctx.cast_all::<T>(to, &mut out)?);
+        with_dtype!(h.dtype, T => ctx.cast_all::<T>(to, &mut out)?);
     }
     out.commit()
 }

@@ -1,5 +1,7 @@
-//! argmax through order-preserving integer keys: NaN is the largest key, -0.0 and +0.0 share a
-//! key, and the first index of the largest key wins.
+//! The arg-reductions (argmax, argmin and their nan-variants) through order-preserving integer
+//! keys: an [`Arg`] instruction gives each element a key (NaN the largest for argmax and
+//! argmin, the smallest for the nan-variants; -0.0 and +0.0 share a key) and the launch
+//! strategies below, written once, find the first index of the largest key.
 
 use half::{bf16, f16};
 use num_complex::Complex;
@@ -7,33 +9,216 @@ use rayon::prelude::*;
 
 use std::ops::Range;
 
+use super::fold_ops::Truth;
 use super::{with_storage, CpuStorage};
-use crate::backend::Reduce3;
 use crate::bits;
+use crate::plan::Reduce3;
 use crate::platform;
+use crate::ReduceOp;
+
+/// `op` (an arg-reduction) along the middle axis of `x` viewed as `[outer, len, inner]`, as
+/// int64 indices; the nan-variants give -1 for a slice that is all NaN (the caller decides
+/// whether that is an error: the stream merges it with later chunks).
+pub(crate) fn arg(x: &CpuStorage, op: ReduceOp, r: Reduce3) -> Vec<i64> {
+    with_storage!(x, v => arg_slice(v, op, r))
+}
+
+/// An element type every arg-instruction takes (the 14 dtypes): the per-dtype match
+/// written once, for callers that hold typed slices (the stream's file chunks).
+pub(crate) trait ArgElem: ArgKey {
+    /// The indices of `op` along the middle axis of `r`, without the all-NaN marks.
+    fn arg_indices(op: ReduceOp, x: &[Self], r: Reduce3) -> Vec<i64>;
+}
+
+macro_rules! arg_elem {
+    ($($t:ty),*) => {$(
+        impl ArgElem for $t {
+            fn arg_indices(op: ReduceOp, x: &[$t], r: Reduce3) -> Vec<i64> {
+                match op {
+                    ReduceOp::ArgMin => arg_typed::<$t, ArgMin>(x, r),
+                    ReduceOp::NanArgMax => arg_typed::<$t, NanArgMax>(x, r),
+                    ReduceOp::NanArgMin => arg_typed::<$t, NanArgMin>(x, r),
+                    _ => arg_typed::<$t, ArgMax>(x, r),
+                }
+            }
+        }
+    )*};
+}
+arg_elem!(
+    bool,
+    i8,
+    u8,
+    i16,
+    u16,
+    i32,
+    u32,
+    i64,
+    u64,
+    f16,
+    bf16,
+    f32,
+    f64,
+    Complex<f32>
+);
+
+/// [`arg`] of a slice.
+pub(crate) fn arg_slice<T: ArgElem>(x: &[T], op: ReduceOp, r: Reduce3) -> Vec<i64> {
+    let mut idx = T::arg_indices(op, x, r);
+    if op.skips_nan() {
+        // A nan-variant's winner is NaN only when its whole slice is NaN.
+        for (j, k) in idx.iter_mut().enumerate() {
+            let (o, i) = (j / r.inner, j % r.inner);
+            if x[(o * r.len + *k as usize) * r.inner + i].nan() {
+                *k = -1;
+            }
+        }
+    }
+    idx
+}
+
+/// The key of `x` under the arg-reduction `op` (what the stream compares across chunks).
+pub(crate) fn arg_key<T: ArgKey>(op: ReduceOp, x: T) -> T::Key {
+    match op {
+        ReduceOp::ArgMin => x.min_key(),
+        ReduceOp::NanArgMax => NanArgMax::key(x),
+        ReduceOp::NanArgMin => NanArgMin::key(x),
+        _ => x.key(),
+    }
+}
 
 /// Elements per parallel task of a long contiguous row.
 const TASK: usize = 1 << 16;
 /// Columns per task of a strided argmax.
 const TILE: usize = 1024;
 
-pub(crate) trait ArgKey: Copy + Send + Sync {
-    type Key: Ord + Copy + Send + Sync;
+/// The per-dtype keys the arg-instructions are made of.
+pub(crate) trait ArgKey: Copy + Send + Sync + Truth + 'static {
+    type Key: Ord + Copy + Send + Sync + std::fmt::Debug;
+    /// Below the key of every element that is not NaN (floats only: ints have no NaN).
+    const LOW: Self::Key;
+    /// The argmax key: NaN largest, -0.0 == +0.0.
     fn key(self) -> Self::Key;
-    /// The largest key of a non-empty slice; f32 has a hand-written kernel.
-    fn max_key(x: &[Self]) -> Self::Key {
-        platform::avx2_or(|| max_key(x))
+    /// The argmin key: the order reversed, NaN still largest.
+    fn min_key(self) -> Self::Key;
+}
+
+/// An arg-reduction instruction: the key whose first maximum is the answer.
+pub(crate) trait Arg<T: ArgKey>: Copy + Send + Sync + 'static {
+    fn key(x: T) -> T::Key;
+    /// The largest key of a non-empty slice; f32 argmax and argmin have a hand-written kernel.
+    fn max_key(x: &[T]) -> T::Key {
+        platform::avx2_or(|| max_key::<T, Self>(x))
     }
-    /// [`column_best`]; f32 has a hand-written kernel.
-    fn column_best(
-        slab: &[Self],
-        inner: usize,
-        cols: Range<usize>,
-        rows: Range<usize>,
-    ) -> Best<Self> {
-        column_best(slab, inner, cols, rows)
+    /// [`column_best`]; f32 argmax and argmin have a hand-written kernel.
+    fn column_best(slab: &[T], inner: usize, cols: Range<usize>, rows: Range<usize>) -> Best<T> {
+        column_best::<T, Self>(slab, inner, cols, rows)
     }
 }
+
+/// The arg-instructions.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ArgMax;
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ArgMin;
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NanArgMax;
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NanArgMin;
+
+impl<T: ArgKey> Arg<T> for NanArgMax {
+    #[inline(always)]
+    fn key(x: T) -> T::Key {
+        if x.nan() {
+            T::LOW
+        } else {
+            x.key()
+        }
+    }
+}
+
+impl<T: ArgKey> Arg<T> for NanArgMin {
+    #[inline(always)]
+    fn key(x: T) -> T::Key {
+        if x.nan() {
+            T::LOW
+        } else {
+            x.min_key()
+        }
+    }
+}
+
+/// argmax / argmin of every type but f32 (which has kernels of its own).
+macro_rules! plain_args {
+    ($($t:ty),*) => {$(
+        impl Arg<$t> for ArgMax {
+            #[inline(always)]
+            fn key(x: $t) -> <$t as ArgKey>::Key {
+                x.key()
+            }
+        }
+        impl Arg<$t> for ArgMin {
+            #[inline(always)]
+            fn key(x: $t) -> <$t as ArgKey>::Key {
+                x.min_key()
+            }
+        }
+    )*};
+}
+plain_args!(
+    bool,
+    i8,
+    u8,
+    i16,
+    u16,
+    i32,
+    u32,
+    i64,
+    u64,
+    f16,
+    bf16,
+    f64,
+    Complex<f32>
+);
+
+/// f32 argmax (`FLIP` = 0) and argmin (`FLIP` = the sign bit: the argmax of -x, whose keys
+/// reverse the order and keep NaN largest) on the vector kernels.
+macro_rules! f32_arg {
+    ($op:ty, $flip:expr) => {
+        impl Arg<f32> for $op {
+            #[inline(always)]
+            fn key(x: f32) -> u32 {
+                f32_key_branchless(x.to_bits() ^ $flip)
+            }
+            fn max_key(x: &[f32]) -> u32 {
+                platform::max_key_f32(x, $flip).unwrap_or_else(|| max_key::<f32, Self>(x))
+            }
+            fn column_best(
+                slab: &[f32],
+                inner: usize,
+                cols: Range<usize>,
+                rows: Range<usize>,
+            ) -> Best<f32> {
+                let (mut keys, mut at) = (Vec::new(), Vec::new());
+                let done = platform::argmax_columns_f32(
+                    slab,
+                    inner,
+                    cols.clone(),
+                    rows.clone(),
+                    $flip,
+                    &mut keys,
+                    &mut at,
+                );
+                let rest = cols.start + done..cols.end;
+                let (k, a) = column_best::<f32, Self>(slab, inner, rest, rows);
+                keys.extend(k);
+                at.extend(a);
+                (keys, at)
+            }
+        }
+    };
+}
+f32_arg!(ArgMax, 0);
+f32_arg!(ArgMin, 0x8000_0000);
 
 /// Lanes of the vectorised key maximum.
 const LANES: usize = 16;
@@ -47,28 +232,56 @@ macro_rules! int_key {
     ($($t:ty),*) => {$(
         impl ArgKey for $t {
             type Key = $t;
+            const LOW: $t = <$t>::MIN;
             #[inline(always)]
             fn key(self) -> $t {
                 self
             }
+            #[inline(always)]
+            fn min_key(self) -> $t {
+                !self
+            }
         }
     )*};
 }
-int_key!(bool, i8, u8, i16, u16, i32, u32, i64, u64);
+int_key!(i8, u8, i16, u16, i32, u32, i64, u64);
+
+impl ArgKey for bool {
+    type Key = bool;
+    const LOW: bool = false;
+    #[inline(always)]
+    fn key(self) -> bool {
+        self
+    }
+    #[inline(always)]
+    fn min_key(self) -> bool {
+        !self
+    }
+}
 
 impl ArgKey for f16 {
     type Key = u16;
+    const LOW: u16 = 0;
     #[inline(always)]
     fn key(self) -> u16 {
         bits::f16_key(self.to_bits())
+    }
+    #[inline(always)]
+    fn min_key(self) -> u16 {
+        bits::f16_key(self.to_bits() ^ 0x8000)
     }
 }
 
 impl ArgKey for bf16 {
     type Key = u16;
+    const LOW: u16 = 0;
     #[inline(always)]
     fn key(self) -> u16 {
         bits::bf16_key(self.to_bits())
+    }
+    #[inline(always)]
+    fn min_key(self) -> u16 {
+        bits::bf16_key(self.to_bits() ^ 0x8000)
     }
 }
 
@@ -101,45 +314,38 @@ fn f64_key_branchless(b: u64) -> u64 {
 
 impl ArgKey for f32 {
     type Key = u32;
+    const LOW: u32 = 0;
     #[inline(always)]
     fn key(self) -> u32 {
         f32_key_branchless(self.to_bits())
     }
-    fn max_key(x: &[f32]) -> u32 {
-        platform::max_key_f32(x).unwrap_or_else(|| max_key(x))
-    }
-    fn column_best(
-        slab: &[f32],
-        inner: usize,
-        cols: Range<usize>,
-        rows: Range<usize>,
-    ) -> Best<f32> {
-        let (mut keys, mut at) = (Vec::new(), Vec::new());
-        let done = platform::argmax_columns_f32(
-            slab,
-            inner,
-            cols.clone(),
-            rows.clone(),
-            &mut keys,
-            &mut at,
-        );
-        let (k, a) = column_best(slab, inner, cols.start + done..cols.end, rows);
-        keys.extend(k);
-        at.extend(a);
-        (keys, at)
+    #[inline(always)]
+    fn min_key(self) -> u32 {
+        f32_key_branchless(self.to_bits() ^ 0x8000_0000)
     }
 }
 
 impl ArgKey for f64 {
     type Key = u64;
+    const LOW: u64 = 0;
     #[inline(always)]
     fn key(self) -> u64 {
         f64_key_branchless(self.to_bits())
+    }
+    #[inline(always)]
+    fn min_key(self) -> u64 {
+        f64_key_branchless(self.to_bits() ^ (1 << 63))
     }
 }
 
 impl ArgKey for Complex<f32> {
     type Key = u64;
+    const LOW: u64 = 0;
+    /// The argmin key: both parts reversed (lexicographic order reversed), NaN largest.
+    #[inline(always)]
+    fn min_key(self) -> u64 {
+        (-self).key()
+    }
     /// (real, imag) lexicographic; a NaN in either part makes the whole value the maximum, as
     /// NumPy's complex argmax does.
     #[inline(always)]
@@ -156,25 +362,22 @@ impl ArgKey for Complex<f32> {
     }
 }
 
-/// Index of the first maximum along the middle axis of `x` viewed as `[outer, len, inner]`.
-pub(crate) fn argmax(x: &CpuStorage, r: Reduce3) -> Vec<i64> {
-    with_storage!(x, v => argmax_typed(v, r))
-}
-
-pub(crate) fn argmax_typed<T: ArgKey>(x: &[T], r: Reduce3) -> Vec<i64> {
+/// Index of the first largest key of `A` along the middle axis of `x` viewed as
+/// `[outer, len, inner]`.
+pub(crate) fn arg_typed<T: ArgKey, A: Arg<T>>(x: &[T], r: Reduce3) -> Vec<i64> {
     debug_assert_eq!(x.len(), r.input_len());
     if r.inner == 1 {
         if r.len >= 2 * TASK {
-            x.chunks_exact(r.len).map(argmax_long_row).collect()
+            x.chunks_exact(r.len).map(arg_long_row::<T, A>).collect()
         } else {
             let rows_per_task = (TASK / r.len.max(1)).max(1);
             x.par_chunks_exact(r.len)
                 .with_min_len(rows_per_task)
-                .map(|row| argmax_row(row).1 as i64)
+                .map(|row| arg_row::<T, A>(row).1 as i64)
                 .collect()
         }
     } else if r.outer == 1 && r.len > 2 * ROWS_PER_TASK {
-        argmax_tall(x, r.len, r.inner)
+        arg_tall::<T, A>(x, r.len, r.inner)
     } else {
         let mut out = vec![0i64; r.output_len()];
         out.par_chunks_mut(r.inner)
@@ -188,7 +391,7 @@ pub(crate) fn argmax_typed<T: ArgKey>(x: &[T], r: Reduce3) -> Vec<i64> {
             .for_each(|(o, t, dst)| {
                 let slab = &x[o * r.len * r.inner..(o + 1) * r.len * r.inner];
                 let cols = t * TILE..t * TILE + dst.len();
-                let (_, at) = T::column_best(slab, r.inner, cols, 0..r.len);
+                let (_, at) = A::column_best(slab, r.inner, cols, 0..r.len);
                 for (d, a) in dst.iter_mut().zip(at) {
                     *d = a as i64;
                 }
@@ -199,15 +402,15 @@ pub(crate) fn argmax_typed<T: ArgKey>(x: &[T], r: Reduce3) -> Vec<i64> {
 
 /// The largest key of a non-empty slice (independent lanes, no index: this vectorises).
 #[inline(always)]
-fn max_key<T: ArgKey>(x: &[T]) -> T::Key {
-    let mut lanes = [x[0].key(); LANES];
+fn max_key<T: ArgKey, A: Arg<T>>(x: &[T]) -> T::Key {
+    let mut lanes = [A::key(x[0]); LANES];
     let mut it = x.chunks_exact(LANES);
     for c in &mut it {
         for (l, v) in lanes.iter_mut().zip(c) {
-            *l = (*l).max(v.key());
+            *l = (*l).max(A::key(*v));
         }
     }
-    let tail = it.remainder().iter().map(|v| v.key());
+    let tail = it.remainder().iter().map(|&v| A::key(v));
     lanes
         .into_iter()
         .chain(tail)
@@ -218,12 +421,12 @@ fn max_key<T: ArgKey>(x: &[T]) -> T::Key {
 /// (largest key, index of its first occurrence) of a non-empty row: block maxima over
 /// `4 * SCAN_BLOCK` elements (few horizontal reductions), then within the first block holding
 /// the overall maximum, the first `SCAN_BLOCK` holding it, then the first element.
-fn argmax_row<T: ArgKey>(x: &[T]) -> (T::Key, usize) {
+fn arg_row<T: ArgKey, A: Arg<T>>(x: &[T]) -> (T::Key, usize) {
     const BIG: usize = 4 * SCAN_BLOCK;
-    let mut best = x[0].key();
+    let mut best = A::key(x[0]);
     let mut best_block = 0;
     for (b, block) in x.chunks(BIG).enumerate() {
-        let m = T::max_key(block);
+        let m = A::max_key(block);
         if m > best {
             best = m;
             best_block = b;
@@ -232,23 +435,23 @@ fn argmax_row<T: ArgKey>(x: &[T]) -> (T::Key, usize) {
     let big = &x[best_block * BIG..((best_block + 1) * BIG).min(x.len())];
     let sub = big
         .chunks(SCAN_BLOCK)
-        .position(|s| T::max_key(s) == best)
+        .position(|s| A::max_key(s) == best)
         .expect("the block holds its maximum");
     let start = best_block * BIG + sub * SCAN_BLOCK;
     let end = (start + SCAN_BLOCK).min(x.len());
     let at = x[start..end]
         .iter()
-        .position(|v| v.key() == best)
+        .position(|&v| A::key(v) == best)
         .expect("the block holds its maximum");
     (best, start + at)
 }
 
-fn argmax_long_row<T: ArgKey>(x: &[T]) -> i64 {
+fn arg_long_row<T: ArgKey, A: Arg<T>>(x: &[T]) -> i64 {
     let parts: Vec<(T::Key, usize)> = x
         .par_chunks(TASK)
         .enumerate()
         .map(|(c, chunk)| {
-            let (k, i) = argmax_row(chunk);
+            let (k, i) = arg_row::<T, A>(chunk);
             (k, c * TASK + i)
         })
         .collect();
@@ -268,7 +471,7 @@ const WIDE_TILE: usize = 4096;
 
 /// `[1, len, inner]` with many rows: tasks are (column tile, run of rows), merged in row order
 /// with a strict `>`, so the first maximum still wins.
-fn argmax_tall<T: ArgKey>(x: &[T], len: usize, inner: usize) -> Vec<i64> {
+fn arg_tall<T: ArgKey, A: Arg<T>>(x: &[T], len: usize, inner: usize) -> Vec<i64> {
     let row_tasks = len.div_ceil(ROWS_PER_TASK);
     let tiles = inner.div_ceil(WIDE_TILE);
     let parts: Vec<Best<T>> = (0..tiles * row_tasks)
@@ -277,7 +480,7 @@ fn argmax_tall<T: ArgKey>(x: &[T], len: usize, inner: usize) -> Vec<i64> {
             let (tile, rt) = (t / row_tasks, t % row_tasks);
             let cols = tile * WIDE_TILE..((tile + 1) * WIDE_TILE).min(inner);
             let rows = rt * ROWS_PER_TASK..((rt + 1) * ROWS_PER_TASK).min(len);
-            T::column_best(x, inner, cols, rows)
+            A::column_best(x, inner, cols, rows)
         })
         .collect();
     let mut out = vec![0i64; inner];
@@ -303,7 +506,7 @@ fn argmax_tall<T: ArgKey>(x: &[T], len: usize, inner: usize) -> Vec<i64> {
 pub(crate) type Best<T> = (Vec<<T as ArgKey>::Key>, Vec<usize>);
 
 /// [`Best`] of the columns `cols` over the rows `rows` (non-empty) of a `[len, inner]` slab.
-fn column_best<T: ArgKey>(
+fn column_best<T: ArgKey, A: Arg<T>>(
     slab: &[T],
     inner: usize,
     cols: Range<usize>,
@@ -313,9 +516,9 @@ fn column_best<T: ArgKey>(
         return (Vec::new(), Vec::new());
     }
     if rows.end <= u32::MAX as usize {
-        platform::avx2_or(|| column_best_as::<T, u32>(slab, inner, cols, rows))
+        platform::avx2_or(|| column_best_as::<T, A, u32>(slab, inner, cols, rows))
     } else {
-        platform::avx2_or(|| column_best_as::<T, u64>(slab, inner, cols, rows))
+        platform::avx2_or(|| column_best_as::<T, A, u64>(slab, inner, cols, rows))
     }
 }
 
@@ -351,7 +554,7 @@ impl RowIndex for u64 {
 /// Running (largest key, first row holding it) per column, updated with selects instead of
 /// branches; rows are folded in increasing order, so a strict `>` keeps the first maximum.
 #[inline(always)]
-fn column_best_as<T: ArgKey, I: RowIndex>(
+fn column_best_as<T: ArgKey, A: Arg<T>, I: RowIndex>(
     slab: &[T],
     inner: usize,
     cols: Range<usize>,
@@ -359,7 +562,7 @@ fn column_best_as<T: ArgKey, I: RowIndex>(
 ) -> Best<T> {
     let (start, w, len) = (cols.start, cols.len(), rows.end);
     let row = |r: usize| &slab[r * inner + start..][..w];
-    let mut best: Vec<T::Key> = row(rows.start).iter().map(|v| v.key()).collect();
+    let mut best: Vec<T::Key> = row(rows.start).iter().map(|&v| A::key(v)).collect();
     let mut at = vec![I::from_row(rows.start); w];
     let mut r = rows.start + 1;
     while r + ROW_GROUP <= len {
@@ -367,7 +570,7 @@ fn column_best_as<T: ArgKey, I: RowIndex>(
         let rows = [r, r + 1, r + 2, r + 3].map(I::from_row);
         for c in 0..w {
             let (mut b, mut a) = (best[c], at[c]);
-            for (k, i) in [x0[c].key(), x1[c].key(), x2[c].key(), x3[c].key()]
+            for (k, i) in [A::key(x0[c]), A::key(x1[c]), A::key(x2[c]), A::key(x3[c])]
                 .into_iter()
                 .zip(rows)
             {
@@ -383,7 +586,7 @@ fn column_best_as<T: ArgKey, I: RowIndex>(
     for r in r..len {
         let i = I::from_row(r);
         for ((b, a), v) in best.iter_mut().zip(at.iter_mut()).zip(row(r)) {
-            let k = v.key();
+            let k = A::key(*v);
             let gt = k > *b;
             *b = if gt { k } else { *b };
             *a = if gt { i } else { *a };
@@ -398,6 +601,10 @@ mod tests {
     use crate::DType;
 
     use crate::cpu::TestRng as Rng;
+
+    fn argmax(x: &CpuStorage, r: Reduce3) -> Vec<i64> {
+        arg(x, ReduceOp::ArgMax, r)
+    }
 
     /// The plain loop: first index of the largest key, keys from `bits` for floats.
     fn reference(x: &CpuStorage, r: Reduce3) -> Vec<i64> {
@@ -565,7 +772,11 @@ mod tests {
         {
             assert_eq!(f32_key_branchless(b), bits::f32_key(b), "{b:#x}");
             let x = [f32::from_bits(b)];
-            assert_eq!(<f32 as ArgKey>::max_key(&x), bits::f32_key(b), "{b:#x}");
+            assert_eq!(
+                <ArgMax as Arg<f32>>::max_key(&x),
+                bits::f32_key(b),
+                "{b:#x}"
+            );
         }
         let specials64 = [
             0,
@@ -604,7 +815,7 @@ mod tests {
                     .collect();
                 for v in [v, neg, finite_neg] {
                     let want = v.iter().map(|a| bits::f32_key(a.to_bits())).max().unwrap();
-                    assert_eq!(<f32 as ArgKey>::max_key(&v), want, "{v:?}");
+                    assert_eq!(<ArgMax as Arg<f32>>::max_key(&v), want, "{v:?}");
                 }
             }
         }

@@ -1,16 +1,17 @@
-//! Sums: wrapping for integers, blocked pairwise for floats along any axis, deterministic for
-//! any thread count (work is split at fixed power-of-two boundaries, never by thread).
+//! The CPU's launch strategies for every value-reduction, written once over a [`Fold`]
+//! instruction: contiguous rows (blocks of lanes, then a pairwise tree), long rows split into
+//! tasks, strided columns in tiles, and tall columns split by rows. Work is split at fixed
+//! power-of-two boundaries, never by thread, so results do not depend on the thread count, and
+//! floats are summed pairwise (error within eps·log2(n)·Σ|x|).
 
-use half::{bf16, f16};
-use num_complex::Complex;
 use rayon::prelude::*;
 
-use super::{with_storage, CpuStorage};
-use crate::backend::Reduce3;
+use crate::plan::Reduce3;
 use crate::platform;
+use crate::Element;
 
 /// Elements summed sequentially by one lane before the pairwise tree takes over.
-const BLOCK: usize = 256;
+pub(crate) const BLOCK: usize = 256;
 /// Independent accumulators per block (lets the compiler keep several vector registers busy).
 const LANES: usize = 32;
 /// Elements per parallel task of a long contiguous row: a power-of-two number of blocks, so the
@@ -21,190 +22,56 @@ const ROW_BLOCK: usize = 8;
 /// Columns per task of a strided sum.
 const TILE: usize = 1024;
 
-pub(crate) trait SumElem: Copy + Send + Sync {
-    type Acc: Copy + Send + Sync + Default + std::fmt::Debug;
-    fn widen(self) -> Self::Acc;
-    fn add(a: Self::Acc, b: Self::Acc) -> Self::Acc;
-    fn storage(v: Vec<Self::Acc>) -> CpuStorage;
-    /// `out[i] = sum_block(x[i * BLOCK..][..BLOCK])`; element types with a vector kernel
-    /// override it.
-    fn block_sums(x: &[Self], out: &mut [Self::Acc]) {
+/// An accumulate instruction over elements of `T` (cubecl's reduce instruction): the
+/// launch strategies below are written once over it.
+pub(crate) trait Fold<T: Copy + Send + Sync>: Copy + Send + Sync + 'static {
+    /// The accumulator; its bytes are what the GPU's passes write for the same instruction.
+    type Acc: Element + bytemuck::Pod + PartialEq;
+    /// The instruction that merges accumulators in later passes and across chunks.
+    type Merge: Fold<Self::Acc, Acc = Self::Acc>;
+    /// True when any grouping and order of `combine` gives the same bits (integer arithmetic,
+    /// maxima of keys, flags): then rows may be split anywhere.
+    const ORDER_FREE: bool;
+    /// The accumulator of nothing.
+    fn identity() -> Self::Acc;
+    /// One element as an accumulator (NaN -> identity for the nan-variants, `x != 0` for the
+    /// counting ones, an order key for the extrema).
+    fn map(x: T) -> Self::Acc;
+    /// Associative merge of an earlier and a later accumulator.
+    fn combine(a: Self::Acc, b: Self::Acc) -> Self::Acc;
+    /// `out[i]` = the block fold of `x[i * BLOCK..][..BLOCK]`, bit-identical to
+    /// [`fold_block`]; instructions with a vector kernel override it.
+    fn blocks(x: &[T], out: &mut [Self::Acc]) {
         for (o, b) in out.iter_mut().zip(x.chunks_exact(BLOCK)) {
-            *o = sum_block(b);
+            *o = fold_block::<T, Self>(b);
         }
     }
-    /// The whole row at once, for types whose sum does not depend on the order (integers).
+    /// A whole row at once, for instructions with a faster order-free kernel.
     #[inline(always)]
-    fn row_sum(_x: &[Self]) -> Option<Self::Acc> {
+    fn row(_x: &[T]) -> Option<Self::Acc> {
         None
     }
 }
 
-macro_rules! sum_elem {
-    ($t:ty, $acc:ty, $variant:ident, |$x:ident| $widen:expr, |$a:ident, $b:ident| $add:expr
-     $(, $extra:item)*) => {
-        impl SumElem for $t {
-            type Acc = $acc;
-            #[inline(always)]
-            fn widen(self) -> $acc {
-                let $x = self;
-                $widen
-            }
-            #[inline(always)]
-            fn add($a: $acc, $b: $acc) -> $acc {
-                $add
-            }
-            fn storage(v: Vec<$acc>) -> CpuStorage {
-                CpuStorage::$variant(v)
-            }
-            $($extra)*
-        }
-    };
-}
-
-sum_elem!(bool, i64, I64, |x| x as i64, |a, b| a.wrapping_add(b));
-sum_elem!(i8, i64, I64, |x| x as i64, |a, b| a.wrapping_add(b));
-sum_elem!(i16, i64, I64, |x| x as i64, |a, b| a.wrapping_add(b));
-sum_elem!(
-    i32,
-    i64,
-    I64,
-    |x| x as i64,
-    |a, b| a.wrapping_add(b),
-    #[inline(always)]
-    fn row_sum(x: &[i32]) -> Option<i64> {
-        Some(platform::sum_i32(x).unwrap_or_else(|| sum_split_i32(x)))
-    }
-);
-sum_elem!(i64, i64, I64, |x| x, |a, b| a.wrapping_add(b));
-sum_elem!(u8, u64, U64, |x| x as u64, |a, b| a.wrapping_add(b));
-sum_elem!(u16, u64, U64, |x| x as u64, |a, b| a.wrapping_add(b));
-sum_elem!(
-    u32,
-    u64,
-    U64,
-    |x| x as u64,
-    |a, b| a.wrapping_add(b),
-    #[inline(always)]
-    fn row_sum(x: &[u32]) -> Option<u64> {
-        Some(platform::avx2_or(|| sum_split_u32(x)))
-    }
-);
-sum_elem!(u64, u64, U64, |x| x, |a, b| a.wrapping_add(b));
-sum_elem!(f16, f32, F32, |x| x.to_f32(), |a, b| a + b);
-sum_elem!(bf16, f32, F32, |x| x.to_f32(), |a, b| a + b);
-sum_elem!(
-    f32,
-    f32,
-    F32,
-    |x| x,
-    |a, b| a + b,
-    fn block_sums(x: &[f32], out: &mut [f32]) {
-        if !platform::block_sums_f32(x, out) {
-            for (o, b) in out.iter_mut().zip(x.chunks_exact(BLOCK)) {
-                *o = sum_block(b);
-            }
-        }
-    }
-);
-sum_elem!(
-    f64,
-    f64,
-    F64,
-    |x| x,
-    |a, b| a + b,
-    fn block_sums(x: &[f64], out: &mut [f64]) {
-        if !platform::block_sums_f64(x, out) {
-            for (o, b) in out.iter_mut().zip(x.chunks_exact(BLOCK)) {
-                *o = sum_block(b);
-            }
-        }
-    }
-);
-
-/// Lanes of the split integer sums; each lane adds at most `SPLIT_CHUNK / SPLIT_LANES` = 4096
-/// 16-bit halves, which cannot overflow 32 bits.
-const SPLIT_LANES: usize = 16;
-const SPLIT_CHUNK: usize = 1 << 16;
-
-/// Σx for i32 without widening every element: x = hi·2^16 + lo with lo in 0..2^16 and hi
-/// signed, each summed in 32-bit lanes (no overflow within a chunk), then combined in i64 with
-/// wrapping, which is the wrapping i64 sum whatever the order.
-#[inline(always)]
-fn sum_split_i32(x: &[i32]) -> i64 {
-    let mut total = 0i64;
-    for chunk in x.chunks(SPLIT_CHUNK) {
-        let (mut lo, mut hi) = ([0u32; SPLIT_LANES], [0i32; SPLIT_LANES]);
-        let mut it = chunk.chunks_exact(SPLIT_LANES);
-        for c in &mut it {
-            for j in 0..SPLIT_LANES {
-                lo[j] += (c[j] as u32) & 0xffff;
-                hi[j] += c[j] >> 16;
-            }
-        }
-        let lo: u64 = lo.iter().map(|&v| u64::from(v)).sum();
-        let hi: i64 = hi.iter().map(|&v| i64::from(v)).sum();
-        let rest: i64 = it.remainder().iter().map(|&v| i64::from(v)).sum();
-        total = total
-            .wrapping_add(hi.wrapping_mul(1 << 16))
-            .wrapping_add(lo as i64)
-            .wrapping_add(rest);
-    }
-    total
-}
-
-/// As [`sum_split_i32`] for u32 (both halves unsigned).
-#[inline(always)]
-fn sum_split_u32(x: &[u32]) -> u64 {
-    let mut total = 0u64;
-    for chunk in x.chunks(SPLIT_CHUNK) {
-        let (mut lo, mut hi) = ([0u32; SPLIT_LANES], [0u32; SPLIT_LANES]);
-        let mut it = chunk.chunks_exact(SPLIT_LANES);
-        for c in &mut it {
-            for j in 0..SPLIT_LANES {
-                lo[j] += c[j] & 0xffff;
-                hi[j] += c[j] >> 16;
-            }
-        }
-        let lo: u64 = lo.iter().map(|&v| u64::from(v)).sum();
-        let hi: u64 = hi.iter().map(|&v| u64::from(v)).sum();
-        let rest: u64 = it.remainder().iter().map(|&v| u64::from(v)).sum();
-        total = total
-            .wrapping_add(hi.wrapping_mul(1 << 16))
-            .wrapping_add(lo)
-            .wrapping_add(rest);
-    }
-    total
-}
-sum_elem!(Complex<f32>, Complex<f32>, C64, |x| x, |a, b| a + b);
-
-/// Sums `x` viewed as `[outer, len, inner]` over the middle axis.
-pub(crate) fn sum(x: &CpuStorage, r: Reduce3) -> CpuStorage {
-    with_storage!(x, v => sum_into_storage(v, r))
-}
-
-fn sum_into_storage<T: SumElem>(x: &[T], r: Reduce3) -> CpuStorage {
-    T::storage(sum_typed(x, r))
-}
-
-pub(crate) fn sum_typed<T: SumElem>(x: &[T], r: Reduce3) -> Vec<T::Acc> {
+/// Folds `x` viewed as `[outer, len, inner]` over the middle axis.
+pub(crate) fn fold_typed<T: Copy + Sync + Send, F: Fold<T>>(x: &[T], r: Reduce3) -> Vec<F::Acc> {
     debug_assert_eq!(x.len(), r.input_len());
     if r.inner == 1 {
         if r.len >= 2 * TASK {
-            x.chunks_exact(r.len).map(sum_long_row).collect()
+            x.chunks_exact(r.len).map(fold_long_row::<T, F>).collect()
         } else {
             let rows_per_task = (TASK / r.len.max(1)).max(1);
             x.par_chunks_exact(r.len)
                 .with_min_len(rows_per_task)
-                .map(sum_row)
+                .map(fold_row::<T, F>)
                 .collect()
         }
     } else if r.outer == 1 && r.len > 2 * GROUPS_PER_TASK * ROW_BLOCK {
-        let mut out = vec![T::Acc::default(); r.output_len()];
-        sum_tall(x, r.len, r.inner, &mut out);
+        let mut out = vec![F::identity(); r.output_len()];
+        fold_tall::<T, F>(x, r.len, r.inner, &mut out);
         out
     } else {
-        let mut out = vec![T::Acc::default(); r.output_len()];
+        let mut out = vec![F::identity(); r.output_len()];
         out.par_chunks_mut(r.inner)
             .enumerate()
             .flat_map_iter(|(o, out_row)| {
@@ -215,7 +82,7 @@ pub(crate) fn sum_typed<T: SumElem>(x: &[T], r: Reduce3) -> Vec<T::Acc> {
             })
             .for_each(|(o, t, dst)| {
                 let slab = &x[o * r.len * r.inner..(o + 1) * r.len * r.inner];
-                platform::avx2_or(|| sum_columns(slab, r.inner, t * TILE, dst));
+                platform::avx2_or(|| fold_columns::<T, F>(slab, r.inner, t * TILE, dst));
             });
         out
     }
@@ -260,22 +127,22 @@ impl<A: Copy> Pairwise<A> {
     }
 }
 
-fn sum_block<T: SumElem>(x: &[T]) -> T::Acc {
-    let mut lanes = [T::Acc::default(); LANES];
+pub(crate) fn fold_block<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
+    let mut lanes = [F::identity(); LANES];
     let mut chunks = x.chunks_exact(LANES);
     for c in &mut chunks {
         for (l, &v) in lanes.iter_mut().zip(c) {
-            *l = T::add(*l, v.widen());
+            *l = F::combine(*l, F::map(v));
         }
     }
     for (l, &v) in lanes.iter_mut().zip(chunks.remainder()) {
-        *l = T::add(*l, v.widen());
+        *l = F::combine(*l, F::map(v));
     }
     let mut width = LANES;
     while width > 1 {
         width /= 2;
         for i in 0..width {
-            lanes[i] = T::add(lanes[i], lanes[i + width]);
+            lanes[i] = F::combine(lanes[i], lanes[i + width]);
         }
     }
     lanes[0]
@@ -284,16 +151,16 @@ fn sum_block<T: SumElem>(x: &[T]) -> T::Acc {
 /// Blocks whose sums are computed in one batch before entering the pairwise tree.
 const BATCH: usize = 64;
 
-fn sum_row<T: SumElem>(x: &[T]) -> T::Acc {
-    if let Some(s) = T::row_sum(x) {
+fn fold_row<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
+    if let Some(s) = F::row(x) {
         return s;
     }
     let mut tree = Pairwise::new();
     let whole = x.len() / BLOCK * BLOCK;
-    let mut sums = [T::Acc::default(); BATCH];
+    let mut sums = [F::identity(); BATCH];
     for batch in x[..whole].chunks(BATCH * BLOCK) {
         let sums = &mut sums[..batch.len() / BLOCK];
-        T::block_sums(batch, sums);
+        F::blocks(batch, sums);
         if sums.len() == BATCH {
             // A whole batch is a complete subtree: fold it level by level and push the root
             // at its level, as the counter would after BATCH single pushes.
@@ -301,34 +168,34 @@ fn sum_row<T: SumElem>(x: &[T]) -> T::Acc {
             while width > 1 {
                 width /= 2;
                 for i in 0..width {
-                    sums[i] = T::add(sums[2 * i], sums[2 * i + 1]);
+                    sums[i] = F::combine(sums[2 * i], sums[2 * i + 1]);
                 }
             }
-            tree.push_at(sums[0], BATCH.trailing_zeros(), T::add);
+            tree.push_at(sums[0], BATCH.trailing_zeros(), F::combine);
         } else {
             for &s in sums.iter() {
-                tree.push(s, T::add);
+                tree.push(s, F::combine);
             }
         }
     }
     if whole < x.len() {
-        tree.push(sum_block(&x[whole..]), T::add);
+        tree.push(fold_block::<T, F>(&x[whole..]), F::combine);
     }
-    tree.finish(T::Acc::default(), T::add)
+    tree.finish(F::identity(), F::combine)
 }
 
-fn sum_long_row<T: SumElem>(x: &[T]) -> T::Acc {
-    if T::row_sum(&[]).is_some() {
+fn fold_long_row<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
+    if F::ORDER_FREE {
         // Order-free sums: any split gives the same value.
-        let parts: Vec<T::Acc> = x.par_chunks(TASK).map(sum_row).collect();
-        return parts.into_iter().fold(T::Acc::default(), T::add);
+        let parts: Vec<F::Acc> = x.par_chunks(TASK).map(fold_row::<T, F>).collect();
+        return parts.into_iter().fold(F::identity(), F::combine);
     }
-    let parts: Vec<T::Acc> = x.par_chunks(TASK).map(sum_row).collect();
+    let parts: Vec<F::Acc> = x.par_chunks(TASK).map(fold_row::<T, F>).collect();
     let mut tree = Pairwise::new();
     for p in parts {
-        tree.push(p, T::add);
+        tree.push(p, F::combine);
     }
-    tree.finish(T::Acc::default(), T::add)
+    tree.finish(F::identity(), F::combine)
 }
 
 /// Pending complete subtrees of column sums, largest (leftmost) first, with their levels.
@@ -337,11 +204,11 @@ type VecStack<A> = Vec<(u32, Vec<A>)>;
 /// Pushes the column sums of a complete, aligned subtree of `2^level` row groups (the vector
 /// form of [`Pairwise::push_at`]).
 #[inline(always)]
-fn push_vec<T: SumElem>(
-    tree: &mut VecStack<T::Acc>,
-    spare: &mut Vec<Vec<T::Acc>>,
+fn push_vec<T: Copy + Sync + Send, F: Fold<T>>(
+    tree: &mut VecStack<F::Acc>,
+    spare: &mut Vec<Vec<F::Acc>>,
     mut level: u32,
-    mut acc: Vec<T::Acc>,
+    mut acc: Vec<F::Acc>,
 ) {
     while let Some((l, _)) = tree.last() {
         if *l != level {
@@ -349,7 +216,7 @@ fn push_vec<T: SumElem>(
         }
         let (_, top) = tree.pop().expect("checked above");
         for (a, &t) in acc.iter_mut().zip(&top) {
-            *a = T::add(t, *a);
+            *a = F::combine(t, *a);
         }
         spare.push(top);
         level += 1;
@@ -358,15 +225,15 @@ fn push_vec<T: SumElem>(
 }
 
 /// Folds a stack of subtrees right to left into `dst` (the vector form of [`Pairwise::finish`]).
-fn finish_vec<T: SumElem>(tree: VecStack<T::Acc>, dst: &mut [T::Acc]) {
+fn finish_vec<T: Copy + Sync + Send, F: Fold<T>>(tree: VecStack<F::Acc>, dst: &mut [F::Acc]) {
     let mut levels = tree.into_iter().rev().map(|(_, v)| v);
     match levels.next() {
-        None => dst.iter_mut().for_each(|d| *d = T::Acc::default()),
+        None => dst.iter_mut().for_each(|d| *d = F::identity()),
         Some(first) => {
             dst.copy_from_slice(&first);
             for lower in levels {
                 for (d, &l) in dst.iter_mut().zip(&lower) {
-                    *d = T::add(l, *d);
+                    *d = F::combine(l, *d);
                 }
             }
         }
@@ -376,52 +243,60 @@ fn finish_vec<T: SumElem>(tree: VecStack<T::Acc>, dst: &mut [T::Acc]) {
 /// Sums the columns `start..start + dst.len()` of a `[len, inner]` slab into `dst`: rows are
 /// added sequentially in groups of `ROW_BLOCK`, and the group sums combine pairwise.
 #[inline(always)]
-fn sum_columns<T: SumElem>(slab: &[T], inner: usize, start: usize, dst: &mut [T::Acc]) {
+fn fold_columns<T: Copy + Sync + Send, F: Fold<T>>(
+    slab: &[T],
+    inner: usize,
+    start: usize,
+    dst: &mut [F::Acc],
+) {
     let len = slab.len() / inner;
-    finish_vec::<T>(column_stack(slab, inner, start, dst.len(), 0..len), dst);
+    finish_vec::<T, F>(
+        column_stack::<T, F>(slab, inner, start, dst.len(), 0..len),
+        dst,
+    );
 }
 
 /// The pairwise stack of the row groups of `rows` (which starts on a group boundary) for the
 /// `w` columns from `start`.
 #[inline(always)]
-fn column_stack<T: SumElem>(
+fn column_stack<T: Copy + Sync + Send, F: Fold<T>>(
     slab: &[T],
     inner: usize,
     start: usize,
     w: usize,
     rows: std::ops::Range<usize>,
-) -> VecStack<T::Acc> {
+) -> VecStack<F::Acc> {
     let len = rows.end;
-    let mut tree: VecStack<T::Acc> = Vec::new();
-    let mut spare: Vec<Vec<T::Acc>> = Vec::new();
+    let mut tree: VecStack<F::Acc> = Vec::new();
+    let mut spare: Vec<Vec<F::Acc>> = Vec::new();
     let mut r = rows.start;
     while r < len {
-        let mut acc = spare.pop().unwrap_or_else(|| vec![T::Acc::default(); w]);
+        let mut acc = spare.pop().unwrap_or_else(|| vec![F::identity(); w]);
         let row = |k: usize| &slab[(r + k) * inner + start..][..w];
         if r + ROW_BLOCK <= len {
             // The same sequential adds, all eight rows per column in registers.
             let (x0, x1, x2, x3) = (row(0), row(1), row(2), row(3));
             let (x4, x5, x6, x7) = (row(4), row(5), row(6), row(7));
             for (c, a) in acc.iter_mut().enumerate() {
-                let mut s = T::add(T::Acc::default(), x0[c].widen());
-                s = T::add(s, x1[c].widen());
-                s = T::add(s, x2[c].widen());
-                s = T::add(s, x3[c].widen());
-                s = T::add(s, x4[c].widen());
-                s = T::add(s, x5[c].widen());
-                s = T::add(s, x6[c].widen());
-                *a = T::add(s, x7[c].widen());
+                let mut s = F::combine(F::identity(), F::map(x0[c]));
+                s = F::combine(s, F::map(x1[c]));
+                s = F::combine(s, F::map(x2[c]));
+                s = F::combine(s, F::map(x3[c]));
+                s = F::combine(s, F::map(x4[c]));
+                s = F::combine(s, F::map(x5[c]));
+                s = F::combine(s, F::map(x6[c]));
+                *a = F::combine(s, F::map(x7[c]));
             }
         } else {
-            acc.iter_mut().for_each(|a| *a = T::Acc::default());
+            acc.iter_mut().for_each(|a| *a = F::identity());
             for k in 0..len - r {
                 for (a, &v) in acc.iter_mut().zip(row(k)) {
-                    *a = T::add(*a, v.widen());
+                    *a = F::combine(*a, F::map(v));
                 }
             }
         }
         r += ROW_BLOCK;
-        push_vec::<T>(&mut tree, &mut spare, 0, acc);
+        push_vec::<T, F>(&mut tree, &mut spare, 0, acc);
     }
     tree
 }
@@ -434,18 +309,23 @@ const GROUPS_PER_TASK: usize = 64;
 const WIDE_TILE: usize = 4096;
 
 /// `[1, len, inner]` with many rows: tasks are (column tile, run of row groups).
-fn sum_tall<T: SumElem>(x: &[T], len: usize, inner: usize, out: &mut [T::Acc]) {
+fn fold_tall<T: Copy + Sync + Send, F: Fold<T>>(
+    x: &[T],
+    len: usize,
+    inner: usize,
+    out: &mut [F::Acc],
+) {
     let rows_per_task = GROUPS_PER_TASK * ROW_BLOCK;
     let row_tasks = len.div_ceil(rows_per_task);
     let tiles = inner.div_ceil(WIDE_TILE);
-    let stacks: Vec<VecStack<T::Acc>> = (0..tiles * row_tasks)
+    let stacks: Vec<VecStack<F::Acc>> = (0..tiles * row_tasks)
         .into_par_iter()
         .map(|t| {
             let (tile, rt) = (t / row_tasks, t % row_tasks);
             let start = tile * WIDE_TILE;
             let w = WIDE_TILE.min(inner - start);
             let rows = rt * rows_per_task..((rt + 1) * rows_per_task).min(len);
-            platform::avx2_or(|| column_stack(x, inner, start, w, rows))
+            platform::avx2_or(|| column_stack::<T, F>(x, inner, start, w, rows))
         })
         .collect();
     out.par_chunks_mut(WIDE_TILE)
@@ -455,28 +335,29 @@ fn sum_tall<T: SumElem>(x: &[T], len: usize, inner: usize, out: &mut [T::Acc]) {
             let mut spare = Vec::new();
             for part in parts {
                 for (level, v) in part {
-                    push_vec::<T>(&mut tree, &mut spare, *level, v.clone());
+                    push_vec::<T, F>(&mut tree, &mut spare, *level, v.clone());
                 }
             }
-            finish_vec::<T>(tree, dst);
+            finish_vec::<T, F>(tree, dst);
         });
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::cpu::{with_storage, CpuStorage, FoldElem, FoldKind};
     use crate::DType;
 
     /// The plain serial algorithm the fast paths must reproduce bit for bit.
-    fn ref_row<T: SumElem>(x: &[T]) -> T::Acc {
+    fn ref_row<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
         let mut tree = Pairwise::new();
         for b in x.chunks(BLOCK) {
-            tree.push(sum_block(b), T::add);
+            tree.push(fold_block::<T, F>(b), F::combine);
         }
-        tree.finish(T::Acc::default(), T::add)
+        tree.finish(F::identity(), F::combine)
     }
 
-    fn ref_sum<T: SumElem>(x: &[T], r: Reduce3) -> Vec<T::Acc> {
+    pub(crate) fn ref_sum<T: Copy + Sync + Send, F: Fold<T>>(x: &[T], r: Reduce3) -> Vec<F::Acc> {
         let mut out = Vec::new();
         for o in 0..r.outer {
             for i in 0..r.inner {
@@ -488,27 +369,32 @@ mod tests {
                     for g in col.chunks(ROW_BLOCK) {
                         let s = g
                             .iter()
-                            .fold(T::Acc::default(), |a, &v| T::add(a, v.widen()));
-                        tree.push(s, T::add);
+                            .fold(F::identity(), |a, &v| F::combine(a, F::map(v)));
+                        tree.push(s, F::combine);
                     }
                 } else if r.len >= 2 * TASK {
                     for c in col.chunks(TASK) {
-                        tree.push(ref_row(c), T::add);
+                        tree.push(ref_row::<T, F>(c), F::combine);
                     }
                 } else {
-                    tree.push(ref_row(&col), T::add);
+                    tree.push(ref_row::<T, F>(&col), F::combine);
                 }
-                out.push(tree.finish(T::Acc::default(), T::add));
+                out.push(tree.finish(F::identity(), F::combine));
             }
         }
         out
     }
 
+    fn reference_of(kind: FoldKind, x: &CpuStorage, r: Reduce3) -> CpuStorage {
+        with_storage!(x, v => FoldElem::reference(kind, v, r))
+    }
+
     fn reference(x: &CpuStorage, r: Reduce3) -> CpuStorage {
-        fn typed<T: SumElem>(x: &[T], r: Reduce3) -> CpuStorage {
-            T::storage(ref_sum(x, r))
-        }
-        with_storage!(x, v => typed(v, r))
+        reference_of(FoldKind::Sum, x, r)
+    }
+
+    fn sum(x: &CpuStorage, r: Reduce3) -> CpuStorage {
+        crate::cpu::fold(x, FoldKind::Sum, &[r])
     }
 
     use crate::cpu::TestRng as Rng;
@@ -560,19 +446,21 @@ mod tests {
     ];
 
     #[test]
-    fn fast_paths_match_the_serial_reference_for_every_dtype_and_thread_count() {
-        for (k, &dtype) in DType::ALL.iter().enumerate() {
-            for (s, &(outer, len, inner)) in SHAPES.iter().enumerate() {
-                let r = Reduce3 { outer, len, inner };
-                let x = sample(dtype, r.input_len(), (k * 31 + s) as u64 + 7);
-                let want = reference(&x, r);
-                for threads in [1, 2] {
-                    let got = in_pool(threads, || sum(&x, r));
-                    assert_eq!(got.dtype(), want.dtype());
-                    assert!(
-                        got.as_bytes() == want.as_bytes(),
-                        "{dtype} {r:?} with {threads} threads"
-                    );
+    fn fast_paths_match_the_serial_reference_for_every_fold_dtype_and_thread_count() {
+        for kind in FoldKind::ALL {
+            for (k, &dtype) in DType::ALL.iter().enumerate() {
+                for (s, &(outer, len, inner)) in SHAPES.iter().enumerate() {
+                    let r = Reduce3 { outer, len, inner };
+                    let x = sample(dtype, r.input_len(), (k * 31 + s) as u64 + 7);
+                    let want = reference_of(kind, &x, r);
+                    for threads in [1, 2] {
+                        let got = in_pool(threads, || crate::cpu::fold(&x, kind, &[r]));
+                        assert_eq!(got.dtype(), want.dtype());
+                        assert!(
+                            got.as_bytes() == want.as_bytes(),
+                            "{kind:?} {dtype} {r:?} with {threads} threads"
+                        );
+                    }
                 }
             }
         }
@@ -678,35 +566,5 @@ mod tests {
             let it = v[r * cols..(r + 1) * cols].iter().map(|&a| f64::from(a));
             (it.clone().sum(), it.map(f64::abs).sum())
         });
-    }
-
-    #[test]
-    fn split_integer_sums_wrap_like_i64() {
-        let mut rng = Rng(5);
-        for n in [
-            0,
-            1,
-            15,
-            16,
-            17,
-            33,
-            SPLIT_CHUNK - 1,
-            SPLIT_CHUNK + 5,
-            3 * SPLIT_CHUNK + 77,
-        ] {
-            let mut v: Vec<i32> = (0..n).map(|_| rng.next() as i32).collect();
-            for (i, x) in v.iter_mut().enumerate() {
-                if i % 5 == 0 {
-                    *x = if i % 10 == 0 { i32::MIN } else { i32::MAX };
-                }
-            }
-            let want = v.iter().fold(0i64, |a, &b| a.wrapping_add(i64::from(b)));
-            assert_eq!(sum_split_i32(&v), want, "n = {n}");
-            assert_eq!(<i32 as SumElem>::row_sum(&v), Some(want));
-            let u: Vec<u32> = v.iter().map(|&a| a as u32).collect();
-            let want = u.iter().fold(0u64, |a, &b| a.wrapping_add(u64::from(b)));
-            assert_eq!(sum_split_u32(&u), want, "n = {n}");
-            assert_eq!(<u32 as SumElem>::row_sum(&u), Some(want));
-        }
     }
 }

@@ -1,12 +1,14 @@
-// sum over the middle axis of [outer, len, inner]: a workgroup covers W output slots (an
-// (outer, inner) pair each, consecutive in memory order) and R * K rows; each invocation adds
-// K rows in a fixed pairwise tree, then a fixed tree over the R lanes. One pass shrinks len
-// by R * K; the host repeats passes until one block is left. No float atomics: the order of
-// additions depends only on the shape.
+// A fold (sum, product, count, flag or order-key maximum: the instruction is `load`, `add`
+// and `identity`) over the middle axis of [outer, len, inner]: a workgroup covers W output
+// slots (an (outer, inner) pair each, consecutive in memory order) and R * K rows; each
+// invocation folds K rows in a fixed pairwise tree, then a fixed tree over the R lanes. One
+// pass shrinks len by R * K; the host repeats passes until one block is left. No float
+// atomics: the order of operations depends only on the shape.
 //!import convert
 //!import int
 //!import grid
 //!import f64emu
+//!import fold
 //!import reduce
 
 alias Acc = {{ACC}};
@@ -17,6 +19,15 @@ fn elem(e: u32) -> vec2<u32> {
 
 fn zero() -> Acc {
     return {{ZERO}};
+}
+
+fn one() -> Acc {
+    return {{ONE}};
+}
+
+// The accumulator of nothing (0, 1 for products and `all`).
+fn identity() -> Acc {
+    return {{IDENTITY}};
 }
 
 fn add(a: Acc, b: Acc) -> Acc {
@@ -40,7 +51,7 @@ fn at(b: u32, lane: u32, o: u32, col: u32, k: u32) -> Acc {
     if (r < P.len) {
         return load((o * P.len + r) * P.inner + col);
     }
-    return zero();
+    return identity();
 }
 
 var<workgroup> sh: array<Acc, 256>;
@@ -55,13 +66,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let col = q % P.inner;
     let lane = li / W;
     let live = g < P.groups && q < P.slots;
-    var acc = zero();
+    var acc = identity();
     if (live) {
         // Groups of GROUP rows summed as trees, combined pairwise by a binary counter: l0..l2
         // hold the pending sums of 1, 2 and 4 groups.
-        var l0 = zero();
-        var l1 = zero();
-        var l2 = zero();
+        var l0 = identity();
+        var l1 = identity();
+        var l2 = identity();
         for (var j = 0u; j < K / GROUP; j++) {
             var v = {{TREE}};
             if ((j & 1u) == 0u) {

@@ -1,9 +1,13 @@
-// argmax over the middle axis of [outer, len, inner], on order-preserving integer keys
-// (64-bit pairs, x = low word): same grid as sum.wgsl. Partials are 4 words (key, index, 0);
-// the final pass writes int64 indices. Ties go to the smaller index.
+// An arg-reduction over the middle axis of [outer, len, inner]: the first index of the
+// largest order-preserving integer key (64-bit pairs, x = low word; argmin and the
+// nan-variants differ only in `key`), on the grid of fold.wgsl. Partials are 4 words (key,
+// index, 0); the final pass writes int64 indices, -1 for a slice whose best key is 0 when
+// SKIP_NAN (the nan-variants give NaN that key: the slice is all NaN). Ties go to the
+// smaller index.
 //!import convert
 //!import int
 //!import grid
+//!import fold
 //!import reduce
 
 fn elem(e: u32) -> vec2<u32> {
@@ -21,6 +25,7 @@ fn index(i: u32, r: u32) -> u32 {
 }
 
 const FINAL: bool = {{FINAL}};
+const SKIP_NAN: bool = {{SKIP_NAN}};
 
 var<workgroup> shk: array<vec2<u32>, 256>;
 var<workgroup> shi: array<u32, 256>;
@@ -73,8 +78,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     if (live && lane == 0u) {
         let j = (o * P.nblocks + b) * P.inner + col;
         if (FINAL) {
-            dst_st(2u * j, shi[li]);
-            dst_st(2u * j + 1u, 0u);
+            let all_nan = SKIP_NAN && shk[li].x == 0u && shk[li].y == 0u;
+            dst_st(2u * j, select(shi[li], 0xffffffffu, all_nan));
+            dst_st(2u * j + 1u, select(0u, 0xffffffffu, all_nan));
         } else {
             dst_st(4u * j, shk[li].x);
             dst_st(4u * j + 1u, shk[li].y);

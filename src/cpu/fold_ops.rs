@@ -1,0 +1,1097 @@
+//! The CPU's fold instructions, one small block per operation: identity, per-element map,
+//! combine, and the whole-row or block kernels of the few that have one. Element types are
+//! the leaves: each instruction is implemented for every dtype by a macro line.
+
+use half::{bf16, f16};
+use num_complex::Complex;
+
+use super::fold::{fold_typed, Fold};
+use super::{with_storage, CpuStorage};
+use crate::plan::Reduce3;
+use crate::platform;
+use crate::Element;
+
+/// What a pass accumulates; every value-reduction is one or two of these plus a finish
+/// (`reduce::FoldKind` picks them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum FoldKind {
+    /// Wrapping integer sums (int64 / uint64), float sums (float32 for float16/bfloat16).
+    Sum,
+    /// As `Sum` with NaN -> 0.
+    NanSum,
+    /// Sums of a mean: integers as float64, floats as `Sum`.
+    MeanSum,
+    /// As `MeanSum` with NaN -> 0.
+    NanMeanSum,
+    /// Products, with the accumulators of `Sum`.
+    Prod,
+    /// As `Prod` with NaN -> 1.
+    NanProd,
+    /// int64 count of elements != 0 (NaN counts).
+    CountNonzero,
+    /// int64 count of elements that are not NaN.
+    CountNotNan,
+    /// u32 flag: some element != 0.
+    Any,
+    /// u32 flag: every element != 0.
+    All,
+    /// Largest order key (u32 for items up to 4 bytes, else u64); NaN is the largest.
+    Max,
+    /// Largest reversed key; NaN is the largest.
+    Min,
+    /// Largest key, NaN -> 0 (below every other key).
+    NanMax,
+    /// Largest reversed key, NaN -> 0.
+    NanMin,
+}
+
+impl FoldKind {
+    /// Every fold.
+    pub(crate) const ALL: [FoldKind; 14] = [
+        FoldKind::Sum,
+        FoldKind::NanSum,
+        FoldKind::MeanSum,
+        FoldKind::NanMeanSum,
+        FoldKind::Prod,
+        FoldKind::NanProd,
+        FoldKind::CountNonzero,
+        FoldKind::CountNotNan,
+        FoldKind::Any,
+        FoldKind::All,
+        FoldKind::Max,
+        FoldKind::Min,
+        FoldKind::NanMax,
+        FoldKind::NanMin,
+    ];
+}
+
+/// Zero-sized instruction types, one per [`FoldKind`] (plus `KeyMax`, the merge of keys).
+macro_rules! instructions {
+    ($($name:ident),*) => {$(
+        #[derive(Clone, Copy, Debug, Default)]
+        pub(crate) struct $name;
+    )*};
+}
+instructions!(
+    Sum,
+    NanSum,
+    MeanSum,
+    NanMeanSum,
+    Prod,
+    NanProd,
+    CountNonzero,
+    CountNotNan,
+    Any,
+    All,
+    Max,
+    Min,
+    NanMax,
+    NanMin,
+    KeyMax
+);
+
+/// Runs `$body` with `$F` naming the instruction type of `$kind`.
+macro_rules! with_fold {
+    ($kind:expr, $F:ident => $body:expr) => {
+        match $kind {
+            FoldKind::Sum => {
+                type $F = Sum;
+                $body
+            }
+            FoldKind::NanSum => {
+                type $F = NanSum;
+                $body
+            }
+            FoldKind::MeanSum => {
+                type $F = MeanSum;
+                $body
+            }
+            FoldKind::NanMeanSum => {
+                type $F = NanMeanSum;
+                $body
+            }
+            FoldKind::Prod => {
+                type $F = Prod;
+                $body
+            }
+            FoldKind::NanProd => {
+                type $F = NanProd;
+                $body
+            }
+            FoldKind::CountNonzero => {
+                type $F = CountNonzero;
+                $body
+            }
+            FoldKind::CountNotNan => {
+                type $F = CountNotNan;
+                $body
+            }
+            FoldKind::Any => {
+                type $F = Any;
+                $body
+            }
+            FoldKind::All => {
+                type $F = All;
+                $body
+            }
+            FoldKind::Max => {
+                type $F = Max;
+                $body
+            }
+            FoldKind::Min => {
+                type $F = Min;
+                $body
+            }
+            FoldKind::NanMax => {
+                type $F = NanMax;
+                $body
+            }
+            FoldKind::NanMin => {
+                type $F = NanMin;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs every pass of `kind` over `x`: the first pass folds elements, later ones merge
+/// accumulators. The result holds accumulators (finish them with `reduce::finish_host`).
+pub(crate) fn fold(x: &CpuStorage, kind: FoldKind, passes: &[Reduce3]) -> CpuStorage {
+    with_storage!(x, v => FoldElem::fold(kind, v, passes))
+}
+
+/// An element type every fold instruction takes (the 14 dtypes): the per-dtype match written
+/// once, for callers that hold typed slices (the stream's file chunks).
+pub(crate) trait FoldElem: Element {
+    /// [`fold`] of a slice.
+    fn fold(kind: FoldKind, x: &[Self], passes: &[Reduce3]) -> CpuStorage;
+    /// The plain serial algorithm the fast paths of one pass must match bit for bit.
+    #[cfg(test)]
+    fn reference(kind: FoldKind, x: &[Self], r: Reduce3) -> CpuStorage;
+}
+
+macro_rules! fold_elem {
+    ($($t:ty),*) => {$(
+        impl FoldElem for $t {
+            fn fold(kind: FoldKind, x: &[$t], passes: &[Reduce3]) -> CpuStorage {
+                with_fold!(kind, F => fold_passes::<$t, F>(x, passes))
+            }
+            #[cfg(test)]
+            fn reference(kind: FoldKind, x: &[$t], r: Reduce3) -> CpuStorage {
+                with_fold!(kind, F => {
+                    <F as Fold<$t>>::Acc::into_storage(super::fold::tests::ref_sum::<$t, F>(x, r))
+                })
+            }
+        }
+    )*};
+}
+fold_elem!(
+    bool,
+    i8,
+    u8,
+    i16,
+    u16,
+    i32,
+    u32,
+    i64,
+    u64,
+    f16,
+    bf16,
+    f32,
+    f64,
+    Complex<f32>
+);
+
+/// The accumulators of `kind` over a slice, for the stream (the same passes as [`fold`]).
+pub(crate) fn fold_passes<T: Copy + Send + Sync, F: Fold<T>>(
+    x: &[T],
+    passes: &[Reduce3],
+) -> CpuStorage {
+    let Some((first, rest)) = passes.split_first() else {
+        return F::Acc::into_storage(x.iter().map(|&v| F::map(v)).collect());
+    };
+    let mut acc = fold_typed::<T, F>(x, *first);
+    for r in rest {
+        acc = fold_typed::<F::Acc, F::Merge>(&acc, *r);
+    }
+    F::Acc::into_storage(acc)
+}
+
+/// `n` accumulators of `kind` over nothing (its identity) for elements of `dtype`.
+pub(crate) fn fold_identity(kind: FoldKind, dtype: crate::DType, n: usize) -> CpuStorage {
+    crate::element::with_dtype!(dtype, T => with_fold!(kind, F => {
+        <F as Fold<T>>::Acc::into_storage(vec![<F as Fold<T>>::identity(); n])
+    }))
+}
+
+/// `a[i] = combine(a[i], b[i])` for accumulators of `kind` (`a` earlier than `b`): how the
+/// stream merges the partial results of two chunks.
+pub(crate) fn merge(kind: FoldKind, a: &mut CpuStorage, b: &CpuStorage) {
+    fn typed<A: Element, M: Fold<A, Acc = A>>(a: &mut CpuStorage, b: &CpuStorage) {
+        if let (Some(a), Some(b)) = (A::slice_mut(a), A::slice(b)) {
+            for (x, &y) in a.iter_mut().zip(b) {
+                *x = M::combine(*x, y);
+            }
+        }
+    }
+    let dtype = a.dtype();
+    macro_rules! merge_as {
+        ($($t:ty),*) => {
+            with_fold!(kind, F => {
+                $(if <F as Fold<$t>>::Acc::DTYPE == dtype {
+                    return typed::<<F as Fold<$t>>::Acc, <F as Fold<$t>>::Merge>(a, b);
+                })*
+            })
+        };
+    }
+    merge_as!(
+        bool,
+        i8,
+        u8,
+        i16,
+        u16,
+        i32,
+        u32,
+        i64,
+        u64,
+        f16,
+        bf16,
+        f32,
+        f64,
+        Complex<f32>
+    );
+}
+
+// ---- sums and products ------------------------------------------------------------------
+
+/// `impl Fold<$t> for $op` with accumulator `$acc`, identity `$id`, map `|x| ...` and combine
+/// `|a, b| ...`; `$merge` merges accumulators.
+macro_rules! fold {
+    ($op:ty, $t:ty, $acc:ty, $merge:ty, free = $free:expr, id = $id:expr,
+     |$x:ident| $map:expr, |$a:ident, $b:ident| $combine:expr $(, $extra:item)*) => {
+        impl Fold<$t> for $op {
+            type Acc = $acc;
+            type Merge = $merge;
+            const ORDER_FREE: bool = $free;
+            #[inline(always)]
+            fn identity() -> $acc {
+                $id
+            }
+            #[inline(always)]
+            fn map($x: $t) -> $acc {
+                $map
+            }
+            #[inline(always)]
+            fn combine($a: $acc, $b: $acc) -> $acc {
+                $combine
+            }
+            $($extra)*
+        }
+    };
+}
+
+/// Integer sums and products of every integer type (and bool), wrapping in 64 bits.
+macro_rules! int_folds {
+    ($($t:ty => $acc:ty),*) => {$(
+        fold!(Sum, $t, $acc, Sum, free = true, id = 0, |x| x as $acc, |a, b| a.wrapping_add(b));
+        fold!(NanSum, $t, $acc, Sum, free = true, id = 0, |x| x as $acc, |a, b| a.wrapping_add(b));
+        fold!(Prod, $t, $acc, Prod, free = true, id = 1, |x| x as $acc, |a, b| a.wrapping_mul(b));
+        fold!(NanProd, $t, $acc, Prod, free = true, id = 1, |x| x as $acc, |a, b| a.wrapping_mul(b));
+        fold!(MeanSum, $t, f64, Sum, free = false, id = 0.0, |x| x as i64 as f64, |a, b| a + b);
+        fold!(NanMeanSum, $t, f64, Sum, free = false, id = 0.0, |x| x as i64 as f64, |a, b| a + b);
+    )*};
+}
+int_folds!(i8 => i64, i16 => i64, i64 => i64, u8 => u64, u16 => u64, u64 => u64);
+
+// bool, i32 and u32 by hand: bool has no `as` to floats, the 32-bit ones have row kernels.
+fold!(
+    Sum,
+    bool,
+    i64,
+    Sum,
+    free = true,
+    id = 0,
+    |x| x as i64,
+    |a, b| a.wrapping_add(b)
+);
+fold!(
+    NanSum,
+    bool,
+    i64,
+    Sum,
+    free = true,
+    id = 0,
+    |x| x as i64,
+    |a, b| a.wrapping_add(b)
+);
+fold!(
+    Prod,
+    bool,
+    i64,
+    Prod,
+    free = true,
+    id = 1,
+    |x| x as i64,
+    |a, b| a.wrapping_mul(b)
+);
+fold!(
+    NanProd,
+    bool,
+    i64,
+    Prod,
+    free = true,
+    id = 1,
+    |x| x as i64,
+    |a, b| a.wrapping_mul(b)
+);
+fold!(
+    MeanSum,
+    bool,
+    f64,
+    Sum,
+    free = false,
+    id = 0.0,
+    |x| f64::from(u8::from(x)),
+    |a, b| a + b
+);
+fold!(
+    NanMeanSum,
+    bool,
+    f64,
+    Sum,
+    free = false,
+    id = 0.0,
+    |x| f64::from(u8::from(x)),
+    |a, b| a + b
+);
+fold!(
+    Sum,
+    i32,
+    i64,
+    Sum,
+    free = true,
+    id = 0,
+    |x| x as i64,
+    |a, b| a.wrapping_add(b),
+    #[inline(always)]
+    fn row(x: &[i32]) -> Option<i64> {
+        Some(platform::sum_i32(x).unwrap_or_else(|| sum_split_i32(x)))
+    }
+);
+fold!(
+    NanSum,
+    i32,
+    i64,
+    Sum,
+    free = true,
+    id = 0,
+    |x| x as i64,
+    |a, b| a.wrapping_add(b),
+    #[inline(always)]
+    fn row(x: &[i32]) -> Option<i64> {
+        <Sum as Fold<i32>>::row(x)
+    }
+);
+fold!(
+    Prod,
+    i32,
+    i64,
+    Prod,
+    free = true,
+    id = 1,
+    |x| x as i64,
+    |a, b| a.wrapping_mul(b)
+);
+fold!(
+    NanProd,
+    i32,
+    i64,
+    Prod,
+    free = true,
+    id = 1,
+    |x| x as i64,
+    |a, b| a.wrapping_mul(b)
+);
+fold!(
+    MeanSum,
+    i32,
+    f64,
+    Sum,
+    free = false,
+    id = 0.0,
+    |x| f64::from(x),
+    |a, b| a + b
+);
+fold!(
+    NanMeanSum,
+    i32,
+    f64,
+    Sum,
+    free = false,
+    id = 0.0,
+    |x| f64::from(x),
+    |a, b| a + b
+);
+fold!(
+    Sum,
+    u32,
+    u64,
+    Sum,
+    free = true,
+    id = 0,
+    |x| x as u64,
+    |a, b| a.wrapping_add(b),
+    #[inline(always)]
+    fn row(x: &[u32]) -> Option<u64> {
+        Some(platform::avx2_or(|| sum_split_u32(x)))
+    }
+);
+fold!(
+    NanSum,
+    u32,
+    u64,
+    Sum,
+    free = true,
+    id = 0,
+    |x| x as u64,
+    |a, b| a.wrapping_add(b),
+    #[inline(always)]
+    fn row(x: &[u32]) -> Option<u64> {
+        <Sum as Fold<u32>>::row(x)
+    }
+);
+fold!(
+    Prod,
+    u32,
+    u64,
+    Prod,
+    free = true,
+    id = 1,
+    |x| x as u64,
+    |a, b| a.wrapping_mul(b)
+);
+fold!(
+    NanProd,
+    u32,
+    u64,
+    Prod,
+    free = true,
+    id = 1,
+    |x| x as u64,
+    |a, b| a.wrapping_mul(b)
+);
+fold!(
+    MeanSum,
+    u32,
+    f64,
+    Sum,
+    free = false,
+    id = 0.0,
+    |x| f64::from(x),
+    |a, b| a + b
+);
+fold!(
+    NanMeanSum,
+    u32,
+    f64,
+    Sum,
+    free = false,
+    id = 0.0,
+    |x| f64::from(x),
+    |a, b| a + b
+);
+
+/// Float sums and products: `$widen` takes an element to the accumulator, `$nan` tests it.
+macro_rules! float_folds {
+    ($t:ty, $acc:ty, |$x:ident| $widen:expr, $zero:expr, $one:expr, |$y:ident| $nan:expr) => {
+        fold!(
+            Sum,
+            $t,
+            $acc,
+            Sum,
+            free = false,
+            id = $zero,
+            |$x| $widen,
+            |a, b| a + b
+        );
+        fold!(
+            MeanSum,
+            $t,
+            $acc,
+            Sum,
+            free = false,
+            id = $zero,
+            |$x| $widen,
+            |a, b| a + b
+        );
+        fold!(
+            Prod,
+            $t,
+            $acc,
+            Prod,
+            free = false,
+            id = $one,
+            |$x| $widen,
+            |a, b| a * b
+        );
+        fold!(
+            NanSum,
+            $t,
+            $acc,
+            Sum,
+            free = false,
+            id = $zero,
+            |$y| if $nan {
+                $zero
+            } else {
+                let $x = $y;
+                $widen
+            },
+            |a, b| a + b
+        );
+        fold!(
+            NanMeanSum,
+            $t,
+            $acc,
+            Sum,
+            free = false,
+            id = $zero,
+            |$y| if $nan {
+                $zero
+            } else {
+                let $x = $y;
+                $widen
+            },
+            |a, b| a + b
+        );
+        fold!(
+            NanProd,
+            $t,
+            $acc,
+            Prod,
+            free = false,
+            id = $one,
+            |$y| if $nan {
+                $one
+            } else {
+                let $x = $y;
+                $widen
+            },
+            |a, b| a * b
+        );
+    };
+}
+float_folds!(f16, f32, |x| x.to_f32(), 0.0, 1.0, |y| y.is_nan());
+float_folds!(bf16, f32, |x| x.to_f32(), 0.0, 1.0, |y| y.is_nan());
+float_folds!(
+    Complex<f32>,
+    Complex<f32>,
+    |x| x,
+    Complex::new(0.0, 0.0),
+    Complex::new(1.0, 0.0),
+    |y| y.re.is_nan() || y.im.is_nan()
+);
+
+// float32 and float64: the plain sums have vector block kernels.
+macro_rules! wide_float_folds {
+    ($t:ty, $blocks:path) => {
+        fold!(
+            Sum,
+            $t,
+            $t,
+            Sum,
+            free = false,
+            id = 0.0,
+            |x| x,
+            |a, b| a + b,
+            fn blocks(x: &[$t], out: &mut [$t]) {
+                if !$blocks(x, out) {
+                    for (o, b) in out.iter_mut().zip(x.chunks_exact(super::fold::BLOCK)) {
+                        *o = super::fold::fold_block::<$t, Sum>(b);
+                    }
+                }
+            }
+        );
+        fold!(
+            MeanSum,
+            $t,
+            $t,
+            Sum,
+            free = false,
+            id = 0.0,
+            |x| x,
+            |a, b| a + b,
+            fn blocks(x: &[$t], out: &mut [$t]) {
+                <Sum as Fold<$t>>::blocks(x, out)
+            }
+        );
+        fold!(Prod, $t, $t, Prod, free = false, id = 1.0, |x| x, |a, b| a
+            * b);
+        fold!(
+            NanSum,
+            $t,
+            $t,
+            Sum,
+            free = false,
+            id = 0.0,
+            |x| if x.is_nan() { 0.0 } else { x },
+            |a, b| a + b
+        );
+        fold!(
+            NanMeanSum,
+            $t,
+            $t,
+            Sum,
+            free = false,
+            id = 0.0,
+            |x| if x.is_nan() { 0.0 } else { x },
+            |a, b| a + b
+        );
+        fold!(
+            NanProd,
+            $t,
+            $t,
+            Prod,
+            free = false,
+            id = 1.0,
+            |x| if x.is_nan() { 1.0 } else { x },
+            |a, b| a * b
+        );
+    };
+}
+wide_float_folds!(f32, platform::block_sums_f32);
+wide_float_folds!(f64, platform::block_sums_f64);
+
+// ---- counts and flags ---------------------------------------------------------------------
+
+/// `x != 0` and `x is NaN` for every element type (NaN != 0; complex: either part).
+pub(crate) trait Truth: Copy {
+    fn nonzero(self) -> bool;
+    fn nan(self) -> bool;
+}
+
+macro_rules! int_truth {
+    ($($t:ty),*) => {$(
+        impl Truth for $t {
+            #[inline(always)]
+            fn nonzero(self) -> bool {
+                self != 0
+            }
+            #[inline(always)]
+            fn nan(self) -> bool {
+                false
+            }
+        }
+    )*};
+}
+int_truth!(i8, u8, i16, u16, i32, u32, i64, u64);
+
+impl Truth for bool {
+    #[inline(always)]
+    fn nonzero(self) -> bool {
+        self
+    }
+    #[inline(always)]
+    fn nan(self) -> bool {
+        false
+    }
+}
+
+macro_rules! float_truth {
+    ($($t:ty => $bits:ty, $abs:expr, $inf:expr);*) => {$(
+        impl Truth for $t {
+            #[inline(always)]
+            fn nonzero(self) -> bool {
+                self.to_bits() & $abs != 0
+            }
+            #[inline(always)]
+            fn nan(self) -> bool {
+                self.to_bits() & $abs > $inf
+            }
+        }
+    )*};
+}
+float_truth!(
+    f16 => u16, 0x7fff, 0x7c00;
+    bf16 => u16, 0x7fff, 0x7f80;
+    f32 => u32, 0x7fff_ffff, 0x7f80_0000;
+    f64 => u64, 0x7fff_ffff_ffff_ffff, 0x7ff0_0000_0000_0000
+);
+
+impl Truth for Complex<f32> {
+    #[inline(always)]
+    fn nonzero(self) -> bool {
+        self.re.nonzero() || self.im.nonzero()
+    }
+    #[inline(always)]
+    fn nan(self) -> bool {
+        self.re.nan() || self.im.nan()
+    }
+}
+
+macro_rules! truth_folds {
+    ($($t:ty),*) => {$(
+        fold!(CountNonzero, $t, i64, Sum, free = true, id = 0,
+              |x| i64::from(x.nonzero()), |a, b| a.wrapping_add(b));
+        fold!(CountNotNan, $t, i64, Sum, free = true, id = 0,
+              |x| i64::from(!x.nan()), |a, b| a.wrapping_add(b));
+        fold!(Any, $t, u32, Any, free = true, id = 0, |x| u32::from(x.nonzero()), |a, b| a | b);
+        fold!(All, $t, u32, All, free = true, id = 1, |x| u32::from(x.nonzero()), |a, b| a & b);
+    )*};
+}
+truth_folds!(
+    bool,
+    i8,
+    u8,
+    i16,
+    u16,
+    i32,
+    u32,
+    i64,
+    u64,
+    f16,
+    bf16,
+    f32,
+    f64,
+    Complex<f32>
+);
+
+// ---- extrema through order keys ------------------------------------------------------------
+
+/// An element's order key: an unsigned integer whose order is the element's, injective on
+/// everything but NaN (so -0.0 < +0.0 and the maximum is an element, bit for bit), with every
+/// NaN at the top (`Key::MAX`) and 0 never the key of a non-NaN float. The GPU's
+/// `shaders/common/keys.wgsl` computes the same keys.
+pub(crate) trait OrderKey: Copy {
+    type Key: Element + bytemuck::Pod + Ord + std::ops::Not<Output = Self::Key>;
+    const MAX: Self::Key;
+    const ZERO: Self::Key;
+    fn key(self) -> Self::Key;
+    fn is_nan_key(self) -> bool;
+    /// The element of a key (NaN keys give the canonical quiet NaN).
+    fn from_key(k: Self::Key) -> Self;
+}
+
+macro_rules! int_order_key {
+    ($($t:ty => $u:ty, $w:ty, $flip:expr);*) => {$(
+        impl OrderKey for $t {
+            type Key = $u;
+            const MAX: $u = <$u>::MAX;
+            const ZERO: $u = 0;
+            #[inline(always)]
+            fn key(self) -> $u {
+                (self as $w as $u) ^ $flip
+            }
+            #[inline(always)]
+            fn is_nan_key(self) -> bool {
+                false
+            }
+            #[inline(always)]
+            fn from_key(k: $u) -> $t {
+                ((k ^ $flip) as $w) as $t
+            }
+        }
+    )*};
+}
+int_order_key!(
+    i8 => u32, u8, 0x80; u8 => u32, u8, 0; i16 => u32, u16, 0x8000; u16 => u32, u16, 0;
+    i32 => u32, u32, 0x8000_0000; u32 => u32, u32, 0; i64 => u64, u64, 1 << 63;
+    u64 => u64, u64, 0
+);
+
+impl OrderKey for bool {
+    type Key = u32;
+    const MAX: u32 = u32::MAX;
+    const ZERO: u32 = 0;
+    #[inline(always)]
+    fn key(self) -> u32 {
+        u32::from(self)
+    }
+    #[inline(always)]
+    fn is_nan_key(self) -> bool {
+        false
+    }
+    #[inline(always)]
+    fn from_key(k: u32) -> bool {
+        k & 1 != 0
+    }
+}
+
+/// The total order key of IEEE bits of `$bits` width: positives set the sign bit, negatives
+/// flip every bit; NaN -> all ones.
+macro_rules! float_order_key {
+    ($($t:ty => $u:ty, $bits:ty, $sign:expr, $abs:expr, $inf:expr, $qnan:expr,
+       |$b:ident| $to_bits:expr, |$k:ident| $from_bits:expr);*) => {$(
+        impl OrderKey for $t {
+            type Key = $u;
+            const MAX: $u = <$u>::MAX;
+            const ZERO: $u = 0;
+            #[inline(always)]
+            fn key(self) -> $u {
+                let $b = self;
+                let b: $bits = $to_bits;
+                let k = if b & $sign != 0 { !b } else { b | $sign };
+                if b & $abs > $inf { <$u>::MAX } else { k as $u }
+            }
+            #[inline(always)]
+            fn is_nan_key(self) -> bool {
+                let $b = self;
+                let b: $bits = $to_bits;
+                b & $abs > $inf
+            }
+            #[inline(always)]
+            fn from_key(key: $u) -> $t {
+                let $k: $bits = if key == <$u>::MAX {
+                    $qnan
+                } else {
+                    let k = key as $bits;
+                    if k & $sign != 0 { k ^ $sign } else { !k }
+                };
+                $from_bits
+            }
+        }
+    )*};
+}
+float_order_key!(
+    f16 => u32, u16, 0x8000, 0x7fff, 0x7c00, 0x7e00, |b| b.to_bits(), |k| f16::from_bits(k);
+    bf16 => u32, u16, 0x8000, 0x7fff, 0x7f80, 0x7fc0, |b| b.to_bits(), |k| bf16::from_bits(k);
+    f32 => u32, u32, 0x8000_0000, 0x7fff_ffff, 0x7f80_0000, 0x7fc0_0000,
+        |b| b.to_bits(), |k| f32::from_bits(k);
+    f64 => u64, u64, 1 << 63, 0x7fff_ffff_ffff_ffff, 0x7ff0_0000_0000_0000,
+        0x7ff8_0000_0000_0000, |b| b.to_bits(), |k| f64::from_bits(k)
+);
+
+impl OrderKey for Complex<f32> {
+    type Key = u64;
+    const MAX: u64 = u64::MAX;
+    const ZERO: u64 = 0;
+    /// (real, imag) lexicographic; a NaN in either part is NaN.
+    #[inline(always)]
+    fn key(self) -> u64 {
+        let (re, im) = (self.re.key(), self.im.key());
+        if re == u32::MAX || im == u32::MAX {
+            u64::MAX
+        } else {
+            (u64::from(re) << 32) | u64::from(im)
+        }
+    }
+    #[inline(always)]
+    fn is_nan_key(self) -> bool {
+        self.re.is_nan_key() || self.im.is_nan_key()
+    }
+    #[inline(always)]
+    fn from_key(k: u64) -> Complex<f32> {
+        if k == u64::MAX {
+            let nan = f32::from_bits(0x7fc0_0000);
+            return Complex::new(nan, nan);
+        }
+        Complex::new(f32::from_key((k >> 32) as u32), f32::from_key(k as u32))
+    }
+}
+
+fold!(
+    KeyMax,
+    u32,
+    u32,
+    KeyMax,
+    free = true,
+    id = 0,
+    |x| x,
+    |a, b| a.max(b)
+);
+fold!(
+    KeyMax,
+    u64,
+    u64,
+    KeyMax,
+    free = true,
+    id = 0,
+    |x| x,
+    |a, b| a.max(b)
+);
+
+macro_rules! key_folds {
+    ($($t:ty),*) => {$(
+        fold!(Max, $t, <$t as OrderKey>::Key, KeyMax, free = true, id = <$t as OrderKey>::ZERO,
+              |x| x.key(), |a, b| a.max(b));
+        fold!(Min, $t, <$t as OrderKey>::Key, KeyMax, free = true, id = <$t as OrderKey>::ZERO,
+              |x| if x.is_nan_key() { <$t as OrderKey>::MAX } else { !x.key() },
+              |a, b| a.max(b));
+        fold!(NanMax, $t, <$t as OrderKey>::Key, KeyMax, free = true,
+              id = <$t as OrderKey>::ZERO,
+              |x| if x.is_nan_key() { <$t as OrderKey>::ZERO } else { x.key() },
+              |a, b| a.max(b));
+        fold!(NanMin, $t, <$t as OrderKey>::Key, KeyMax, free = true,
+              id = <$t as OrderKey>::ZERO,
+              |x| if x.is_nan_key() { <$t as OrderKey>::ZERO } else { !x.key() },
+              |a, b| a.max(b));
+    )*};
+}
+key_folds!(
+    bool,
+    i8,
+    u8,
+    i16,
+    u16,
+    i32,
+    u32,
+    i64,
+    u64,
+    f16,
+    bf16,
+    f32,
+    f64,
+    Complex<f32>
+);
+
+/// The elements of `dtype` whose keys a `Max`/`Min`/`NanMax`/`NanMin` pass left in `acc`
+/// (a NaN key gives the canonical quiet NaN; for the nan-variants the key 0 of an all-NaN
+/// slice gives NaN too).
+pub(crate) fn keys_to_values(acc: &CpuStorage, kind: FoldKind, dtype: crate::DType) -> CpuStorage {
+    fn typed<T: OrderKey + Element>(acc: &CpuStorage, kind: FoldKind) -> CpuStorage {
+        let keys = <T::Key as Element>::slice(acc).unwrap_or(&[]);
+        let v: Vec<T> = keys
+            .iter()
+            .map(|&k| {
+                let k = match kind {
+                    FoldKind::Min => {
+                        if k == T::MAX {
+                            k
+                        } else {
+                            !k
+                        }
+                    }
+                    FoldKind::NanMax if k == T::ZERO => T::MAX,
+                    FoldKind::NanMin if k == T::ZERO => T::MAX,
+                    FoldKind::NanMin => !k,
+                    _ => k,
+                };
+                T::from_key(k)
+            })
+            .collect();
+        T::into_storage(v)
+    }
+    crate::element::with_dtype!(dtype, T => typed::<T>(acc, kind))
+}
+
+// ---- the split integer sums ----------------------------------------------------------------
+
+/// Lanes of the split integer sums; each lane adds at most `SPLIT_CHUNK / SPLIT_LANES` = 4096
+/// 16-bit halves, which cannot overflow 32 bits.
+const SPLIT_LANES: usize = 16;
+const SPLIT_CHUNK: usize = 1 << 16;
+
+/// Σx for i32 without widening every element: x = hi·2^16 + lo with lo in 0..2^16 and hi
+/// signed, each summed in 32-bit lanes (no overflow within a chunk), then combined in i64 with
+/// wrapping, which is the wrapping i64 sum whatever the order.
+#[inline(always)]
+fn sum_split_i32(x: &[i32]) -> i64 {
+    let mut total = 0i64;
+    for chunk in x.chunks(SPLIT_CHUNK) {
+        let (mut lo, mut hi) = ([0u32; SPLIT_LANES], [0i32; SPLIT_LANES]);
+        let mut it = chunk.chunks_exact(SPLIT_LANES);
+        for c in &mut it {
+            for j in 0..SPLIT_LANES {
+                lo[j] += (c[j] as u32) & 0xffff;
+                hi[j] += c[j] >> 16;
+            }
+        }
+        let lo: u64 = lo.iter().map(|&v| u64::from(v)).sum();
+        let hi: i64 = hi.iter().map(|&v| i64::from(v)).sum();
+        let rest: i64 = it.remainder().iter().map(|&v| i64::from(v)).sum();
+        total = total
+            .wrapping_add(hi.wrapping_mul(1 << 16))
+            .wrapping_add(lo as i64)
+            .wrapping_add(rest);
+    }
+    total
+}
+
+/// As [`sum_split_i32`] for u32 (both halves unsigned).
+#[inline(always)]
+fn sum_split_u32(x: &[u32]) -> u64 {
+    let mut total = 0u64;
+    for chunk in x.chunks(SPLIT_CHUNK) {
+        let (mut lo, mut hi) = ([0u32; SPLIT_LANES], [0u32; SPLIT_LANES]);
+        let mut it = chunk.chunks_exact(SPLIT_LANES);
+        for c in &mut it {
+            for j in 0..SPLIT_LANES {
+                lo[j] += c[j] & 0xffff;
+                hi[j] += c[j] >> 16;
+            }
+        }
+        let lo: u64 = lo.iter().map(|&v| u64::from(v)).sum();
+        let hi: u64 = hi.iter().map(|&v| u64::from(v)).sum();
+        let rest: u64 = it.remainder().iter().map(|&v| u64::from(v)).sum();
+        total = total
+            .wrapping_add(hi.wrapping_mul(1 << 16))
+            .wrapping_add(lo)
+            .wrapping_add(rest);
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::cpu::TestRng as Rng;
+
+    #[test]
+    fn split_integer_sums_wrap_like_i64() {
+        let mut rng = Rng(5);
+        for n in [
+            0,
+            1,
+            15,
+            16,
+            17,
+            33,
+            SPLIT_CHUNK - 1,
+            SPLIT_CHUNK + 5,
+            3 * SPLIT_CHUNK + 77,
+        ] {
+            let mut v: Vec<i32> = (0..n).map(|_| rng.next() as i32).collect();
+            for (i, x) in v.iter_mut().enumerate() {
+                if i % 5 == 0 {
+                    *x = if i % 10 == 0 { i32::MIN } else { i32::MAX };
+                }
+            }
+            let want = v.iter().fold(0i64, |a, &b| a.wrapping_add(i64::from(b)));
+            assert_eq!(sum_split_i32(&v), want, "n = {n}");
+            assert_eq!(<Sum as Fold<i32>>::row(&v), Some(want));
+            let u: Vec<u32> = v.iter().map(|&a| a as u32).collect();
+            let want = u.iter().fold(0u64, |a, &b| a.wrapping_add(u64::from(b)));
+            assert_eq!(sum_split_u32(&u), want, "n = {n}");
+            assert_eq!(<Sum as Fold<u32>>::row(&u), Some(want));
+        }
+    }
+
+    #[test]
+    fn keys_order_elements_and_invert() {
+        let vals = [
+            f32::NEG_INFINITY,
+            -3.5,
+            -1e-45,
+            -0.0,
+            0.0,
+            1e-45,
+            2.0,
+            f32::INFINITY,
+        ];
+        for w in vals.windows(2) {
+            assert!(w[0].key() < w[1].key(), "{} < {}", w[0], w[1]);
+        }
+        for v in vals {
+            assert_eq!(f32::from_key(v.key()).to_bits(), v.to_bits());
+            assert!(v.key() != 0 && v.key() != u32::MAX);
+        }
+        assert_eq!(f32::NAN.key(), u32::MAX);
+        assert_eq!((-f32::NAN).key(), u32::MAX);
+        for v in [i8::MIN, -1, 0, 1, i8::MAX] {
+            assert_eq!(i8::from_key(v.key()), v);
+        }
+        assert!((-1i8).key() < 0i8.key());
+        assert!(f16::from_f32(-0.0).key() < f16::from_f32(0.0).key());
+    }
+}
