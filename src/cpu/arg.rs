@@ -5,11 +5,11 @@
 
 use half::{bf16, f16};
 use num_complex::Complex;
-use rayon::prelude::*;
 
 use std::ops::Range;
 
 use super::fold_ops::Truth;
+use super::par;
 use super::{with_storage, CpuStorage};
 use crate::bits;
 use crate::plan::Reduce3;
@@ -31,7 +31,7 @@ pub(crate) trait ArgElem: ArgKey {
 }
 
 macro_rules! arg_elem {
-    ($($t:ty),*) => {$(
+    (floats: $($t:ty),*) => {$(
         impl ArgElem for $t {
             fn arg_indices(op: ReduceOp, x: &[$t], r: Reduce3) -> Vec<i64> {
                 match op {
@@ -43,23 +43,20 @@ macro_rules! arg_elem {
             }
         }
     )*};
+    // Integers have no NaN: the nan-variants are the plain ones (not compiled twice).
+    (ints: $($t:ty),*) => {$(
+        impl ArgElem for $t {
+            fn arg_indices(op: ReduceOp, x: &[$t], r: Reduce3) -> Vec<i64> {
+                match op {
+                    ReduceOp::ArgMin | ReduceOp::NanArgMin => arg_typed::<$t, ArgMin>(x, r),
+                    _ => arg_typed::<$t, ArgMax>(x, r),
+                }
+            }
+        }
+    )*};
 }
-arg_elem!(
-    bool,
-    i8,
-    u8,
-    i16,
-    u16,
-    i32,
-    u32,
-    i64,
-    u64,
-    f16,
-    bf16,
-    f32,
-    f64,
-    Complex<f32>
-);
+arg_elem!(ints: bool, i8, u8, i16, u16, i32, u32, i64, u64);
+arg_elem!(floats: f16, bf16, f32, f64, Complex<f32>);
 
 /// [`arg`] of a slice.
 pub(crate) fn arg_slice<T: ArgElem>(x: &[T], op: ReduceOp, r: Reduce3) -> Vec<i64> {
@@ -93,7 +90,7 @@ const TILE: usize = 1024;
 
 /// The per-dtype keys the arg-instructions are made of.
 pub(crate) trait ArgKey: Copy + Send + Sync + Truth + 'static {
-    type Key: Ord + Copy + Send + Sync + std::fmt::Debug;
+    type Key: Ord + Copy + Send + Sync + Default + std::fmt::Debug;
     /// Below the key of every element that is not NaN (floats only: ints have no NaN).
     const LOW: Self::Key;
     /// The argmax key: NaN largest, -0.0 == +0.0.
@@ -371,31 +368,27 @@ pub(crate) fn arg_typed<T: ArgKey, A: Arg<T>>(x: &[T], r: Reduce3) -> Vec<i64> {
             x.chunks_exact(r.len).map(arg_long_row::<T, A>).collect()
         } else {
             let rows_per_task = (TASK / r.len.max(1)).max(1);
-            x.par_chunks_exact(r.len)
-                .with_min_len(rows_per_task)
-                .map(|row| arg_row::<T, A>(row).1 as i64)
-                .collect()
+            let mut out = vec![0i64; r.output_len()];
+            par::each_chunk(&mut out, rows_per_task, &|i, dst| {
+                let rows = &x[i * rows_per_task * r.len..];
+                for (o, row) in dst.iter_mut().zip(rows.chunks_exact(r.len)) {
+                    *o = arg_row::<T, A>(row).1 as i64;
+                }
+            });
+            out
         }
     } else if r.outer == 1 && r.len > 2 * ROWS_PER_TASK {
         arg_tall::<T, A>(x, r.len, r.inner)
     } else {
         let mut out = vec![0i64; r.output_len()];
-        out.par_chunks_mut(r.inner)
-            .enumerate()
-            .flat_map_iter(|(o, out_row)| {
-                out_row
-                    .chunks_mut(TILE)
-                    .enumerate()
-                    .map(move |(t, dst)| (o, t, dst))
-            })
-            .for_each(|(o, t, dst)| {
-                let slab = &x[o * r.len * r.inner..(o + 1) * r.len * r.inner];
-                let cols = t * TILE..t * TILE + dst.len();
-                let (_, at) = A::column_best(slab, r.inner, cols, 0..r.len);
-                for (d, a) in dst.iter_mut().zip(at) {
-                    *d = a as i64;
-                }
-            });
+        par::each_tile(&mut out, r.inner, TILE, &|o, t, dst| {
+            let slab = &x[o * r.len * r.inner..(o + 1) * r.len * r.inner];
+            let cols = t * TILE..t * TILE + dst.len();
+            let (_, at) = A::column_best(slab, r.inner, cols, 0..r.len);
+            for (d, a) in dst.iter_mut().zip(at) {
+                *d = a as i64;
+            }
+        });
         out
     }
 }
@@ -447,14 +440,11 @@ fn arg_row<T: ArgKey, A: Arg<T>>(x: &[T]) -> (T::Key, usize) {
 }
 
 fn arg_long_row<T: ArgKey, A: Arg<T>>(x: &[T]) -> i64 {
-    let parts: Vec<(T::Key, usize)> = x
-        .par_chunks(TASK)
-        .enumerate()
-        .map(|(c, chunk)| {
-            let (k, i) = arg_row::<T, A>(chunk);
-            (k, c * TASK + i)
-        })
-        .collect();
+    let parts: Vec<(T::Key, usize)> = par::map_indices(x.len().div_ceil(TASK), &|c| {
+        let chunk = &x[c * TASK..][..TASK.min(x.len() - c * TASK)];
+        let (k, i) = arg_row::<T, A>(chunk);
+        (k, c * TASK + i)
+    });
     let mut best = parts[0];
     for &p in &parts[1..] {
         if p.0 > best.0 {
@@ -474,31 +464,27 @@ const WIDE_TILE: usize = 4096;
 fn arg_tall<T: ArgKey, A: Arg<T>>(x: &[T], len: usize, inner: usize) -> Vec<i64> {
     let row_tasks = len.div_ceil(ROWS_PER_TASK);
     let tiles = inner.div_ceil(WIDE_TILE);
-    let parts: Vec<Best<T>> = (0..tiles * row_tasks)
-        .into_par_iter()
-        .map(|t| {
-            let (tile, rt) = (t / row_tasks, t % row_tasks);
-            let cols = tile * WIDE_TILE..((tile + 1) * WIDE_TILE).min(inner);
-            let rows = rt * ROWS_PER_TASK..((rt + 1) * ROWS_PER_TASK).min(len);
-            A::column_best(x, inner, cols, rows)
-        })
-        .collect();
+    let parts: Vec<Best<T>> = par::map_indices(tiles * row_tasks, &|t| {
+        let (tile, rt) = (t / row_tasks, t % row_tasks);
+        let cols = tile * WIDE_TILE..((tile + 1) * WIDE_TILE).min(inner);
+        let rows = rt * ROWS_PER_TASK..((rt + 1) * ROWS_PER_TASK).min(len);
+        A::column_best(x, inner, cols, rows)
+    });
     let mut out = vec![0i64; inner];
-    out.par_chunks_mut(WIDE_TILE)
-        .zip(parts.par_chunks(row_tasks))
-        .for_each(|(dst, parts)| {
-            let (mut best, mut at) = parts[0].clone();
-            for (keys, rows) in &parts[1..] {
-                for (((b, a), &k), &r) in best.iter_mut().zip(at.iter_mut()).zip(keys).zip(rows) {
-                    if k > *b {
-                        (*b, *a) = (k, r);
-                    }
+    par::each_chunk(&mut out, WIDE_TILE, &|i, dst| {
+        let parts = &parts[i * row_tasks..(i + 1) * row_tasks];
+        let (mut best, mut at) = parts[0].clone();
+        for (keys, rows) in &parts[1..] {
+            for (((b, a), &k), &r) in best.iter_mut().zip(at.iter_mut()).zip(keys).zip(rows) {
+                if k > *b {
+                    (*b, *a) = (k, r);
                 }
             }
-            for (d, a) in dst.iter_mut().zip(at) {
-                *d = a as i64;
-            }
-        });
+        }
+        for (d, a) in dst.iter_mut().zip(at) {
+            *d = a as i64;
+        }
+    });
     out
 }
 

@@ -4,8 +4,7 @@
 //! power-of-two boundaries, never by thread, so results do not depend on the thread count, and
 //! floats are summed pairwise (error within eps·log2(n)·Σ|x|).
 
-use rayon::prelude::*;
-
+use super::par;
 use crate::plan::Reduce3;
 use crate::platform;
 use crate::Element;
@@ -41,6 +40,7 @@ pub(crate) trait Fold<T: Copy + Send + Sync>: Copy + Send + Sync + 'static {
     fn combine(a: Self::Acc, b: Self::Acc) -> Self::Acc;
     /// `out[i]` = the block fold of `x[i * BLOCK..][..BLOCK]`, bit-identical to
     /// [`fold_block`]; instructions with a vector kernel override it.
+    #[inline(always)]
     fn blocks(x: &[T], out: &mut [Self::Acc]) {
         for (o, b) in out.iter_mut().zip(x.chunks_exact(BLOCK)) {
             *o = fold_block::<T, Self>(b);
@@ -56,36 +56,30 @@ pub(crate) trait Fold<T: Copy + Send + Sync>: Copy + Send + Sync + 'static {
 /// Folds `x` viewed as `[outer, len, inner]` over the middle axis.
 pub(crate) fn fold_typed<T: Copy + Sync + Send, F: Fold<T>>(x: &[T], r: Reduce3) -> Vec<F::Acc> {
     debug_assert_eq!(x.len(), r.input_len());
+    let mut out = vec![F::identity(); r.output_len()];
     if r.inner == 1 {
         if r.len >= 2 * TASK {
-            x.chunks_exact(r.len).map(fold_long_row::<T, F>).collect()
+            for (o, row) in out.iter_mut().zip(x.chunks_exact(r.len)) {
+                *o = fold_long_row::<T, F>(row);
+            }
         } else {
             let rows_per_task = (TASK / r.len.max(1)).max(1);
-            x.par_chunks_exact(r.len)
-                .with_min_len(rows_per_task)
-                .map(fold_row::<T, F>)
-                .collect()
+            par::each_chunk(&mut out, rows_per_task, &|i, dst| {
+                let rows = &x[i * rows_per_task * r.len..];
+                for (o, row) in dst.iter_mut().zip(rows.chunks_exact(r.len)) {
+                    *o = fold_row::<T, F>(row);
+                }
+            });
         }
     } else if r.outer == 1 && r.len > 2 * GROUPS_PER_TASK * ROW_BLOCK {
-        let mut out = vec![F::identity(); r.output_len()];
         fold_tall::<T, F>(x, r.len, r.inner, &mut out);
-        out
     } else {
-        let mut out = vec![F::identity(); r.output_len()];
-        out.par_chunks_mut(r.inner)
-            .enumerate()
-            .flat_map_iter(|(o, out_row)| {
-                out_row
-                    .chunks_mut(TILE)
-                    .enumerate()
-                    .map(move |(t, dst)| (o, t, dst))
-            })
-            .for_each(|(o, t, dst)| {
-                let slab = &x[o * r.len * r.inner..(o + 1) * r.len * r.inner];
-                platform::avx2_or(|| fold_columns::<T, F>(slab, r.inner, t * TILE, dst));
-            });
-        out
+        par::each_tile(&mut out, r.inner, TILE, &|o, t, dst| {
+            let slab = &x[o * r.len * r.inner..(o + 1) * r.len * r.inner];
+            platform::avx2_or(|| fold_columns::<T, F>(slab, r.inner, t * TILE, dst));
+        });
     }
+    out
 }
 
 /// Combines partial sums as a binary counter does: equal-level neighbours merge, so the result
@@ -127,6 +121,7 @@ impl<A: Copy> Pairwise<A> {
     }
 }
 
+#[inline(always)]
 pub(crate) fn fold_block<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
     let mut lanes = [F::identity(); LANES];
     let mut chunks = x.chunks_exact(LANES);
@@ -151,7 +146,14 @@ pub(crate) fn fold_block<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
 /// Blocks whose sums are computed in one batch before entering the pairwise tree.
 const BATCH: usize = 64;
 
+/// [`fold_row_inline`] compiled for AVX2 where the processor has it (the instructions'
+/// lanes are plain loops that vectorise).
 fn fold_row<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
+    platform::avx2_or(|| fold_row_inline::<T, F>(x))
+}
+
+#[inline(always)]
+fn fold_row_inline<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
     if let Some(s) = F::row(x) {
         return s;
     }
@@ -185,12 +187,14 @@ fn fold_row<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
 }
 
 fn fold_long_row<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
+    let mut parts = vec![F::identity(); x.len().div_ceil(TASK)];
+    par::each_chunk(&mut parts, 1, &|i, p| {
+        p[0] = fold_row::<T, F>(&x[i * TASK..][..TASK.min(x.len() - i * TASK)])
+    });
     if F::ORDER_FREE {
-        // Order-free sums: any split gives the same value.
-        let parts: Vec<F::Acc> = x.par_chunks(TASK).map(fold_row::<T, F>).collect();
+        // Order-free folds: any split gives the same value.
         return parts.into_iter().fold(F::identity(), F::combine);
     }
-    let parts: Vec<F::Acc> = x.par_chunks(TASK).map(fold_row::<T, F>).collect();
     let mut tree = Pairwise::new();
     for p in parts {
         tree.push(p, F::combine);
@@ -318,28 +322,23 @@ fn fold_tall<T: Copy + Sync + Send, F: Fold<T>>(
     let rows_per_task = GROUPS_PER_TASK * ROW_BLOCK;
     let row_tasks = len.div_ceil(rows_per_task);
     let tiles = inner.div_ceil(WIDE_TILE);
-    let stacks: Vec<VecStack<F::Acc>> = (0..tiles * row_tasks)
-        .into_par_iter()
-        .map(|t| {
-            let (tile, rt) = (t / row_tasks, t % row_tasks);
-            let start = tile * WIDE_TILE;
-            let w = WIDE_TILE.min(inner - start);
-            let rows = rt * rows_per_task..((rt + 1) * rows_per_task).min(len);
-            platform::avx2_or(|| column_stack::<T, F>(x, inner, start, w, rows))
-        })
-        .collect();
-    out.par_chunks_mut(WIDE_TILE)
-        .zip(stacks.par_chunks(row_tasks))
-        .for_each(|(dst, parts)| {
-            let mut tree = Vec::new();
-            let mut spare = Vec::new();
-            for part in parts {
-                for (level, v) in part {
-                    push_vec::<T, F>(&mut tree, &mut spare, *level, v.clone());
-                }
+    let stacks: Vec<VecStack<F::Acc>> = par::map_indices(tiles * row_tasks, &|t| {
+        let (tile, rt) = (t / row_tasks, t % row_tasks);
+        let start = tile * WIDE_TILE;
+        let w = WIDE_TILE.min(inner - start);
+        let rows = rt * rows_per_task..((rt + 1) * rows_per_task).min(len);
+        platform::avx2_or(|| column_stack::<T, F>(x, inner, start, w, rows))
+    });
+    par::each_chunk(out, WIDE_TILE, &|i, dst| {
+        let mut tree = Vec::new();
+        let mut spare = Vec::new();
+        for part in &stacks[i * row_tasks..(i + 1) * row_tasks] {
+            for (level, v) in part {
+                push_vec::<T, F>(&mut tree, &mut spare, *level, v.clone());
             }
-            finish_vec::<T, F>(tree, dst);
-        });
+        }
+        finish_vec::<T, F>(tree, dst);
+    });
 }
 
 #[cfg(test)]

@@ -154,6 +154,71 @@ macro_rules! with_fold {
     };
 }
 
+/// [`with_fold`] for integers and bool, which have no NaN: the nan-variants are the plain
+/// instructions, so they are not compiled twice.
+macro_rules! with_fold_int {
+    ($kind:expr, $F:ident => $body:expr) => {
+        match $kind {
+            FoldKind::Sum => {
+                type $F = Sum;
+                $body
+            }
+            FoldKind::NanSum => {
+                type $F = Sum;
+                $body
+            }
+            FoldKind::MeanSum => {
+                type $F = MeanSum;
+                $body
+            }
+            FoldKind::NanMeanSum => {
+                type $F = MeanSum;
+                $body
+            }
+            FoldKind::Prod => {
+                type $F = Prod;
+                $body
+            }
+            FoldKind::NanProd => {
+                type $F = Prod;
+                $body
+            }
+            FoldKind::CountNonzero => {
+                type $F = CountNonzero;
+                $body
+            }
+            FoldKind::CountNotNan => {
+                type $F = CountNotNan;
+                $body
+            }
+            FoldKind::Any => {
+                type $F = Any;
+                $body
+            }
+            FoldKind::All => {
+                type $F = All;
+                $body
+            }
+            FoldKind::Max => {
+                type $F = Max;
+                $body
+            }
+            FoldKind::Min => {
+                type $F = Min;
+                $body
+            }
+            FoldKind::NanMax => {
+                type $F = Max;
+                $body
+            }
+            FoldKind::NanMin => {
+                type $F = Min;
+                $body
+            }
+        }
+    };
+}
+
 /// Runs every pass of `kind` over `x`: the first pass folds elements, later ones merge
 /// accumulators. The result holds accumulators (finish them with `reduce::finish_host`).
 pub(crate) fn fold(x: &CpuStorage, kind: FoldKind, passes: &[Reduce3]) -> CpuStorage {
@@ -171,36 +236,22 @@ pub(crate) trait FoldElem: Element {
 }
 
 macro_rules! fold_elem {
-    ($($t:ty),*) => {$(
+    ($with:ident: $($t:ty),*) => {$(
         impl FoldElem for $t {
             fn fold(kind: FoldKind, x: &[$t], passes: &[Reduce3]) -> CpuStorage {
-                with_fold!(kind, F => fold_passes::<$t, F>(x, passes))
+                $with!(kind, F => fold_passes::<$t, F>(x, passes))
             }
             #[cfg(test)]
             fn reference(kind: FoldKind, x: &[$t], r: Reduce3) -> CpuStorage {
-                with_fold!(kind, F => {
+                $with!(kind, F => {
                     <F as Fold<$t>>::Acc::into_storage(super::fold::tests::ref_sum::<$t, F>(x, r))
                 })
             }
         }
     )*};
 }
-fold_elem!(
-    bool,
-    i8,
-    u8,
-    i16,
-    u16,
-    i32,
-    u32,
-    i64,
-    u64,
-    f16,
-    bf16,
-    f32,
-    f64,
-    Complex<f32>
-);
+fold_elem!(with_fold_int: bool, i8, u8, i16, u16, i32, u32, i64, u64);
+fold_elem!(with_fold: f16, bf16, f32, f64, Complex<f32>);
 
 /// The accumulators of `kind` over a slice, for the stream (the same passes as [`fold`]).
 pub(crate) fn fold_passes<T: Copy + Send + Sync, F: Fold<T>>(

@@ -5,6 +5,7 @@ mod arg;
 mod cast;
 mod fold;
 mod fold_ops;
+mod par;
 mod storage;
 
 pub(crate) use arg::{arg, arg_key, arg_slice, ArgElem};
