@@ -170,9 +170,12 @@ fn streamed_equals_in_memory() {
                             let want = t.sum(axes.clone(), keep).unwrap();
                             if t.dtype().is_float() || t.dtype() == DType::Complex64 {
                                 // Float sums: bit-identical when every chunk holds a power of two
-                                // of 256-element blocks or 8-row groups (the in-memory tree).
-                                if chunk >= 256 * isz && matches!(axes, Axes::All)
-                                    || shape.len() == 1
+                                // of 256-element blocks (the in-memory tree); otherwise within
+                                // the pairwise bound (exact sums will make them identical).
+                                // (The GPU's passes group differently from the chunks.)
+                                if chunk >= 256 * isz
+                                    && device.is_cpu()
+                                    && (matches!(axes, Axes::All) || shape.len() == 1)
                                 {
                                     same(&format!("sum {axes:?} {tag}"), &got, &want);
                                 } else {

@@ -133,6 +133,9 @@ fn reference(op: ReduceOp, dtype: DType, xs: &[Val]) -> Val {
                         Val::F(s)
                     }
                 }
+                ReduceOp::Prod | ReduceOp::NanProd if dtype != DType::Complex64 => {
+                    Val::F(re.iter().product())
+                }
                 ReduceOp::Prod | ReduceOp::NanProd => {
                     let mut p = (1.0f64, 0.0f64);
                     for (a, b) in re.iter().zip(&im) {
@@ -158,13 +161,17 @@ fn reference(op: ReduceOp, dtype: DType, xs: &[Val]) -> Val {
 }
 
 fn close(got: f64, want: f64, eps: f64, scale: f64) -> bool {
-    (got.is_nan() && want.is_nan())
-        || got == want
-        || (got - want).abs() <= eps * scale.max(want.abs()) + 1e-300
+    if !got.is_finite() || !want.is_finite() || eps == 0.0 {
+        return got == want || (got.is_nan() && want.is_nan());
+    }
+    (got - want).abs() <= eps * scale.max(want.abs()) + 1e-300
 }
 
 fn agrees(op: ReduceOp, dtype: DType, got: Val, want: Val, scale: f64) -> bool {
+    // Only float sums, products and means round: everything else is exact.
+    let exact = !bytes_may_differ(op, dtype);
     let eps = match op.out_dtype(dtype) {
+        _ if exact => 0.0,
         DType::Float16 => 4e-3,
         DType::BFloat16 => 3e-2,
         DType::Float64 => 1e-12,
@@ -172,13 +179,50 @@ fn agrees(op: ReduceOp, dtype: DType, got: Val, want: Val, scale: f64) -> bool {
     };
     match (got, want) {
         (Val::F(a), Val::F(b)) => close(a, b, eps, scale),
-        (Val::C(a, b), Val::C(c, d)) => close(a, c, eps, scale) && close(b, d, eps, scale),
+        // A complex with a NaN part is NaN (NumPy's isnan), whatever its other part.
+        (Val::C(..), Val::C(..)) if got.is_nan() && want.is_nan() => true,
+        (Val::C(a, b), Val::C(c, d)) => {
+            // A complex product through an infinity has no one IEEE answer (inf * 0 terms):
+            // its parts depend on the grouping, so only finite products are compared.
+            let product = matches!(op, ReduceOp::Prod | ReduceOp::NanProd);
+            let finite = [a, b, c, d].iter().all(|x| x.is_finite());
+            (product && !finite) || (close(a, c, eps, scale) && close(b, d, eps, scale))
+        }
         (Val::I(a), Val::I(b)) => a == b,
         (Val::B(a), Val::B(b)) => a == b,
         (Val::F(a), Val::I(b)) => close(a, b as f64, eps, scale),
         (Val::F(a), Val::B(b)) => a == b as u8 as f64,
         _ => false,
     }
+}
+
+/// False for a float product some partial product of which may leave the accumulator's
+/// range (the contract bounds a product only when none overflows or underflows).
+fn product_in_range(op: ReduceOp, dtype: DType, xs: &[Val]) -> bool {
+    if !matches!(op, ReduceOp::Prod | ReduceOp::NanProd) {
+        return true;
+    }
+    let (lo, hi) = match dtype {
+        DType::Float64 => (f64::MIN_POSITIVE, f64::MAX),
+        DType::Float16 | DType::BFloat16 | DType::Float32 | DType::Complex64 => {
+            (f32::MIN_POSITIVE as f64, f32::MAX as f64)
+        }
+        _ => return true,
+    };
+    let mags: Vec<f64> = xs
+        .iter()
+        .filter_map(|v| match *v {
+            Val::F(f) if f.is_finite() && f != 0.0 => Some(f.abs().ln()),
+            Val::C(a, b) if a.is_finite() && b.is_finite() && (a != 0.0 || b != 0.0) => {
+                Some(a.hypot(b).ln())
+            }
+            _ => None,
+        })
+        .collect();
+    // Any partial product lies between the sums of the negative and of the positive logs.
+    let down: f64 = mags.iter().filter(|&&m| m < 0.0).sum();
+    let up: f64 = mags.iter().filter(|&&m| m > 0.0).sum();
+    down > lo.ln() + 10.0 && up < hi.ln() - 10.0
 }
 
 /// The slices each output reduces, as widened input values.
@@ -246,10 +290,13 @@ fn every_value_reduction_matches_the_reference_and_the_devices_agree() {
                         .iter()
                         .map(|v| match *v {
                             Val::F(f) if f.is_finite() => f.abs(),
-                            Val::C(a, b) => a.abs().max(b.abs()),
+                            Val::C(a, b) if a.is_finite() && b.is_finite() => a.abs().max(b.abs()),
                             _ => 0.0,
                         })
                         .sum();
+                    if !product_in_range(op, dtype, p) {
+                        continue;
+                    }
                     assert!(
                         agrees(op, dtype, *g, want, scale),
                         "{op} {dtype} {shape:?} {axes:?} #{i}: got {g:?}, want {want:?} from {p:?}"
@@ -415,7 +462,7 @@ fn empty_and_all_nan_rules_follow_numpy() {
             .to_ndarray::<f64>()
             .unwrap();
         assert!(
-            (m[0] - (2.0 * i64::MAX as f64 + 2.0) / 3.0).abs() < 1e4,
+            (m[[]] - (2.0 * i64::MAX as f64 + 2.0) / 3.0).abs() < 1e4,
             "{d}: {m:?}"
         );
         let z = Tensor::from_vec(&d, &[2], vec![-0.0f32, 0.0]).unwrap();
@@ -477,8 +524,9 @@ fn streamed_files_equal_in_memory_results_for_every_op() {
                             if bytes_may_differ(op, dtype) {
                                 // Float sums group by chunk (exact sums will remove this).
                                 assert_eq!(g.shape(), w.shape());
+                                // Values up to 8 in magnitude, 37 * 6 * 5 of them.
                                 for (a, b) in decode(&g).iter().zip(&decode(&w)) {
-                                    assert!(agrees(op, dtype, *a, *b, 1.0), "{op} {dtype}");
+                                    assert!(agrees(op, dtype, *a, *b, 1e4), "{op} {dtype}");
                                 }
                             } else {
                                 assert_eq!(bytes(&g), bytes(&w), "{op} {dtype} {axes:?} on {d}")

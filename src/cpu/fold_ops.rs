@@ -348,8 +348,8 @@ macro_rules! int_folds {
         fold!(NanSum, $t, $acc, Sum, free = true, id = 0, |x| x as $acc, |a, b| a.wrapping_add(b));
         fold!(Prod, $t, $acc, Prod, free = true, id = 1, |x| x as $acc, |a, b| a.wrapping_mul(b));
         fold!(NanProd, $t, $acc, Prod, free = true, id = 1, |x| x as $acc, |a, b| a.wrapping_mul(b));
-        fold!(MeanSum, $t, f64, Sum, free = false, id = 0.0, |x| x as i64 as f64, |a, b| a + b);
-        fold!(NanMeanSum, $t, f64, Sum, free = false, id = 0.0, |x| x as i64 as f64, |a, b| a + b);
+        fold!(MeanSum, $t, f64, Sum, free = false, id = 0.0, |x| x as f64, |a, b| a + b);
+        fold!(NanMeanSum, $t, f64, Sum, free = false, id = 0.0, |x| x as f64, |a, b| a + b);
     )*};
 }
 int_folds!(i8 => i64, i16 => i64, i64 => i64, u8 => u64, u16 => u64, u64 => u64);
@@ -815,6 +815,8 @@ truth_folds!(
 /// `shaders/common/keys.wgsl` computes the same keys.
 pub(crate) trait OrderKey: Copy {
     type Key: Element + bytemuck::Pod + Ord + std::ops::Not<Output = Self::Key>;
+    /// True for floats: their key `MAX` is NaN's, and 0 is no element's.
+    const HAS_NAN: bool;
     const MAX: Self::Key;
     const ZERO: Self::Key;
     fn key(self) -> Self::Key;
@@ -827,6 +829,7 @@ macro_rules! int_order_key {
     ($($t:ty => $u:ty, $w:ty, $flip:expr);*) => {$(
         impl OrderKey for $t {
             type Key = $u;
+            const HAS_NAN: bool = false;
             const MAX: $u = <$u>::MAX;
             const ZERO: $u = 0;
             #[inline(always)]
@@ -852,6 +855,7 @@ int_order_key!(
 
 impl OrderKey for bool {
     type Key = u32;
+    const HAS_NAN: bool = false;
     const MAX: u32 = u32::MAX;
     const ZERO: u32 = 0;
     #[inline(always)]
@@ -875,6 +879,7 @@ macro_rules! float_order_key {
        |$b:ident| $to_bits:expr, |$k:ident| $from_bits:expr);*) => {$(
         impl OrderKey for $t {
             type Key = $u;
+            const HAS_NAN: bool = true;
             const MAX: $u = <$u>::MAX;
             const ZERO: $u = 0;
             #[inline(always)]
@@ -914,6 +919,7 @@ float_order_key!(
 
 impl OrderKey for Complex<f32> {
     type Key = u64;
+    const HAS_NAN: bool = true;
     const MAX: u64 = u64::MAX;
     const ZERO: u64 = 0;
     /// (real, imag) lexicographic; a NaN in either part is NaN.
@@ -1004,20 +1010,14 @@ pub(crate) fn keys_to_values(acc: &CpuStorage, kind: FoldKind, dtype: crate::DTy
         let v: Vec<T> = keys
             .iter()
             .map(|&k| {
-                let k = match kind {
-                    FoldKind::Min => {
-                        if k == T::MAX {
-                            k
-                        } else {
-                            !k
-                        }
-                    }
-                    FoldKind::NanMax if k == T::ZERO => T::MAX,
-                    FoldKind::NanMin if k == T::ZERO => T::MAX,
-                    FoldKind::NanMin => !k,
-                    _ => k,
-                };
-                T::from_key(k)
+                if T::HAS_NAN && (k == T::MAX || (k == T::ZERO && kind != FoldKind::Max)) {
+                    // NaN's key (or, for the nan-variants, an all-NaN slice's 0).
+                    return T::from_key(T::MAX);
+                }
+                match kind {
+                    FoldKind::Min | FoldKind::NanMin => T::from_key(!k),
+                    _ => T::from_key(k),
+                }
             })
             .collect();
         T::into_storage(v)

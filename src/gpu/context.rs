@@ -429,14 +429,12 @@ impl Ctx {
         record(enc);
     }
 
-    /// Submits the pending encoder, if any.
+    /// Submits the pending encoder, if any. The lock is held until the queue has it: encoders
+    /// reach the queue in the order their commands were recorded (a buffer freed after a
+    /// recorded read may be rewritten by the next encoder).
     pub fn submit(&self) {
-        let pending = self
-            .encoder
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(enc) = pending {
+        let mut g = self.encoder.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(enc) = g.take() {
             self.queue.submit([enc.finish()]);
             self.submits.fetch_add(1, Ordering::Relaxed);
         }

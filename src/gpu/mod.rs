@@ -334,11 +334,13 @@ impl GpuDevice {
     }
 
     /// True when this adapter cannot fold `kind` over `dtype` in a shader: products of
-    /// float64 need native f64 (the emulation has only an add), so they run on the host.
+    /// float64 need native f64 (the emulation has only an add) and nanprod of float64 the
+    /// bits of each element, so they run on the host.
     fn fold_on_host(&self, kind: FoldKind, dtype: DType) -> bool {
-        matches!(kind, FoldKind::Prod | FoldKind::NanProd)
-            && kind.acc_dtype(dtype) == DType::Float64
-            && self.f64_emulated()
+        let f64_product = matches!(kind, FoldKind::Prod | FoldKind::NanProd)
+            && kind.acc_dtype(dtype) == DType::Float64;
+        // The emulation has no multiply; a native f64 load gives no bits to test for NaN.
+        f64_product && (self.f64_emulated() || kind == FoldKind::NanProd)
     }
 }
 
