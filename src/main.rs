@@ -242,9 +242,14 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) if !e.use_stderr() => {
-            // --help / --version (a closed stdout is no error)
-            let _ = e.print();
-            return ExitCode::SUCCESS;
+            // --help / --version (a closed stdout is no error, a full disk is)
+            return match print_stdout(&e.render().to_string()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    report(&e.to_string());
+                    ExitCode::from(1)
+                }
+            };
         }
         Err(e)
             if matches!(
