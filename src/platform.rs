@@ -291,14 +291,14 @@ mod guard {
         pub(super) faulted: AtomicBool,
     }
 
-    const EMPTY: Slot = Slot {
-        start: AtomicUsize::new(0),
-        end: AtomicUsize::new(0),
-        faulted: AtomicBool::new(false),
-    };
-
     /// Mappings watched at once (one per chunk being read; a reader past this reads instead).
-    pub(super) static SLOTS: [Slot; 64] = [EMPTY; 64];
+    pub(super) static SLOTS: [Slot; 64] = [const {
+        Slot {
+            start: AtomicUsize::new(0),
+            end: AtomicUsize::new(0),
+            faulted: AtomicBool::new(false),
+        }
+    }; 64];
 
     /// Watches `[start, start + len)`; None when every slot is taken.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
