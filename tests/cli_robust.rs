@@ -109,9 +109,10 @@ fn kill(pid: u32, sig: &str) {
 // ---- 1. a file that shrinks while it is read ----
 
 /// Runs `args` on a fresh 64 MiB file and truncates the file while it runs (at several points
-/// of the run): every run either succeeds (the truncation came too late) or fails with exit
-/// 1 and one line that names the file and says it changed; never a signal, never a temporary
-/// file or OUT left by a failed run. At least one run must have seen the change.
+/// of the run): every run either succeeds (the truncation came too late), or fails with exit
+/// 1 and one line that names the file and says it changed (or, truncated before ndgpu opened
+/// it, that its data is short); never a signal, never a temporary file or OUT left by a
+/// failed run. At least one run must have seen the change.
 fn truncate_during(sub: &[&str], envs: &[(&str, &str)]) {
     let dir = tempdir();
     let input = dir.join("big.npy");
@@ -138,7 +139,9 @@ fn truncate_during(sub: &[&str], envs: &[(&str, &str)]) {
     let full = t0.elapsed();
     let mut seen = 0;
     let mut tries = 0;
-    for frac in [0.5, 0.3, 0.7, 0.2, 0.4, 0.6, 0.1, 0.8, 0.5, 0.3, 0.45, 0.55] {
+    for frac in [
+        0.5, 0.3, 0.7, 0.4, 0.6, 0.8, 0.5, 0.3, 0.45, 0.55, 0.65, 0.75, 0.35, 0.9, 0.5,
+    ] {
         tries += 1;
         let _ = std::fs::remove_file(&out);
         write_f32(&input, n);
@@ -159,12 +162,15 @@ fn truncate_during(sub: &[&str], envs: &[(&str, &str)]) {
         }
         assert_eq!(o.status.code(), Some(1), "{what}");
         let err = stderr_line(&o, &what);
-        assert!(err.contains("changed while being read"), "{what}: {err}");
         assert!(
             err.contains(input.to_str().unwrap()),
             "{what}: names the file: {err}"
         );
         assert!(!out.exists(), "{what}: OUT created");
+        if err.contains("truncated data") {
+            continue; // truncated before ndgpu opened it: refused as any short file
+        }
+        assert!(err.contains("changed while being read"), "{what}: {err}");
         seen += 1;
         if seen >= 3 {
             break;
