@@ -114,6 +114,15 @@ impl Device {
         }
     }
 
+    /// Runs `f` as one recorded operation: on a GPU every pass it enqueues goes into one
+    /// command encoder, submitted once when `f` returns.
+    pub(crate) fn recorded<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        match &self.kind {
+            DeviceKind::Cpu => f(),
+            DeviceKind::Gpu(g) => g.recorded(f),
+        }
+    }
+
     /// A device-to-host copy nobody asked for explicitly: subject to the transfer guard.
     pub(crate) fn download_implicit(
         &self,

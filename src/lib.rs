@@ -18,6 +18,7 @@
 #![deny(unsafe_code)]
 
 mod backend;
+pub mod bench;
 #[allow(dead_code)] // the int -> float routines serve the GPU backend
 pub(crate) mod bits;
 mod convert;

@@ -72,7 +72,13 @@ fn reduction_commands() -> Vec<Command> {
                     op.out_dtype(DType::Float32)
                 )
             };
-            ReduceArgs::augment_args(Command::new(op.name())).about(about)
+            let cmd = ReduceArgs::augment_args(Command::new(op.name())).about(about);
+            if op.is_arg() {
+                // One axis or none: a repeated --axis is a usage error.
+                cmd.mut_arg("axis", |a| a.action(clap::ArgAction::Set))
+            } else {
+                cmd
+            }
         })
         .collect()
 }

@@ -129,7 +129,7 @@ impl Tensor {
         let dev = &self.device;
         let storage = match plan.trivial {
             Some(host) => dev.upload(plan.out_dtype, host.as_bytes())?,
-            None => {
+            None => dev.recorded(|| {
                 let passes = fold_passes(&self.shape, &plan.mask);
                 let n_out = passes.last().map_or(0, |r| r.output_len());
                 let accs = op
@@ -138,8 +138,8 @@ impl Tensor {
                     .iter()
                     .map(|&kind| dev.exec_fold(&self.storage, self.dtype, kind, &passes))
                     .collect::<Result<Vec<Storage>>>()?;
-                dev.exec_finish(accs, op, self.dtype, plan.count, n_out)?
-            }
+                dev.exec_finish(accs, op, self.dtype, plan.count, n_out)
+            })?,
         };
         Ok(Tensor::from_storage(
             storage,

@@ -363,7 +363,8 @@ fn empty_and_all_nan_rules_follow_numpy() {
                 .unwrap()
                 .to_ndarray::<f32>()
                 .unwrap()
-                .to_vec(),
+                .into_raw_vec_and_offset()
+                .0,
             [1.0; 3]
         );
         assert_eq!(
@@ -371,7 +372,8 @@ fn empty_and_all_nan_rules_follow_numpy() {
                 .unwrap()
                 .to_ndarray::<bool>()
                 .unwrap()
-                .to_vec(),
+                .into_raw_vec_and_offset()
+                .0,
             [true; 3]
         );
         assert_eq!(
@@ -379,7 +381,8 @@ fn empty_and_all_nan_rules_follow_numpy() {
                 .unwrap()
                 .to_ndarray::<bool>()
                 .unwrap()
-                .to_vec(),
+                .into_raw_vec_and_offset()
+                .0,
             [false; 3]
         );
         let nan = Tensor::from_vec(&d, &[2, 2], vec![f32::NAN, f32::NAN, 1.0, f32::NAN]).unwrap();

@@ -3,6 +3,7 @@
 //! machines it runs on are shared and noisy.
 
 mod cpu;
+mod family;
 mod gpu;
 mod stream;
 
@@ -23,6 +24,9 @@ fn main() {
     };
     if only("cpu") {
         cpu::report(&opts);
+    }
+    if only("family") {
+        family::report(&opts);
     }
     if only("gpu") {
         gpu::report(&opts);

@@ -148,6 +148,16 @@ pub(crate) struct Ctx {
     /// Output buffers of dropped tensors: a new buffer costs an allocation and wgpu's zero
     /// fill, a pass over memory as long as the kernel's own (the bench report shows it).
     output_pool: BufferPool,
+    /// The commands recorded since the last submit: an operation's passes (and a readback's
+    /// copies) go into one encoder, submitted once when the operation's outermost scope ends.
+    encoder: Mutex<Option<wgpu::CommandEncoder>>,
+    /// Submits so far (the bench report's submits per operation).
+    pub submits: AtomicU64,
+}
+
+thread_local! {
+    /// How deep this thread is in `Ctx::scoped` (the outermost scope submits).
+    static SCOPE_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Buffers kept for reuse, by exact size, up to a byte budget.
@@ -256,6 +266,8 @@ impl Ctx {
             staging_pool: BufferPool::new(STAGING_POOL_BYTES),
             pipelines: Mutex::new(HashMap::new()),
             output_pool: BufferPool::new(OUTPUT_POOL_BYTES),
+            encoder: Mutex::new(None),
+            submits: AtomicU64::new(0),
         })
     }
 
@@ -277,12 +289,21 @@ impl Ctx {
         Ok(())
     }
 
-    /// Runs `f` inside out-of-memory and validation error scopes: a failure is an `Err`.
+    /// Runs `f` inside out-of-memory and validation error scopes: a failure is an `Err`. The
+    /// commands `f` records are submitted when the outermost scope of this thread ends, inside
+    /// the scopes (so a submit-time error is an `Err` too).
     pub fn scoped<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
         self.health()?;
         let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let val = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        SCOPE_DEPTH.with(|d| d.set(d.get() + 1));
         let r = f();
+        if SCOPE_DEPTH.with(|d| {
+            d.set(d.get() - 1);
+            d.get() == 0
+        }) {
+            self.submit();
+        }
         let v = pollster::block_on(val.pop());
         let o = pollster::block_on(oom.pop());
         if let Some(e) = o.or(v) {
@@ -401,7 +422,27 @@ impl Ctx {
             })
     }
 
-    /// Enqueues one dispatch of `groups` workgroups (folded into 3-D), without waiting.
+    /// Runs `record` on the pending encoder (a new one when none is pending).
+    fn record(&self, record: impl FnOnce(&mut wgpu::CommandEncoder)) {
+        let mut g = self.encoder.lock().unwrap_or_else(|p| p.into_inner());
+        let enc = g.get_or_insert_with(|| self.device.create_command_encoder(&Default::default()));
+        record(enc);
+    }
+
+    /// Submits the pending encoder, if any.
+    pub fn submit(&self) {
+        let pending = self
+            .encoder
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(enc) = pending {
+            self.queue.submit([enc.finish()]);
+            self.submits.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Records one dispatch of `groups` workgroups (folded into 3-D), without waiting.
     pub fn dispatch(&self, pipeline: &wgpu::ComputePipeline, buffers: &[&Buf], grid: [u32; 3]) {
         let layout = pipeline.get_bind_group_layout(0);
         let entries: Vec<wgpu::BindGroupEntry> = buffers
@@ -417,21 +458,23 @@ impl Ctx {
             layout: &layout,
             entries: &entries,
         });
-        let mut enc = self.device.create_command_encoder(&Default::default());
-        {
+        self.record(|enc| {
             let mut pass = enc.begin_compute_pass(&Default::default());
             pass.set_pipeline(pipeline);
             pass.set_bind_group(0, &bg, &[]);
             pass.dispatch_workgroups(grid[0], grid[1], grid[2]);
+        });
+        if SCOPE_DEPTH.with(|d| d.get() == 0) {
+            self.submit();
         }
-        self.queue.submit([enc.finish()]);
     }
 
-    /// Enqueues a buffer copy.
+    /// Records a buffer copy.
     pub fn copy(&self, src: &Buf, src_off: u64, dst: &Buf, dst_off: u64, bytes: u64) {
-        let mut enc = self.device.create_command_encoder(&Default::default());
-        enc.copy_buffer_to_buffer(src, src_off, dst, dst_off, bytes);
-        self.queue.submit([enc.finish()]);
+        self.record(|enc| enc.copy_buffer_to_buffer(src, src_off, dst, dst_off, bytes));
+        if SCOPE_DEPTH.with(|d| d.get() == 0) {
+            self.submit();
+        }
     }
 
     fn staging(&self, bytes: u64, counters: &Counters) -> Result<Buf> {
@@ -463,15 +506,15 @@ impl Ctx {
         counters: &Arc<Counters>,
     ) -> Result<Readback> {
         self.scoped(|| {
-            let mut enc = self.device.create_command_encoder(&Default::default());
             let mut parts = Vec::with_capacity(chunks.len());
             for &(buf, bytes) in chunks {
                 let copy = bytes.next_multiple_of(4);
                 let st = self.staging(copy, counters)?;
-                enc.copy_buffer_to_buffer(buf, 0, &st, 0, copy);
+                self.record(|enc| enc.copy_buffer_to_buffer(buf, 0, &st, 0, copy));
                 parts.push((st, bytes));
             }
-            self.queue.submit([enc.finish()]);
+            // The copies go with the operation's pending passes: one submit.
+            self.submit();
             let state = Arc::new(Mutex::new(MapState {
                 pending: parts.len(),
                 error: None,
@@ -504,6 +547,7 @@ impl Ctx {
 
     /// Blocks until the queue is idle and callbacks have run.
     pub fn wait(&self) -> Result<()> {
+        self.submit();
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map(|_| ())

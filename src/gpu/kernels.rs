@@ -593,7 +593,6 @@ fn key_body(op: ReduceOp, d: DType) -> String {
     } else {
         ("0u", "0u")
     };
-    let prep = prep.replace("SIGN16", sign.0).replace("SIGN32", sign.1);
     let nan = if op.skips_nan() && float {
         format!(
             "    if ({}) {{\n        return vec2<u32>(0u, 0u);\n    }}\n",
@@ -603,6 +602,8 @@ fn key_body(op: ReduceOp, d: DType) -> String {
         String::new()
     };
     format!("    let v = elem(i);\n{nan}{prep}    return {key};")
+        .replace("SIGN16", sign.0)
+        .replace("SIGN32", sign.1)
 }
 
 /// Sides of a fold pass: f64 bindings for the native f64 accumulator.

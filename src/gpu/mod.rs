@@ -102,7 +102,10 @@ impl GpuDevice {
 
     /// Transfer counts of this handle.
     pub fn stats(&self) -> TransferStats {
-        self.counters.snapshot()
+        TransferStats {
+            submits: self.ctx.submits.load(Ordering::Relaxed),
+            ..self.counters.snapshot()
+        }
     }
 
     pub fn transfer_guard(&self) -> TransferGuard {
@@ -237,6 +240,11 @@ impl GpuDevice {
             let p = [words as u32, words as u32, grid[0], grid[1]];
             self.run("copy", &vars, src, dst, &p, grid)
         })
+    }
+
+    /// Runs `f` in one error scope whose passes are submitted together when it returns.
+    pub(crate) fn recorded<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.ctx.scoped(f)
     }
 
     /// Waits for all enqueued work (for timing).

@@ -38,6 +38,9 @@ pub struct TransferStats {
     pub readbacks: u64,
     /// Compute dispatches enqueued.
     pub dispatches: u64,
+    /// Command buffers submitted to the device's queue by every handle (one per operation:
+    /// its passes and its readback's copies are recorded into one encoder).
+    pub submits: u64,
     /// Readbacks served by a staging buffer from the pool instead of a new one.
     pub staging_reuses: u64,
     /// Staging buffers created.
@@ -70,6 +73,7 @@ impl Counters {
             bytes_read_back: g(&self.read_back),
             readbacks: g(&self.readbacks),
             dispatches: g(&self.dispatches),
+            submits: 0,
             staging_reuses: g(&self.staging_reuses),
             staging_allocs: g(&self.staging_allocs),
         }
