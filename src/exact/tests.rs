@@ -292,16 +292,19 @@ fn exact_bytes_roundtrip() {
 /// A float32 from a random word. Mode 0: a mix of anything finite, subnormals, powers of two,
 /// extremes, zeros, 1e-30 beside 1e30, and values within 6 binades of `base`. Mode 1: values
 /// within 6 binades of `base` with one outlier from the mix in ~4096 (most blocks take the
-/// fast path); mode 2: as 1 over 26 binades, the most a float32 fast block allows.
+/// fast path). Modes 2 and 3 stress the fast path's limit on the exponent span of a block:
+/// positive values, 7 in 8 at the top binade and 1 in 8 at the bottom, spanning the most a
+/// fast float32 block allows (25) and one more (such blocks must not take the fast path:
+/// their f64 lane sums would round).
 fn f32_from(w: u64, base: i32, mode: u8) -> f32 {
-    let sign = ((w >> 63) as u32) << 31;
+    let sign = ((w >> 63) as u32 & u32::from(mode < 2)) << 31;
     let frac = (w as u32) & 0x007f_ffff;
     let pick = match mode {
         0 => (w >> 32) % 16,
         _ if (w >> 32).is_multiple_of(4096) => (w >> 44) % 6,
-        _ => 6,
+        1 => 6,
+        _ => 7,
     };
-    let spread = if mode == 2 { 26 } else { 12 };
     let field = match pick {
         0 => ((w >> 40) % 255) as u32, // anywhere finite
         1 => 0,                        // subnormal
@@ -309,21 +312,34 @@ fn f32_from(w: u64, base: i32, mode: u8) -> f32 {
         3 => 254 - ((w >> 40) % 3) as u32, // near the top
         4 => [27u32, 227][((w >> 40) % 2) as usize], // ~1e-30 and ~1e30
         5 => return 0.0,
-        _ => (base + ((w >> 40) % spread) as i32 - spread as i32 / 2).clamp(1, 254) as u32,
+        _ if mode < 2 => (base + ((w >> 40) % 12) as i32 - 6).clamp(1, 254) as u32,
+        _ => (base + bimodal(w, [25, 26][mode as usize - 2])).clamp(1, 254) as u32,
     };
     f32::from_bits(sign | field << 23 | frac)
 }
 
-/// As [`f32_from`] for float64 (spreads of 40 and 45 binades).
+/// 0 (1 in 8) or `span` (7 in 8), from bits of `w` the callers do not use otherwise.
+fn bimodal(w: u64, span: i32) -> i32 {
+    if (w >> 40).is_multiple_of(8) {
+        0
+    } else {
+        span
+    }
+}
+
+/// As [`f32_from`] for float64, where modes 2 and 3 span 44 and 45 binades with 7 in 8 values
+/// at the bottom, most of them just below half a grid step above the grid (see
+/// `sum_f64_into`), so that their low parts add up to the most the fast path allows. Mode 4:
+/// positive values just below a power of two, whose high parts add up to the most allowed.
 fn f64_from(w: u64, v: u64, base: i32, mode: u8) -> f64 {
-    let sign = w & (1 << 63);
-    let frac = v & 0x000f_ffff_ffff_ffff;
+    let sign = w & (u64::from(mode < 2) << 63);
+    let mut frac = v & 0x000f_ffff_ffff_ffff;
     let pick = match mode {
         0 => (w >> 32) % 16,
         _ if (w >> 32).is_multiple_of(4096) => (w >> 44) % 6,
-        _ => 6,
+        1 => 6,
+        _ => 7,
     };
-    let spread = if mode == 2 { 45 } else { 40 };
     let field = match pick {
         0 => (w >> 40) % 2047,
         1 => 0,
@@ -331,7 +347,21 @@ fn f64_from(w: u64, v: u64, base: i32, mode: u8) -> f64 {
         3 => 2046 - (w >> 40) % 3,
         4 => [923u64, 1123][((w >> 40) % 2) as usize],
         5 => return 0.0,
-        _ => (base + ((w >> 40) % spread) as i32 - spread as i32 / 2).clamp(1, 2046) as u64,
+        _ if mode < 2 => (base + ((w >> 40) % 40) as i32 - 20).clamp(1, 2046) as u64,
+        _ if mode == 4 => {
+            frac |= 0x000f_ff00_0000_0000;
+            base.clamp(1, 2046) as u64
+        }
+        _ => {
+            let span = [44, 45][mode as usize - 2];
+            let top = bimodal(w, span) == 0; // 1 in 8
+            if !top && v % 4 != 0 {
+                // The low span + 5 bits lie below the grid: 0111...1 is just under half.
+                let low = span as u32 + 5;
+                frac = (frac >> low << low) | ((1 << (low - 1)) - 1);
+            }
+            (base + if top { span } else { 0 }).clamp(1, 2046) as u64
+        }
     };
     f64::from_bits(sign | field << 52 | frac)
 }
@@ -390,7 +420,7 @@ proptest! {
 
     #[test]
     fn exact_f32_matches_reference(ws in words(2000), base in 1i32..254, cut in words(6),
-                                   mode in 0u8..3) {
+                                   mode in 0u8..4) {
         let mut x: Vec<f32> = ws.iter().enumerate()
             .map(|(i, &w)| f32_from(w, base + drift(i), mode)).collect();
         with_negations(&mut x, &ws);
@@ -414,7 +444,7 @@ proptest! {
 
     #[test]
     fn exact_f64_matches_reference(ws in words(2000), vs in words(2000), base in 1i32..2046,
-                                   cut in words(6), mode in 0u8..3) {
+                                   cut in words(6), mode in 0u8..5) {
         let mut x: Vec<f64> = ws.iter().zip(vs.iter().chain(std::iter::repeat(&7)))
             .enumerate()
             .map(|(i, (&w, &v))| f64_from(w, v, base + 3 * drift(i), mode)).collect();
