@@ -170,10 +170,12 @@ impl<const N: usize, const LO: i32> SuperAcc<N, LO> {
         for (l, c) in acc.limbs.iter_mut().zip(b[2..].chunks_exact(8)) {
             *l = i64::from_le_bytes(c.try_into().ok()?);
         }
-        let canonical = acc.limbs[..N - 1]
+        // Digits in range, and a top limb no real sum reaches (below 2^64 values of at most
+        // the format's largest finite put at most 2^33 there), so merges cannot overflow.
+        let digits = acc.limbs[..N - 1]
             .iter()
             .all(|&l| (0..1 << 32).contains(&l));
-        canonical.then_some(acc)
+        (digits && acc.limbs[N - 1].unsigned_abs() < 1 << 40).then_some(acc)
     }
 
     /// True when no value (not even a special) was added, or all cancelled to zero.

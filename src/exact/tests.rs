@@ -286,6 +286,9 @@ fn exact_bytes_roundtrip() {
     let mut bad = b.clone();
     bad[2 + 7] = 0x80; // limb 0 negative: not canonical
     assert!(Acc64::from_bytes(&bad).is_none());
+    let mut huge = b.clone();
+    huge[b.len() - 2] = 0x40; // top limb 2^54: no sum gets there
+    assert!(Acc64::from_bytes(&huge).is_none());
     assert!(Acc32::new().is_zero() && !a.is_zero());
 }
 
