@@ -358,7 +358,7 @@ fn f64_from(w: u64, v: u64, base: i32, mode: u8) -> f64 {
         _ => {
             let span = [44, 45][mode as usize - 2];
             let top = bimodal(w, span) == 0; // 1 in 8
-            if !top && v % 4 != 0 {
+            if !top && !v.is_multiple_of(4) {
                 // The low span + 5 bits lie below the grid: 0111...1 is just under half.
                 let low = span as u32 + 5;
                 frac = (frac >> low << low) | ((1 << (low - 1)) - 1);
