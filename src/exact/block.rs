@@ -55,33 +55,25 @@ fn tally(_fast: bool) {
     });
 }
 
-/// Exact value of a finite f64 lane sum that is a multiple of 2^u, as an integer count of 2^u
-/// (the caller guarantees it is below 2^53 of them).
+/// `Σ lanes / 2^u` as an integer: each lane is a finite multiple of 2^u below 2^53 of them
+/// (the caller's guarantee), so scaling by the power of two and converting are exact. 2^-u
+/// is applied as two factors, since alone it may overflow f64 (u reaches -1074); neither
+/// partial product overflows or underflows.
 #[inline]
-fn scaled_int(v: f64, u: i32) -> i64 {
-    let b = v.to_bits();
-    let field = ((b >> 52) & 0x7ff) as i32;
-    let m = (b & 0x000f_ffff_ffff_ffff) | (u64::from(field != 0) << 52);
-    if m == 0 {
-        return 0;
-    }
-    // v = m * 2^(F - 1075); m usually has trailing zeros below 2^u.
-    let shift = field.max(1) - 1075 - u;
-    let r = if shift >= 0 {
-        debug_assert!(shift <= 53, "lane {v} too large for 2^{u}");
-        (m << shift) as i64
-    } else {
-        debug_assert!(
-            m.trailing_zeros() as i32 >= -shift,
-            "lane {v} not a multiple of 2^{u}"
-        );
-        (m >> -shift) as i64
-    };
-    if b >> 63 != 0 {
-        -r
-    } else {
-        r
-    }
+fn lanes_int(lanes: &[f64], u: i32) -> i64 {
+    let pow2 = |k: i32| f64::from_bits(((1023 + k) as u64) << 52);
+    let (a, b) = (pow2(-u / 2), pow2(-u - -u / 2));
+    lanes
+        .iter()
+        .map(|&v| {
+            let y = v * a * b;
+            debug_assert!(
+                y.fract() == 0.0 && y.abs() <= (1u64 << 53) as f64,
+                "lane {v}, 2^{u}"
+            );
+            y as i64
+        })
+        .sum()
 }
 
 /// A narrow float whose value is exactly the float32 with bits `f32_bits()`, with `MANT`
@@ -155,7 +147,7 @@ fn sum_narrow<T: Narrow>(acc: &mut Acc32, x: &[T]) {
         let fmin = ((mn + 1) >> 23).max(1) as i32;
         if mx < 0x7f80_0000 && fmax - fmin <= max_span {
             let u = fmin - 127 - T::MANT;
-            let total: i64 = s.iter().map(|&v| scaled_int(v, u)).sum();
+            let total = lanes_int(&s, u);
             acc.add_scaled(total, u);
             tally(true);
         } else {
@@ -207,7 +199,7 @@ fn sum_f16_kernel(acc: &mut Acc32, x: &[f16]) {
             }
         }
         if mx.into_iter().fold(0, u16::max) < 0x7c00 {
-            let total: i64 = s.iter().map(|&v| scaled_int(v, -24)).sum();
+            let total = lanes_int(&s, -24);
             acc.add_scaled(total, -24);
             tally(true);
         } else {
@@ -291,8 +283,8 @@ fn sum_f64_kernel(acc: &mut Acc64, x: &[f64]) {
             let fmax = field64(mx);
             let u = field64(mn) - 1075;
             if finite && grid_for(fmax) <= c && c - u <= 106 - LOG_K64 {
-                let hi: i64 = hs.iter().map(|&v| scaled_int(v, c - 52)).sum();
-                let lo: i64 = ls.iter().map(|&v| scaled_int(v, u)).sum();
+                let hi = lanes_int(&hs, c - 52);
+                let lo = lanes_int(&ls, u);
                 acc.add_scaled(hi, c - 52);
                 acc.add_scaled(lo, u);
                 tally(true);
