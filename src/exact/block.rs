@@ -25,15 +25,20 @@ use crate::platform;
 
 /// f64 lanes of the float32 / bfloat16 / float16 kernels (four AVX2 registers).
 const LANES: usize = 16;
-/// Values per lane per float32 block: block = 256 values.
-const K32: usize = 16;
+/// Values per lane per float32 block: block = 1024 values (fewer per-block conversions; a
+/// block may then span 23 binades, which ordinary data does).
+const K32: usize = 64;
+/// The widest exponent span (in binades) of a float32 block on the fast path.
+pub(super) const F32_MAX_SPAN: i32 = 52 - 23 - K32.trailing_zeros() as i32;
 /// Values per lane per float16 block (at most 2^13, see the module comment).
 const K16: usize = 256;
 /// f64 lanes of the float64 kernel (two AVX2 registers per running sum, eight in all with the
 /// max / min trackers, so nothing spills).
 const LANES64: usize = 8;
-/// Values per lane per float64 block (2^LOG_K64): block = 256 values.
-const LOG_K64: i32 = 5;
+/// Values per lane per float64 block (2^LOG_K64): block = 512 values.
+pub(super) const LOG_K64: i32 = 6;
+/// The widest exponent span of a float64 block on the fast path (see [`sum_f64_into`]).
+pub(super) const F64_MAX_SPAN: i32 = 54 - 2 * LOG_K64;
 const K64: usize = 1 << LOG_K64;
 /// Elements per parallel task in [`par_sum_f32`]: fixed, so the split never depends on the
 /// number of threads (though for exact sums any split gives the same bits anyway).
@@ -131,8 +136,8 @@ fn narrow_pass<T: Narrow>(blk: &[T]) -> ([f64; LANES], u32, u32) {
 /// The float32-range kernel. With `F = max(exponent field, 1)`, a finite value is a multiple
 /// of 2^(F - 127 - MANT) below 2^(F - 126); so when the block's fields span `F_max - F_min`,
 /// each value is below 2^(span + MANT + 1) units of the smallest ulp, and `K32` of them in one
-/// lane stay below 2^53 units (exact) when `span <= 52 - MANT - log2(K32)`: 25 binades for
-/// float32, 41 for bfloat16.
+/// lane stay below 2^53 units (exact) when `span <= 52 - MANT - log2(K32)`: 23 binades for
+/// float32, 39 for bfloat16.
 #[inline(always)]
 fn sum_narrow<T: Narrow>(acc: &mut Acc32, x: &[T]) {
     const BLOCK: usize = LANES * K32;
@@ -171,18 +176,14 @@ pub(crate) fn sum_f16_into(acc: &mut Acc32, x: &[f16]) {
 }
 
 /// f16 bits to its exact f64 value, finite values only (an infinity or NaN gives some finite
-/// value: the caller checks the exponent field). Integer and float32 operations only, no
-/// subnormal arithmetic (which can be 100x slower on x86).
+/// value: the caller checks the exponent field). The fields shifted into float32 place are the
+/// value times 2^-112, exactly (a float16 subnormal lands on a float32 subnormal, which costs
+/// a slow microcode assist on some x86 CPUs but is still exact); 2^112 restores it.
 #[inline(always)]
 fn f16_value(h: u16) -> f64 {
-    let u = u32::from(h & 0x7fff);
-    let sign = u32::from(h & 0x8000) << 16;
-    // Normal: shift the fields into float32 place and rebias (112 = 127 - 15).
-    let normal = (u << 13) + (112 << 23);
-    // Subnormal (field 0): frac * 2^-24, an exact int-to-float conversion and scaling.
-    let sub = (u as f32 * (1.0 / 16_777_216.0)).to_bits();
-    let bits = if u < 0x0400 { sub } else { normal };
-    f64::from(f32::from_bits(bits | sign))
+    let b = u32::from(h);
+    let scaled = f32::from_bits(((b & 0x7fff) << 13) | ((b & 0x8000) << 16));
+    f64::from(scaled * f32::from_bits((127 + 112) << 23))
 }
 
 #[inline(always)]
@@ -223,7 +224,7 @@ fn sum_f16_kernel(acc: &mut Acc32, x: &[f16]) {
 /// them stay below 2^53 * 2^u when `c - u <= 106 - LOG_K64`. `c` comes from the previous block
 /// (no extra pass over the data); when this block's largest value breaks the first bound, or
 /// the second fails, the block is redone with `c` from its own maximum, and only if that
-/// still fails (a range of over ~45 binades in one block, values near overflow, infinities,
+/// still fails (a range of over F64_MAX_SPAN = 42 binades in one block, values near overflow, infinities,
 /// NaNs) value by value.
 pub(crate) fn sum_f64_into(acc: &mut Acc64, x: &[f64]) {
     platform::avx2_or(|| sum_f64_kernel(acc, x));
