@@ -1,4 +1,4 @@
-//! Bulk exact sums that read each value once, at memory speed on ordinary data.
+//! Bulk exact sums that read each value once.
 //!
 //! The idea: inside one block, values whose exponents lie within a few dozen binades of each
 //! other are all multiples of the smallest one's ulp and bounded by the largest, so plain f64

@@ -15,8 +15,9 @@
 //! Two widths: [`Acc32`] (11 limbs, 96 bytes) for float16 / bfloat16 / float32, whose values
 //! are multiples of 2^-149 below 2^128; [`Acc64`] (68 limbs, 552 bytes) for float64 (multiples
 //! of 2^-1074 below 2^1024). Both leave at least 64 bits of count headroom above the largest
-//! finite value. The bulk paths (`block.rs`) read each value once and reach memory bandwidth
-//! on ordinary data.
+//! finite value. The bulk paths (`block.rs`) read each value once; on ordinary data they run at
+//! 0.5-0.75 of a plain read loop's speed from memory (the ignored `exact_speed` test measures
+//! it), the exact per-value path at about 3.5 ns per value.
 
 mod block;
 mod round;
