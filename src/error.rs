@@ -10,7 +10,7 @@ pub enum Error {
     #[error("unknown dtype `{0}`: use one of bool, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16, bfloat16, float32, float64, complex64")]
     UnknownDType(String),
     /// An axis outside `-ndim..ndim`.
-    #[error("axis {axis} is out of range for an array of rank {ndim}: use an axis in {lo}..{ndim}", lo = -(*ndim as isize))]
+    #[error("{}", axis_message(*axis, *ndim))]
     AxisOutOfRange { axis: isize, ndim: usize },
     /// The same axis named twice.
     #[error("axis {axis} is repeated (as {first} and {second}): name each axis once")]
@@ -41,11 +41,14 @@ pub enum Error {
     /// A shape whose element count or byte size overflows `usize`.
     #[error("shape {0:?} is too large: its byte size overflows this platform's address space")]
     ShapeTooLarge(Vec<usize>),
+    /// A shape with more dimensions than NumPy allows.
+    #[error("{0} dimensions is more than the 64 NumPy allows: reshape to at most 64")]
+    TooManyDimensions(usize),
     /// `view()` on a tensor that lives on a GPU.
     #[error("the tensor lives on {0}, not in host memory: call to_ndarray() to read it back")]
     NotOnHost(String),
     /// No usable GPU adapter.
-    #[error("no GPU adapter: {0}")]
+    #[error("no GPU adapter: {}", .0.strip_prefix("no GPU adapter: ").unwrap_or(.0))]
     NoAdapter(String),
     /// A GPU failure (validation error, lost device, out of memory, failed map).
     #[error("GPU error: {0}")]
@@ -62,6 +65,18 @@ pub enum Error {
     /// A malformed or unsupported .npy file.
     #[error("{path}: {message}")]
     Npy { path: String, message: String },
+}
+
+/// The message of [`Error::AxisOutOfRange`].
+fn axis_message(axis: isize, ndim: usize) -> String {
+    if ndim == 0 {
+        format!("axis {axis} is out of range: the array is 0-d and has no axes: name no axis")
+    } else {
+        format!(
+            "axis {axis} is out of range for an array of rank {ndim}: use an axis in {}..{ndim}",
+            -(ndim as isize)
+        )
+    }
 }
 
 /// `std::result::Result` with this crate's [`Error`].

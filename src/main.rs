@@ -5,7 +5,7 @@
 
 #![forbid(unsafe_code)]
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -37,7 +37,7 @@ enum Cmd {
     Cast {
         #[command(flatten)]
         io: Io,
-        /// Target dtype, by NumPy's name (bool, int8, ..., float16, float32, float64, complex64).
+        /// Target dtype, as np.dtype spells it (bool, int8, ..., float32, float64, complex64; f4, <f4, float, double, ...).
         #[arg(long, value_parser = parse_dtype)]
         to: DType,
     },
@@ -105,8 +105,19 @@ enum DeviceArg {
     Auto,
 }
 
+/// A `--to` dtype, spelled as `np.dtype` accepts it (`float32`, `float`, `f4`, `<f4`, ...).
 fn parse_dtype(s: &str) -> Result<DType, String> {
-    s.parse::<DType>().map_err(|e| e.to_string())
+    match DType::from_numpy_str(s) {
+        Ok(DType::BFloat16) => Err(
+            ".npy files have no bfloat16 type (NumPy has none): cast to float32 or float16".into(),
+        ),
+        Ok(d) => Ok(d),
+        Err(_) => Err(format!(
+            "unknown dtype `{s}`: use one of bool, int8, uint8, int16, uint16, int32, uint32, \
+             int64, uint64, float16, float32, float64, complex64, or a NumPy spelling of one \
+             (float, double, f4, <f4, int, i8, u1, ?, half, single, c8, ...)"
+        )),
+    }
 }
 
 fn device(d: DeviceArg) -> ndgpu::Result<Device> {
@@ -152,19 +163,75 @@ fn options(io: &Io) -> StreamOptions {
     o
 }
 
-fn info() {
-    println!("cpu: available ({} threads)", rayon::current_num_threads());
-    println!("{}", ndgpu::gpu_info());
+fn info() -> ndgpu::Result<()> {
+    let mut text = format!(
+        "cpu: available ({} threads)\n",
+        rayon::current_num_threads()
+    );
+    text += &format!("{}\n", ndgpu::gpu_info());
     let (d, why) = Device::auto_with_reason();
     match why {
-        None => println!("--device auto uses: {}", d.name()),
-        Some(e) => println!("--device auto uses: {} ({e})", d.name()),
+        None => text += &format!("--device auto uses: {}\n", d.name()),
+        Some(e) => text += &format!("--device auto uses: {} ({e})\n", d.name()),
     }
+    print_stdout(&text)
+}
+
+/// Writes `text` to stdout. A closed pipe (`ndgpu info | head -1`) is not an error: the
+/// reader has what it wanted, so the program ends quietly, as coreutils do. Any other write
+/// error (a full disk) is.
+fn print_stdout(text: &str) -> ndgpu::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ndgpu::Error::Io {
+            path: "stdout".into(),
+            message: e.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// One line on stderr, prefixed `ndgpu: `. Nothing can be done if stderr itself fails (it is
+/// a full disk or closed), so that is ignored: the exit status still tells.
+fn report(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "ndgpu: {line}");
+}
+
+/// The one-line usage printed for a bare `ndgpu`.
+fn usage_line() -> String {
+    let names: Vec<String> = Cli::command()
+        .subcommands(reduction_commands())
+        .get_subcommands()
+        .filter(|c| c.get_name() != "help")
+        .map(|c| c.get_name().to_string())
+        .collect();
+    format!(
+        "usage: ndgpu COMMAND ..., where COMMAND is one of {}; see `ndgpu --help` and `ndgpu COMMAND --help`",
+        names.join(", ")
+    )
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: remove the temporary files being written and exit with
+/// 128 + the signal's number, as a shell reports a process killed by it.
+fn exit_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    let spawned = std::thread::Builder::new()
+        .name("ndgpu-signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                ndgpu::npy::AtomicFile::remove_all_uncommitted();
+                std::process::exit(128 + sig);
+            }
+        });
+    drop(spawned);
 }
 
 fn run(cli: Cli) -> ndgpu::Result<()> {
     match cli.cmd {
-        Cmd::Info => info(),
+        Cmd::Info => info()?,
         Cmd::Cast { io, to } => {
             stream::cast(&io.input, &io.output, to, &device(io.device)?, options(&io))?;
         }
@@ -213,9 +280,24 @@ fn main() -> ExitCode {
     let job = match parsed {
         Ok(j) => j,
         Err(e) if !e.use_stderr() => {
-            // --help / --version
-            let _ = e.print();
-            return ExitCode::SUCCESS;
+            // --help / --version (a closed stdout is no error, a full disk is)
+            return match print_stdout(&e.render().to_string()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    report(&e.to_string());
+                    ExitCode::from(1)
+                }
+            };
+        }
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                    | clap::error::ErrorKind::MissingSubcommand
+            ) && std::env::args_os().len() <= 1 =>
+        {
+            report(&usage_line());
+            return ExitCode::from(2);
         }
         Err(e) => {
             let text = e.render().to_string();
@@ -226,10 +308,11 @@ fn main() -> ExitCode {
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .collect();
-            eprintln!("ndgpu: {}", line.join(" ").trim_start_matches("error: "));
+            report(line.join(" ").trim_start_matches("error: "));
             return ExitCode::from(2);
         }
     };
+    exit_on_signals();
     // Last resort: a panic still prints one line (and unwinding removes temporary files).
     std::panic::set_hook(Box::new(|info| {
         let msg = info
@@ -253,7 +336,7 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
-            eprintln!("ndgpu: {}", e.to_string().replace('\n', " "));
+            report(&e.to_string().replace('\n', " "));
             ExitCode::from(1)
         }
         Err(_) => {
@@ -262,7 +345,7 @@ fn main() -> ExitCode {
                 .ok()
                 .and_then(|p| p.clone())
                 .unwrap_or_default();
-            eprintln!("ndgpu: internal error (please report): {msg}");
+            report(&format!("internal error (please report): {msg}"));
             ExitCode::from(1)
         }
     }

@@ -1,6 +1,7 @@
 //! The only `unsafe` of the crate (everywhere else `unsafe_code` is denied): x86-64 AVX2/F16C
 //! kernels chosen at run time, each with a portable caller-side fallback; one memory-advice
-//! call; and the read-only file mapping the .npy stream reads chunks through. Every kernel
+//! call; and the read-only file mapping the .npy stream reads chunks through, with the SIGBUS
+//! guard that turns a file truncated under the mapping into an error. Every kernel
 //! computes exactly what the scalar code it replaces computes (the same operations in the same
 //! order), which the tests in `sum`, `argmax` and `cast` check bit for bit. Each was kept only
 //! for a measured win (the bench report shows them: e.g. the mapped stream against reads).
@@ -207,22 +208,232 @@ pub(crate) fn advise_huge_pages<T>(v: &[T]) {
     let _ = v;
 }
 
+/// A read-only mapping of part of a file (see [`map_file_range`]).
+pub(crate) struct FileMap {
+    map: memmap2::Mmap,
+    /// The guard slot watching this mapping (None where no guard exists: not Linux).
+    slot: Option<usize>,
+}
+
+impl FileMap {
+    /// True when some of the mapped bytes were gone from the file (truncated while mapped):
+    /// they read as zeros, so whatever was computed from them is wrong.
+    pub(crate) fn faulted(&self) -> bool {
+        self.slot.is_some_and(|i| {
+            guard::SLOTS[i]
+                .faulted
+                .load(std::sync::atomic::Ordering::Acquire)
+        })
+    }
+}
+
+impl std::ops::Deref for FileMap {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+impl Drop for FileMap {
+    fn drop(&mut self) {
+        // Unwatched before `map` is unmapped (the fields drop after this body).
+        if let Some(i) = self.slot {
+            guard::release(i);
+        }
+    }
+}
+
 /// A read-only mapping of `len` bytes of `file` at `offset`, pre-faulted (MAP_POPULATE).
+///
+/// If the file is truncated while the mapping lives, touching a page past the new end of the
+/// file would raise SIGBUS and kill the process. On Linux every mapping is watched by a SIGBUS
+/// handler (installed once) that maps a zero page over the missing part and marks the mapping
+/// [`FileMap::faulted`]: the reader must check that flag after using the bytes and turn it
+/// into an error. Errors of kind `ResourceBusy` mean "no guard slot free now: read this chunk
+/// instead"; any other error means mapping does not work for this file.
 pub(crate) fn map_file_range(
     file: &std::fs::File,
     offset: u64,
     len: usize,
-) -> std::io::Result<memmap2::Mmap> {
+) -> std::io::Result<FileMap> {
+    #[cfg(target_os = "linux")]
+    guard::install()?;
     // SAFETY: the mapping is read-only and private to this process; the caller checked its range
-    // against the file's length. If another process truncates the file while we read it, access
-    // faults (SIGBUS) as it would for NumPy's memmap: the contract every mmap-based reader has,
-    // accepted for the bandwidth a mapping gives (5x reads into a buffer, in the bench report).
-    unsafe {
+    // against the file's length. If the file is truncated while we read it, touching a page past
+    // its end raises SIGBUS: on Linux the guard below serves such a fault with zeros and flags
+    // the mapping (registered before any byte of it is read), which the reader reports as an
+    // error. Elsewhere the fault ends the process, as it would for NumPy's memmap.
+    let map = unsafe {
         memmap2::MmapOptions::new()
             .offset(offset)
             .len(len)
             .populate()
             .map(file)
+    }?;
+    #[cfg(target_os = "linux")]
+    {
+        let Some(slot) = guard::claim(map.as_ptr() as usize, map.len()) else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ResourceBusy,
+                "every mapping guard slot is in use",
+            ));
+        };
+        Ok(FileMap {
+            map,
+            slot: Some(slot),
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    Ok(FileMap { map, slot: None })
+}
+
+/// The SIGBUS guard of file mappings: a fixed table of watched address ranges (lock-free, so
+/// the handler may read it) and the handler.
+mod guard {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    pub(super) struct Slot {
+        start: AtomicUsize,
+        end: AtomicUsize,
+        pub(super) faulted: AtomicBool,
+    }
+
+    /// Mappings watched at once (one per chunk being read; a reader past this reads instead).
+    pub(super) static SLOTS: [Slot; 64] = [const {
+        Slot {
+            start: AtomicUsize::new(0),
+            end: AtomicUsize::new(0),
+            faulted: AtomicBool::new(false),
+        }
+    }; 64];
+
+    /// Watches `[start, start + len)`; None when every slot is taken.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(super) fn claim(start: usize, len: usize) -> Option<usize> {
+        for (i, s) in SLOTS.iter().enumerate() {
+            let free = s
+                .start
+                .compare_exchange(0, start, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok();
+            if free {
+                s.faulted.store(false, Ordering::Release);
+                s.end.store(start + len, Ordering::Release);
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    pub(super) fn release(i: usize) {
+        let s = &SLOTS[i];
+        s.end.store(0, Ordering::Release);
+        s.start.store(0, Ordering::Release);
+    }
+
+    #[cfg(target_os = "linux")]
+    pub(super) use linux::install;
+
+    #[cfg(target_os = "linux")]
+    mod linux {
+        use super::SLOTS;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::OnceLock;
+
+        /// The action SIGBUS had before ours: restored for a fault that is not ours.
+        static PREVIOUS: OnceLock<libc::sigaction> = OnceLock::new();
+        static PAGE: AtomicUsize = AtomicUsize::new(4096);
+        static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+
+        /// Installs the handler once per process.
+        pub(in super::super) fn install() -> std::io::Result<()> {
+            INSTALLED
+                .get_or_init(|| {
+                    // SAFETY: sysconf has no preconditions.
+                    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+                    if page > 0 {
+                        PAGE.store(page as usize, Ordering::Relaxed);
+                    }
+                    // SAFETY: an all-zero sigaction is a valid value (SIG_DFL, empty mask);
+                    // every field we rely on is set below.
+                    let mut new: libc::sigaction = unsafe { std::mem::zeroed() };
+                    new.sa_sigaction = on_sigbus as *const () as usize;
+                    new.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_RESTART;
+                    // SAFETY: as above.
+                    let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+                    // SAFETY: sa_mask is a valid sigset_t to initialise and `old` is valid
+                    // for writes; this only reads the current action.
+                    let rc = unsafe {
+                        libc::sigemptyset(&mut new.sa_mask);
+                        libc::sigaction(libc::SIGBUS, std::ptr::null(), &mut old)
+                    };
+                    if rc != 0 {
+                        return Err(std::io::Error::last_os_error().to_string());
+                    }
+                    let _ = PREVIOUS.set(old);
+                    // SAFETY: `new` is a valid action whose handler only does async-signal-safe
+                    // things (atomic loads and stores, mmap, sigaction); PREVIOUS is set
+                    // before it can run.
+                    if unsafe { libc::sigaction(libc::SIGBUS, &new, std::ptr::null_mut()) } != 0 {
+                        return Err(std::io::Error::last_os_error().to_string());
+                    }
+                    Ok(())
+                })
+                .clone()
+                .map_err(std::io::Error::other)
+        }
+
+        /// A fault inside a watched mapping: map zeros over the rest of it (from the faulting
+        /// page on) and flag it. Any other fault: put the previous action back and return, so
+        /// that the access faults again and is handled as it would have been without us.
+        extern "C" fn on_sigbus(
+            _sig: libc::c_int,
+            info: *mut libc::siginfo_t,
+            _ctx: *mut libc::c_void,
+        ) {
+            // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+            let addr = unsafe { (*info).si_addr() } as usize;
+            let page = PAGE.load(Ordering::Relaxed);
+            for s in &SLOTS {
+                let start = s.start.load(Ordering::Acquire);
+                let end = s.end.load(Ordering::Acquire);
+                if start == 0 || addr < start || addr >= end {
+                    continue;
+                }
+                let lo = addr / page * page;
+                let hi = end.div_ceil(page) * page;
+                // SAFETY: [lo, hi) lies inside the live read-only mapping of this slot (the
+                // slot is released only before that mapping is unmapped, and memmap2 maps
+                // whole pages), so replacing those pages with anonymous zero pages touches
+                // no other memory; the mapping's owner unmaps the whole range later.
+                let p = unsafe {
+                    libc::mmap(
+                        lo as *mut libc::c_void,
+                        hi - lo,
+                        libc::PROT_READ,
+                        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                        -1,
+                        0,
+                    )
+                };
+                if p != libc::MAP_FAILED {
+                    s.faulted.store(true, Ordering::Release);
+                    return;
+                }
+                break;
+            }
+            let previous = PREVIOUS
+                .get()
+                .map_or(std::ptr::null(), |p| p as *const libc::sigaction);
+            // SAFETY: `previous` is null or the action saved at install; sigaction is
+            // async-signal-safe. With null, set SIG_DFL instead.
+            unsafe {
+                if previous.is_null() {
+                    libc::signal(libc::SIGBUS, libc::SIG_DFL);
+                } else {
+                    libc::sigaction(libc::SIGBUS, previous, std::ptr::null_mut());
+                }
+            }
+        }
     }
 }
 

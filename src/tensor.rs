@@ -17,8 +17,21 @@ pub struct Tensor {
     pub(crate) device: Device,
 }
 
-/// Elements of `shape`, or an error if that overflows.
+/// The most dimensions an array may have (NumPy's `NPY_MAXDIMS`).
+pub(crate) const MAX_DIMS: usize = 64;
+
+/// An error for a shape of more than [`MAX_DIMS`] dimensions.
+pub(crate) fn check_ndim(shape: &[usize]) -> Result<()> {
+    if shape.len() > MAX_DIMS {
+        return Err(Error::TooManyDimensions(shape.len()));
+    }
+    Ok(())
+}
+
+/// Elements of `shape`, or an error if that overflows or has more than [`MAX_DIMS`]
+/// dimensions.
 pub(crate) fn numel(shape: &[usize], itemsize: usize) -> Result<usize> {
+    check_ndim(shape)?;
     shape
         .iter()
         .try_fold(1usize, |n, &d| n.checked_mul(d))
@@ -116,6 +129,7 @@ impl Tensor {
         host: CpuStorage,
         shape: Vec<usize>,
     ) -> Result<Tensor> {
+        check_ndim(&shape)?;
         let dtype = host.dtype();
         let storage = if device.is_cpu() {
             Storage::Cpu(host)

@@ -79,6 +79,15 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 
 /// Opens a .npy file and checks its header against the file's size.
 pub(crate) fn open(path: &Path) -> Result<(File, Header)> {
+    // Checked before opening: opening a FIFO would wait for a writer.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            return Err(npy_err(
+                path,
+                "is not a regular file (a FIFO, socket or device): save the .npy to a file first",
+            ));
+        }
+    }
     let mut file = File::open(path).map_err(|e| io_err(path, e))?;
     let meta = file.metadata().map_err(|e| io_err(path, e))?;
     if meta.is_dir() {

@@ -1,0 +1,340 @@
+//! Bulk exact sums that read each value once.
+//!
+//! The idea: inside one block, values whose exponents lie within a few dozen binades of each
+//! other are all multiples of the smallest one's ulp and bounded by the largest, so plain f64
+//! additions of them are exact as long as every partial sum stays below 2^53 of those ulps.
+//! Each block is summed in f64 lanes while tracking the largest and smallest non-zero
+//! magnitude; afterwards those decide whether the lane sums are exact. If so, the lanes are
+//! turned into one integer and added to the accumulator once per block; if not (a block with
+//! too wide a range, an infinity or a NaN: rare in real data), the block is added again value
+//! by value, exactly. Either way the accumulator gets the exact sum, so the result never
+//! depends on which path ran, nor on vector width or CPU features.
+//!
+//! - float32 / bfloat16: each value converts exactly to f64; see [`sum_narrow`].
+//! - float16: every finite value is a multiple of 2^-24 below 2^16, so 2^13 of them always sum
+//!   exactly in f64: only infinities and NaNs need the exact path.
+//! - float64: each value is split into a high part on a block-wide grid and the exact rest
+//!   (`h = (x + C) - C`, `l = x - h`), two lane sums; the grid is speculated from the previous
+//!   block and verified with the same loads (see [`sum_f64_into`]).
+
+use half::{bf16, f16};
+use rayon::prelude::*;
+
+use super::{Acc32, Acc64};
+use crate::platform;
+
+/// f64 lanes of the float32 / bfloat16 / float16 kernels (four AVX2 registers).
+const LANES: usize = 16;
+/// Values per lane per float32 block: block = 1024 values (fewer per-block conversions; a
+/// block may then span 23 binades, which ordinary data does).
+const K32: usize = 64;
+/// The widest exponent span (in binades) of a float32 block on the fast path.
+pub(super) const F32_MAX_SPAN: i32 = 52 - 23 - K32.trailing_zeros() as i32;
+/// Values per lane per float16 block (at most 2^13, see the module comment).
+const K16: usize = 256;
+/// f64 lanes of the float64 kernel (two AVX2 registers per running sum, eight in all with the
+/// max / min trackers, so nothing spills).
+const LANES64: usize = 8;
+/// Values per lane per float64 block (2^LOG_K64): block = 512 values.
+pub(super) const LOG_K64: i32 = 6;
+/// The widest exponent span of a float64 block on the fast path (see [`sum_f64_into`]).
+pub(super) const F64_MAX_SPAN: i32 = 54 - 2 * LOG_K64;
+const K64: usize = 1 << LOG_K64;
+/// Elements per parallel task in [`par_sum_f32`]: fixed, so the split never depends on the
+/// number of threads (though for exact sums any split gives the same bits anyway).
+const TASK: usize = 1 << 16;
+
+// Blocks taken by the fast and the exact per-value paths on this thread (tests only: they
+// check that the random inputs exercise both).
+#[cfg(test)]
+thread_local! {
+    pub(super) static BLOCKS: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+#[inline(always)]
+fn tally(_fast: bool) {
+    #[cfg(test)]
+    BLOCKS.with(|b| {
+        let (f, s) = b.get();
+        b.set(if _fast { (f + 1, s) } else { (f, s + 1) });
+    });
+}
+
+/// `Σ lanes / 2^u` as an integer: each lane is a finite multiple of 2^u below 2^53 of them
+/// (the caller's guarantee), so scaling by the power of two and converting are exact. 2^-u
+/// is applied as two factors, since alone it may overflow f64 (u reaches -1074); neither
+/// partial product overflows or underflows.
+#[inline]
+fn lanes_int(lanes: &[f64], u: i32) -> i64 {
+    let pow2 = |k: i32| f64::from_bits(((1023 + k) as u64) << 52);
+    let (a, b) = (pow2(-u / 2), pow2(-u - -u / 2));
+    lanes
+        .iter()
+        .map(|&v| {
+            let y = v * a * b;
+            debug_assert!(
+                y.fract() == 0.0 && y.abs() <= (1u64 << 53) as f64,
+                "lane {v}, 2^{u}"
+            );
+            y as i64
+        })
+        .sum()
+}
+
+/// A narrow float whose value is exactly the float32 with bits `f32_bits()`, with `MANT`
+/// significant mantissa bits.
+trait Narrow: Copy {
+    const MANT: i32;
+    fn f32_bits(self) -> u32;
+}
+
+impl Narrow for f32 {
+    const MANT: i32 = 23;
+    #[inline(always)]
+    fn f32_bits(self) -> u32 {
+        self.to_bits()
+    }
+}
+
+impl Narrow for bf16 {
+    const MANT: i32 = 7;
+    #[inline(always)]
+    fn f32_bits(self) -> u32 {
+        u32::from(self.to_bits()) << 16
+    }
+}
+
+/// Exact Σx into `acc`.
+pub(crate) fn sum_f32_into(acc: &mut Acc32, x: &[f32]) {
+    platform::avx2_or(|| sum_narrow(acc, x));
+}
+
+/// Exact Σx into `acc`.
+pub(crate) fn sum_bf16_into(acc: &mut Acc32, x: &[bf16]) {
+    platform::avx2_or(|| sum_narrow(acc, x));
+}
+
+/// One block's f64 lane sums, the largest magnitude's bits and the smallest non-zero
+/// magnitude's bits minus one (zeros wrap to u32::MAX, which never wins the minimum).
+#[inline(always)]
+fn narrow_pass<T: Narrow>(blk: &[T]) -> ([f64; LANES], u32, u32) {
+    let (mut s, mut mx, mut mn) = ([0f64; LANES], [0u32; LANES], [u32::MAX; LANES]);
+    for c in blk.chunks_exact(LANES) {
+        for j in 0..LANES {
+            let b = c[j].f32_bits();
+            let a = b & 0x7fff_ffff;
+            mx[j] = mx[j].max(a);
+            mn[j] = mn[j].min(a.wrapping_sub(1));
+            s[j] += f64::from(f32::from_bits(b));
+        }
+    }
+    let mx = mx.into_iter().fold(0, u32::max);
+    let mn = mn.into_iter().fold(u32::MAX, u32::min);
+    (s, mx, mn)
+}
+
+/// The float32-range kernel. With `F = max(exponent field, 1)`, a finite value is a multiple
+/// of 2^(F - 127 - MANT) below 2^(F - 126); so when the block's fields span `F_max - F_min`,
+/// each value is below 2^(span + MANT + 1) units of the smallest ulp, and `K32` of them in one
+/// lane stay below 2^53 units (exact) when `span <= 52 - MANT - log2(K32)`: 23 binades for
+/// float32, 39 for bfloat16.
+#[inline(always)]
+fn sum_narrow<T: Narrow>(acc: &mut Acc32, x: &[T]) {
+    const BLOCK: usize = LANES * K32;
+    let max_span = 52 - T::MANT - K32.trailing_zeros() as i32;
+    let mut blocks = x.chunks_exact(BLOCK);
+    for blk in &mut blocks {
+        let (s, mx, mn) = narrow_pass(blk);
+        if mn == u32::MAX {
+            continue; // all zeros
+        }
+        let fmax = (mx >> 23).max(1) as i32;
+        let fmin = ((mn + 1) >> 23).max(1) as i32;
+        if mx < 0x7f80_0000 && fmax - fmin <= max_span {
+            let u = fmin - 127 - T::MANT;
+            let total = lanes_int(&s, u);
+            acc.add_scaled(total, u);
+            tally(true);
+        } else {
+            slow_narrow(acc, blk);
+            tally(false);
+        }
+    }
+    slow_narrow(acc, blocks.remainder());
+}
+
+#[inline(never)]
+fn slow_narrow<T: Narrow>(acc: &mut Acc32, x: &[T]) {
+    for &v in x {
+        acc.add_f32(f32::from_bits(v.f32_bits()));
+    }
+}
+
+/// Exact Σx into `acc`.
+pub(crate) fn sum_f16_into(acc: &mut Acc32, x: &[f16]) {
+    platform::avx2_or(|| sum_f16_kernel(acc, x));
+}
+
+/// f16 bits to its exact f64 value, finite values only (an infinity or NaN gives some finite
+/// value: the caller checks the exponent field). The fields shifted into float32 place are the
+/// value times 2^-112, exactly (a float16 subnormal lands on a float32 subnormal, which costs
+/// a slow microcode assist on some x86 CPUs but is still exact); 2^112 restores it.
+#[inline(always)]
+fn f16_value(h: u16) -> f64 {
+    let b = u32::from(h);
+    let scaled = f32::from_bits(((b & 0x7fff) << 13) | ((b & 0x8000) << 16));
+    f64::from(scaled * f32::from_bits((127 + 112) << 23))
+}
+
+#[inline(always)]
+fn sum_f16_kernel(acc: &mut Acc32, x: &[f16]) {
+    const BLOCK: usize = LANES * K16;
+    let mut blocks = x.chunks_exact(BLOCK);
+    for blk in &mut blocks {
+        let (mut s, mut mx) = ([0f64; LANES], [0u16; LANES]);
+        for c in blk.chunks_exact(LANES) {
+            for j in 0..LANES {
+                let h = c[j].to_bits();
+                mx[j] = mx[j].max(h & 0x7fff);
+                s[j] += f16_value(h);
+            }
+        }
+        if mx.into_iter().fold(0, u16::max) < 0x7c00 {
+            let total = lanes_int(&s, -24);
+            acc.add_scaled(total, -24);
+            tally(true);
+        } else {
+            tally(false);
+            for &v in blk {
+                acc.add_f16(v);
+            }
+        }
+    }
+    for &v in blocks.remainder() {
+        acc.add_f16(v);
+    }
+}
+
+/// Exact Σx into `acc`.
+///
+/// Per block, with the grid exponent `c` (C = 1.5 * 2^c): every |x| <= 2^(c - 2 - (LOG_K64 -
+/// 3)) keeps `x + C` in C's binade, so `h = (x + C) - C` is x rounded to the grid g =
+/// 2^(c - 52), exactly, |h| <= 2^(50 - (LOG_K64 - 3)) g, and K64 of them sum below 2^53 g;
+/// `l = x - h` is exact, |l| <= g / 2, a multiple of the smallest value's ulp 2^u, and K64 of
+/// them stay below 2^53 * 2^u when `c - u <= 106 - LOG_K64`. `c` comes from the previous block
+/// (no extra pass over the data); when this block's largest value breaks the first bound, or
+/// the second fails, the block is redone with `c` from its own maximum, and only if that
+/// still fails (a range of over F64_MAX_SPAN = 42 binades in one block, values near overflow, infinities,
+/// NaNs) value by value.
+pub(crate) fn sum_f64_into(acc: &mut Acc64, x: &[f64]) {
+    platform::avx2_or(|| sum_f64_kernel(acc, x));
+}
+
+/// Lane sums of the high and low parts, largest magnitude, smallest non-zero magnitude (as
+/// bits minus one, reinterpreted: a float no larger, with an exponent at most one lower; zeros
+/// become a NaN, which the `<` comparison never picks).
+#[inline(always)]
+fn f64_pass(blk: &[f64], big: f64) -> ([f64; LANES64], [f64; LANES64], f64, f64) {
+    let (mut hs, mut ls) = ([0f64; LANES64], [0f64; LANES64]);
+    let (mut mx, mut mn) = ([0f64; LANES64], [f64::INFINITY; LANES64]);
+    for c in blk.chunks_exact(LANES64) {
+        for j in 0..LANES64 {
+            let x = c[j];
+            let a = f64::from_bits(x.to_bits() & !(1 << 63));
+            // `if` rather than f64::max: one maxpd / minpd each, no NaN fix-ups (a NaN
+            // shows up in the lane sums instead).
+            mx[j] = if a > mx[j] { a } else { mx[j] };
+            let a1 = f64::from_bits(a.to_bits().wrapping_sub(1));
+            mn[j] = if a1 < mn[j] { a1 } else { mn[j] };
+            let h = (x + big) - big;
+            hs[j] += h;
+            ls[j] += x - h;
+        }
+    }
+    let mx = mx.into_iter().fold(0.0, |a, b| if b > a { b } else { a });
+    let mn = mn
+        .into_iter()
+        .fold(f64::INFINITY, |a, b| if b < a { b } else { a });
+    (hs, ls, mx, mn)
+}
+
+/// `max(exponent field, 1)` of a non-negative finite f64.
+#[inline(always)]
+fn field64(a: f64) -> i32 {
+    ((a.to_bits() >> 52) as i32).max(1)
+}
+
+#[inline(always)]
+fn sum_f64_kernel(acc: &mut Acc64, x: &[f64]) {
+    const BLOCK: usize = LANES64 * K64;
+    // Grid exponent for a block whose largest field is F: c = F - 1023 + 1 + 2 + (LOG_K64 - 3).
+    let grid_for = |f: i32| f - 1023 + LOG_K64;
+    // C = 1.5 * 2^c must stay finite and normal.
+    let c_max = 1023;
+    let mut c = grid_for(1);
+    let mut blocks = x.chunks_exact(BLOCK);
+    'blocks: for blk in &mut blocks {
+        for attempt in 0..2 {
+            let big = f64::from_bits(((c + 1023) as u64) << 52) * 1.5;
+            let (hs, ls, mx, mn) = f64_pass(blk, big);
+            let finite = hs.iter().chain(&ls).all(|v| v.is_finite());
+            if finite && mx == 0.0 {
+                continue 'blocks; // zeros only
+            }
+            let fmax = field64(mx);
+            let u = field64(mn) - 1075;
+            if finite && grid_for(fmax) <= c && c - u <= 106 - LOG_K64 {
+                let hi = lanes_int(&hs, c - 52);
+                let lo = lanes_int(&ls, u);
+                acc.add_scaled(hi, c - 52);
+                acc.add_scaled(lo, u);
+                tally(true);
+                continue 'blocks;
+            }
+            // Retry once with the grid this block needs (if a finite one exists).
+            if attempt == 1 || !mx.is_finite() || grid_for(fmax) > c_max {
+                break;
+            }
+            c = grid_for(fmax);
+        }
+        slow_f64(acc, blk);
+        tally(false);
+    }
+    slow_f64(acc, blocks.remainder());
+}
+
+#[inline(never)]
+fn slow_f64(acc: &mut Acc64, x: &[f64]) {
+    for &v in x {
+        acc.add_f64(v);
+    }
+}
+
+/// Exact Σx on the rayon pool: fixed `TASK`-element chunks, one accumulator each, merged.
+/// The bytes equal a serial [`sum_f32_into`]'s for any thread count.
+pub(crate) fn par_sum_f32(x: &[f32]) -> Acc32 {
+    x.par_chunks(TASK)
+        .map(|c| {
+            let mut a = Acc32::new();
+            sum_f32_into(&mut a, c);
+            a
+        })
+        .reduce(Acc32::new, |mut a, b| {
+            a.merge(&b);
+            a
+        })
+}
+
+/// As [`par_sum_f32`] for float64.
+pub(crate) fn par_sum_f64(x: &[f64]) -> Acc64 {
+    x.par_chunks(TASK)
+        .map(|c| {
+            let mut a = Acc64::new();
+            sum_f64_into(&mut a, c);
+            a
+        })
+        .reduce(Acc64::new, |mut a, b| {
+            a.merge(&b);
+            a
+        })
+}
