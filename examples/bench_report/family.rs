@@ -144,8 +144,9 @@ fn latency() {
             }
             let after = d.stats();
             let dispatches = (after.dispatches - before.dispatches) as f64 / 20.0;
+            let submits = (after.submits - before.submits) as f64 / 20.0;
             println!(
-                "latency 1 Ki {:<8} on {:<32} {:>9.1} us (median of 20), {dispatches:.1} dispatches per op",
+                "latency 1 Ki {:<8} on {:<32} {:>9.1} us (median of 20), {dispatches:.1} dispatches, {submits:.1} submits per op (readback included)",
                 op.name(),
                 d.name(),
                 median(ts)
