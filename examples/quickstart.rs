@@ -28,6 +28,9 @@ fn main() -> Result<(), ndgpu::Error> {
     let best = x.argmax(None, false)?.to_ndarray::<i64>()?;
     let row_best = x.argmax(Some(-1), false)?.to_ndarray::<i64>()?;
     let as_f16 = x.cast(DType::Float16)?.to_ndarray::<half::f16>()?;
+    let mean = x.mean(Axes::All, false)?.to_ndarray::<f32>()?;
+    let row_max = x.max(-1, false)?.to_ndarray::<f32>()?;
+    let col_min_at = x.argmin(Some(0), false)?.to_ndarray::<i64>()?;
     let elapsed = start.elapsed();
 
     println!(
@@ -48,7 +51,19 @@ fn main() -> Result<(), ndgpu::Error> {
     );
     println!("cast float16 [0, 1] = {}", as_f16[[0, 1]]);
     println!(
-        "time (upload, 5 ops, readbacks): {:.1} ms on {device}",
+        "mean            = {}",
+        mean.first().copied().unwrap_or_default()
+    );
+    println!(
+        "max(axis=-1)[..4] = {:?}",
+        &row_max.as_slice().unwrap_or(&[])[..4]
+    );
+    println!(
+        "argmin(axis=0)[..4] = {:?}",
+        &col_min_at.as_slice().unwrap_or(&[])[..4]
+    );
+    println!(
+        "time (upload, 8 ops, readbacks): {:.1} ms on {device}",
         elapsed.as_secs_f64() * 1e3
     );
     Ok(())
