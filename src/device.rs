@@ -201,25 +201,19 @@ impl Device {
     ) -> Result<Storage> {
         match &self.kind {
             DeviceKind::Cpu => {
-                let accs = accs
-                    .into_iter()
-                    .map(|a| match a {
-                        Storage::Cpu(c) => Ok(c),
-                        Storage::Gpu(_) => Err(mismatch()),
-                    })
-                    .collect::<Result<Vec<_>>>()?;
+                let accs = unwrap_all(accs, |a| match a {
+                    Storage::Cpu(c) => Some(c),
+                    Storage::Gpu(_) => None,
+                })?;
                 CpuBackend
                     .finish(accs, op, dtype, count, n)
                     .map(Storage::Cpu)
             }
             DeviceKind::Gpu(g) => {
-                let accs = accs
-                    .into_iter()
-                    .map(|a| match a {
-                        Storage::Gpu(c) => Ok(c),
-                        Storage::Cpu(_) => Err(mismatch()),
-                    })
-                    .collect::<Result<Vec<_>>>()?;
+                let accs = unwrap_all(accs, |a| match a {
+                    Storage::Gpu(c) => Some(c),
+                    Storage::Cpu(_) => None,
+                })?;
                 g.finish(accs, op, dtype, count, n).map(Storage::Gpu)
             }
         }
@@ -254,6 +248,13 @@ impl Device {
             _ => Err(mismatch()),
         }
     }
+}
+
+/// The backend storages inside `accs`, or a mismatch error if one belongs to another device.
+fn unwrap_all<S>(accs: Vec<Storage>, pick: impl Fn(Storage) -> Option<S>) -> Result<Vec<S>> {
+    accs.into_iter()
+        .map(|a| pick(a).ok_or_else(mismatch))
+        .collect()
 }
 
 fn mismatch() -> Error {

@@ -341,216 +341,42 @@ macro_rules! fold {
     };
 }
 
-/// Integer sums and products of every integer type (and bool), wrapping in 64 bits.
+/// Integer (and bool) sums and products, wrapping in 64 bits, and the float64 sums of their
+/// means; `$row` is the type's whole-row sum kernel, if it has one. Integers have no NaN:
+/// the nan-variants are the plain folds (needed for `merge` and `fold_identity`).
 macro_rules! int_folds {
-    ($($t:ty => $acc:ty),*) => {$(
-        fold!(Sum, $t, $acc, Sum, free = true, id = 0, |x| x as $acc, |a, b| a.wrapping_add(b));
-        fold!(NanSum, $t, $acc, Sum, free = true, id = 0, |x| x as $acc, |a, b| a.wrapping_add(b));
+    ($t:ty => $acc:ty, |$m:ident| $mean:expr $(, $row:path)?) => {
+        fold!(Sum, $t, $acc, Sum, free = true, id = 0, |x| x as $acc, |a, b| a.wrapping_add(b)
+              $(, #[inline(always)] fn row(x: &[$t]) -> Option<$acc> { Some($row(x)) })?);
+        fold!(NanSum, $t, $acc, Sum, free = true, id = 0, |x| x as $acc, |a, b| a.wrapping_add(b)
+              $(, #[inline(always)] fn row(x: &[$t]) -> Option<$acc> { Some($row(x)) })?);
         fold!(Prod, $t, $acc, Prod, free = true, id = 1, |x| x as $acc, |a, b| a.wrapping_mul(b));
         fold!(NanProd, $t, $acc, Prod, free = true, id = 1, |x| x as $acc, |a, b| a.wrapping_mul(b));
-        fold!(MeanSum, $t, f64, Sum, free = false, id = 0.0, |x| x as f64, |a, b| a + b);
-        fold!(NanMeanSum, $t, f64, Sum, free = false, id = 0.0, |x| x as f64, |a, b| a + b);
-    )*};
+        fold!(MeanSum, $t, f64, Sum, free = false, id = 0.0, |$m| $mean, |a, b| a + b);
+        fold!(NanMeanSum, $t, f64, Sum, free = false, id = 0.0, |$m| $mean, |a, b| a + b);
+    };
 }
-int_folds!(i8 => i64, i16 => i64, i64 => i64, u8 => u64, u16 => u64, u64 => u64);
+int_folds!(bool => i64, |x| f64::from(u8::from(x)));
+int_folds!(i8 => i64, |x| f64::from(x));
+int_folds!(i16 => i64, |x| f64::from(x));
+int_folds!(i32 => i64, |x| f64::from(x), sum_row_i32);
+int_folds!(i64 => i64, |x| x as f64);
+int_folds!(u8 => u64, |x| f64::from(x));
+int_folds!(u16 => u64, |x| f64::from(x));
+int_folds!(u32 => u64, |x| f64::from(x), sum_row_u32);
+int_folds!(u64 => u64, |x| x as f64);
 
-// bool, i32 and u32 by hand: bool has no `as` to floats, the 32-bit ones have row kernels.
-fold!(
-    Sum,
-    bool,
-    i64,
-    Sum,
-    free = true,
-    id = 0,
-    |x| x as i64,
-    |a, b| a.wrapping_add(b)
-);
-fold!(
-    NanSum,
-    bool,
-    i64,
-    Sum,
-    free = true,
-    id = 0,
-    |x| x as i64,
-    |a, b| a.wrapping_add(b)
-);
-fold!(
-    Prod,
-    bool,
-    i64,
-    Prod,
-    free = true,
-    id = 1,
-    |x| x as i64,
-    |a, b| a.wrapping_mul(b)
-);
-fold!(
-    NanProd,
-    bool,
-    i64,
-    Prod,
-    free = true,
-    id = 1,
-    |x| x as i64,
-    |a, b| a.wrapping_mul(b)
-);
-fold!(
-    MeanSum,
-    bool,
-    f64,
-    Sum,
-    free = false,
-    id = 0.0,
-    |x| f64::from(u8::from(x)),
-    |a, b| a + b
-);
-fold!(
-    NanMeanSum,
-    bool,
-    f64,
-    Sum,
-    free = false,
-    id = 0.0,
-    |x| f64::from(u8::from(x)),
-    |a, b| a + b
-);
-fold!(
-    Sum,
-    i32,
-    i64,
-    Sum,
-    free = true,
-    id = 0,
-    |x| x as i64,
-    |a, b| a.wrapping_add(b),
-    #[inline(always)]
-    fn row(x: &[i32]) -> Option<i64> {
-        Some(platform::sum_i32(x).unwrap_or_else(|| sum_split_i32(x)))
-    }
-);
-fold!(
-    NanSum,
-    i32,
-    i64,
-    Sum,
-    free = true,
-    id = 0,
-    |x| x as i64,
-    |a, b| a.wrapping_add(b),
-    #[inline(always)]
-    fn row(x: &[i32]) -> Option<i64> {
-        <Sum as Fold<i32>>::row(x)
-    }
-);
-fold!(
-    Prod,
-    i32,
-    i64,
-    Prod,
-    free = true,
-    id = 1,
-    |x| x as i64,
-    |a, b| a.wrapping_mul(b)
-);
-fold!(
-    NanProd,
-    i32,
-    i64,
-    Prod,
-    free = true,
-    id = 1,
-    |x| x as i64,
-    |a, b| a.wrapping_mul(b)
-);
-fold!(
-    MeanSum,
-    i32,
-    f64,
-    Sum,
-    free = false,
-    id = 0.0,
-    |x| f64::from(x),
-    |a, b| a + b
-);
-fold!(
-    NanMeanSum,
-    i32,
-    f64,
-    Sum,
-    free = false,
-    id = 0.0,
-    |x| f64::from(x),
-    |a, b| a + b
-);
-fold!(
-    Sum,
-    u32,
-    u64,
-    Sum,
-    free = true,
-    id = 0,
-    |x| x as u64,
-    |a, b| a.wrapping_add(b),
-    #[inline(always)]
-    fn row(x: &[u32]) -> Option<u64> {
-        Some(platform::avx2_or(|| sum_split_u32(x)))
-    }
-);
-fold!(
-    NanSum,
-    u32,
-    u64,
-    Sum,
-    free = true,
-    id = 0,
-    |x| x as u64,
-    |a, b| a.wrapping_add(b),
-    #[inline(always)]
-    fn row(x: &[u32]) -> Option<u64> {
-        <Sum as Fold<u32>>::row(x)
-    }
-);
-fold!(
-    Prod,
-    u32,
-    u64,
-    Prod,
-    free = true,
-    id = 1,
-    |x| x as u64,
-    |a, b| a.wrapping_mul(b)
-);
-fold!(
-    NanProd,
-    u32,
-    u64,
-    Prod,
-    free = true,
-    id = 1,
-    |x| x as u64,
-    |a, b| a.wrapping_mul(b)
-);
-fold!(
-    MeanSum,
-    u32,
-    f64,
-    Sum,
-    free = false,
-    id = 0.0,
-    |x| f64::from(x),
-    |a, b| a + b
-);
-fold!(
-    NanMeanSum,
-    u32,
-    f64,
-    Sum,
-    free = false,
-    id = 0.0,
-    |x| f64::from(x),
-    |a, b| a + b
-);
+/// The wrapping i64 sum of a whole i32 row (AVX2 kernel, else the split sum).
+#[inline(always)]
+fn sum_row_i32(x: &[i32]) -> i64 {
+    platform::sum_i32(x).unwrap_or_else(|| sum_split_i32(x))
+}
+
+/// The wrapping u64 sum of a whole u32 row.
+#[inline(always)]
+fn sum_row_u32(x: &[u32]) -> u64 {
+    platform::avx2_or(|| sum_split_u32(x))
+}
 
 /// Float sums and products: `$widen` takes an element to the accumulator, `$nan` tests it.
 macro_rules! float_folds {

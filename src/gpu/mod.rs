@@ -75,6 +75,15 @@ impl Drop for GpuStorage {
     }
 }
 
+/// What a reduction pass computes.
+#[derive(Clone, Copy, Debug)]
+enum Pass {
+    /// Accumulators of a fold instruction.
+    Fold(FoldKind),
+    /// (key, index) partials of an arg-reduction, indices at the last pass.
+    Arg(ReduceOp),
+}
+
 fn internal(e: String) -> Error {
     Error::Internal(e)
 }
@@ -262,19 +271,17 @@ impl GpuDevice {
         rb.wait_into(dst)
     }
 
-    /// The passes of one reduction over the middle axis of `r`, until one block is left: a
-    /// fold of `kind` (`arg` = None) or the arg-reduction `arg`.
+    /// The passes of one reduction over the middle axis of `r`, until one block is left.
     fn reduce_axis(
         &self,
         x: &GpuStorage,
         dtype: DType,
         input_is_elements: bool,
-        kind: FoldKind,
-        arg: Option<ReduceOp>,
+        pass: Pass,
         r: Reduce3,
     ) -> Result<GpuStorage> {
         self.check_len(r.input_len())?;
-        let acc = Acc::of(kind, dtype, !self.f64_emulated());
+        let native = !self.f64_emulated();
         let shift = self.chunk_shift();
         let mut input = input_is_elements.then_some(dtype);
         let mut len = r.len;
@@ -288,23 +295,24 @@ impl GpuDevice {
             let groups = tiles * nblocks;
             let last = nblocks == 1;
             let out_items = r.outer * nblocks * r.inner;
-            let item = match (arg, last) {
-                (None, _) => acc.size(),
-                (Some(_), true) => 8,
-                (Some(_), false) => 16,
+            let item = match (pass, last) {
+                (Pass::Fold(kind), _) => Acc::of(kind, dtype, native).size(),
+                (Pass::Arg(_), true) => 8,
+                (Pass::Arg(_), false) => 16,
             };
             self.check_len(out_items * item / 4)?;
             let dst = self.alloc((out_items * item) as u64)?;
             let n_in = src.chunks.len();
             let n_out = dst.chunks.len();
             let packed = kernels::packed(input, r.inner);
-            let (kernel, vars) = match arg {
-                None => {
+            let (kernel, vars) = match pass {
+                Pass::Fold(kind) => {
+                    let acc = Acc::of(kind, dtype, native);
                     let (s, d) = kernels::fold_sides(input, acc, n_in, n_out, shift);
                     let v = kernels::fold_vars(kind, input, acc, w as u32, packed, s, d);
                     ("fold", v)
                 }
-                Some(op) => {
+                Pass::Arg(op) => {
                     let (s, d) = (Side::words(n_in, shift), Side::words(n_out, shift));
                     (
                         "arg",
@@ -392,7 +400,7 @@ impl Backend for GpuDevice {
             let mut cur: Option<GpuStorage> = None;
             for &r in passes {
                 let src = cur.as_ref().unwrap_or(x);
-                cur = Some(self.reduce_axis(src, dtype, cur.is_none(), kind, None, r)?);
+                cur = Some(self.reduce_axis(src, dtype, cur.is_none(), Pass::Fold(kind), r)?);
             }
             cur.ok_or_else(|| Error::Internal("a fold without passes".into()))
         })
@@ -435,7 +443,7 @@ impl Backend for GpuDevice {
 
     fn arg(&self, x: &GpuStorage, dtype: DType, op: ReduceOp, r: Reduce3) -> Result<GpuStorage> {
         self.ctx
-            .scoped(|| self.reduce_axis(x, dtype, true, FoldKind::Max, Some(op), r))
+            .scoped(|| self.reduce_axis(x, dtype, true, Pass::Arg(op), r))
     }
 
     fn cast(&self, x: &GpuStorage, from: DType, to: DType, len: usize) -> Result<GpuStorage> {
