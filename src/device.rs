@@ -41,9 +41,10 @@ impl Device {
     /// The preferred GPU adapter: discrete before integrated before virtual before software,
     /// Vulkan/Metal/DX12 before GL (GL is only probed when no native adapter exists).
     /// `NDGPU_BACKEND` (vulkan, metal, dx12, gl) and `NDGPU_ADAPTER` (a case-insensitive
-    /// substring of the adapter name) override the choice. The wgpu device is opened once per
-    /// process with the adapter's own limits; every handle shares it but has its own
-    /// [`Device::stats`] and transfer guard.
+    /// substring of the adapter name) override the choice. Software adapters count: use
+    /// [`Device::auto`] to get the CPU instead of them. The wgpu device is opened with the
+    /// adapter's own limits and shared by every handle (each has its own [`Device::stats`] and
+    /// transfer guard); after the driver reports it lost, the next call opens a fresh one.
     ///
     /// # Errors
     /// [`Error::NoAdapter`] when no usable adapter exists.
@@ -53,13 +54,18 @@ impl Device {
         })
     }
 
-    /// The GPU if an adapter exists, else the CPU.
+    /// A hardware GPU (discrete, integrated or virtual) if one exists, else the CPU. A software
+    /// adapter (lavapipe, llvmpipe, WARP) is used only when asked for: [`Device::gpu`], or an
+    /// adapter named by `NDGPU_ADAPTER`; on the same machine the CPU backend is much faster.
     pub fn auto() -> Device {
         Self::auto_with_reason().0
     }
 
     /// Like [`Device::auto`], also giving the reason the GPU was not used, if it was not.
     pub fn auto_with_reason() -> (Device, Option<Error>) {
+        if let Some(why) = crate::gpu::auto_refusal() {
+            return (Device::cpu(), Some(why));
+        }
         match Device::gpu() {
             Ok(d) => (d, None),
             Err(e) => (Device::cpu(), Some(e)),

@@ -4,7 +4,7 @@
 //! ```
 //! use ndgpu::{Axes, DType, Device, Tensor};
 //!
-//! let device = Device::cpu(); // or Device::auto(): the GPU if an adapter exists
+//! let device = Device::cpu(); // or Device::auto(): a hardware GPU if one exists, else the CPU
 //! let x = Tensor::from_ndarray(&device, ndarray::array![[1.0f32, 5.0], [3.0, 2.0]])?;
 //! let total = x.sum(Axes::All, false)?.to_ndarray::<f32>()?;
 //! let best = x.argmax(Some(-1), false)?.to_ndarray::<i64>()?;

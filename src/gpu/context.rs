@@ -60,24 +60,10 @@ pub(crate) fn adapters() -> Result<(Vec<wgpu::Adapter>, bool)> {
 /// An instance that asks only for what compute needs: no debug layers, no display (so Mesa
 /// does not probe window systems and print warnings).
 pub(crate) fn instance(backends: wgpu::Backends) -> wgpu::Instance {
-    quiet_device_select();
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
     desc.backends = backends;
     desc.flags = wgpu::InstanceFlags::empty();
     wgpu::Instance::new(desc)
-}
-
-/// wgpu always enables the window-system surface extensions; with them Mesa's implicit
-/// device-select Vulkan layer connects to Wayland to order the GPUs and prints
-/// "XDG_RUNTIME_DIR is invalid" on headless machines. ndgpu orders adapters itself, so the
-/// layer is turned off (before the first Vulkan instance, unless the user set the variable).
-fn quiet_device_select() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        if cfg!(target_os = "linux") && std::env::var_os("NODEVICE_SELECT").is_none() {
-            std::env::set_var("NODEVICE_SELECT", "1");
-        }
-    });
 }
 
 pub(crate) fn enumerate(instance: &wgpu::Instance, backends: wgpu::Backends) -> Vec<wgpu::Adapter> {
@@ -125,6 +111,31 @@ pub(crate) fn choose(adapters: &[wgpu::Adapter]) -> Result<usize> {
                 want.unwrap_or_default()
             ))
         })
+}
+
+/// True for adapters that run on the CPU (lavapipe, llvmpipe, WARP) or whose kind the driver
+/// does not say: `Device::auto` never picks them, because the CPU backend is faster.
+pub(crate) fn is_software(info: &wgpu::AdapterInfo) -> bool {
+    matches!(
+        info.device_type,
+        wgpu::DeviceType::Cpu | wgpu::DeviceType::Other
+    )
+}
+
+/// Why `Device::auto` does not use a GPU, or `None` when it does: it takes the adapter
+/// `Device::gpu()` would take if that one is hardware (a discrete, integrated or virtual GPU),
+/// or any adapter the user named with `NDGPU_ADAPTER`.
+pub(crate) fn auto_refusal() -> Result<Option<String>> {
+    let (adapters, _) = adapters()?;
+    let info = adapters[choose(&adapters)?].get_info();
+    let named = std::env::var("NDGPU_ADAPTER").is_ok_and(|s| !s.is_empty());
+    Ok((is_software(&info) && !named).then(|| {
+        format!(
+            "only a software one ({}, {:?}), slower than the CPU backend; \
+             --device gpu or NDGPU_ADAPTER uses it",
+            info.name, info.backend
+        )
+    }))
 }
 
 /// A buffer of `u32` words and its size.
@@ -269,6 +280,15 @@ impl Ctx {
             encoder: Mutex::new(None),
             submits: AtomicU64::new(0),
         })
+    }
+
+    /// True once the driver reported the device lost: a new `Device::gpu()` opens a fresh
+    /// context instead of sharing this one.
+    pub fn is_lost(&self) -> bool {
+        self.lost
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
     }
 
     /// Fails if the device was lost or an error escaped the scopes.

@@ -9,7 +9,7 @@ mod kernels;
 mod stats;
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 pub use info::{gpu_info, AdapterSummary, GpuInfo};
 pub use stats::{TransferGuard, TransferStats};
@@ -34,14 +34,31 @@ const WG: usize = 256;
 /// Largest element count a kernel indexes (indices are u32; 64-bit elements use 2 words).
 const MAX_ELEMS: usize = 1 << 31;
 
-/// The process-wide wgpu device: opened once, shared by every `Device::gpu()` handle (each
-/// handle has its own counters, transfer guard and f64 mode).
-static CTX: OnceLock<std::result::Result<Arc<Ctx>, String>> = OnceLock::new();
+/// The process-wide wgpu device, shared by every `Device::gpu()` handle (each handle has its
+/// own counters, transfer guard and f64 mode). Opened on first use; opened again when the
+/// driver reported it lost (handles of the lost one keep failing with that error). A failed
+/// open is not kept: the next call tries again.
+static CTX: Mutex<Option<Arc<Ctx>>> = Mutex::new(None);
 
 fn shared_ctx() -> Result<Arc<Ctx>> {
-    CTX.get_or_init(|| Ctx::open().map(Arc::new).map_err(|e| e.to_string()))
-        .clone()
-        .map_err(Error::NoAdapter)
+    let mut slot = CTX.lock().unwrap_or_else(|p| p.into_inner());
+    match slot.as_ref() {
+        Some(ctx) if !ctx.is_lost() => Ok(ctx.clone()),
+        _ => {
+            let ctx = Arc::new(Ctx::open()?);
+            *slot = Some(ctx.clone());
+            Ok(ctx)
+        }
+    }
+}
+
+/// Why `Device::auto` does not use a GPU (no adapter, or only software ones), or `None`.
+pub(crate) fn auto_refusal() -> Option<Error> {
+    match context::auto_refusal() {
+        Ok(None) => None,
+        Ok(Some(why)) => Some(Error::NoAdapter(why)),
+        Err(e) => Some(e),
+    }
 }
 
 /// A handle on the wgpu device.
@@ -478,5 +495,36 @@ impl Backend for GpuDevice {
             self.run("cast", &vars, x, &dst, &p, grid)?;
             Ok(dst)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// After the driver reports the device lost, handles on it fail with that error and a new
+    /// handle opens a fresh, working device. (The only GPU test among the unit tests: it
+    /// destroys the shared device, which would break a concurrent one.)
+    #[test]
+    fn a_lost_device_is_replaced_by_a_fresh_one() {
+        let old = match GpuDevice::new() {
+            Ok(g) => g,
+            Err(e) if std::env::var("NDGPU_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
+                panic!("NDGPU_REQUIRE_GPU=1 but no GPU adapter: {e}")
+            }
+            Err(_) => return,
+        };
+        old.ctx.device.destroy();
+        let _ = old.ctx.device.poll(wgpu::PollType::wait_indefinitely());
+        assert!(old.ctx.is_lost(), "destroy() did not report a lost device");
+        let err = old
+            .upload(DType::Float32, &[0; 16])
+            .and_then(|s| old.download(&s, DType::Float32, 4).map(|_| ()));
+        assert!(err.is_err_and(|e| e.to_string().contains("lost")));
+        let new = GpuDevice::new().expect("a fresh device");
+        assert!(!Arc::ptr_eq(&old.ctx, &new.ctx));
+        let s = new.upload(DType::Float32, &1.5f32.to_le_bytes()).unwrap();
+        let back = new.download(&s, DType::Float32, 1).unwrap();
+        assert_eq!(back, CpuStorage::F32(vec![1.5]));
     }
 }

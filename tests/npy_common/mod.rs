@@ -7,8 +7,16 @@ use half::{bf16, f16};
 use ndgpu::{DType, Tensor};
 use num_complex::Complex;
 
+/// The NumPy-written fixtures (`tests/fixtures` of the library crate; the CLI crate's tests
+/// reach them from `cli/`).
 pub fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let lib = if here.join("tests/fixtures").is_dir() {
+        here
+    } else {
+        here.join("..")
+    };
+    lib.join("tests/fixtures")
 }
 
 /// The elements of a tensor as little-endian C-order bytes.

@@ -2,7 +2,9 @@
 //! device, with the default chunk size and with tiny chunks (the streamed path); and every bad
 //! input: exit status != 0, one line on stderr, no OUT created, an existing OUT untouched.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
+#[path = "../../tests/npy_common/mod.rs"]
 mod npy_common;
 
 use std::path::Path;
@@ -250,4 +252,27 @@ fn runtime_and_usage_errors_have_the_contract_exit_codes() {
     }
     let r = ndgpu(&["info"], &[]);
     assert!(r.status.success() && String::from_utf8_lossy(&r.stdout).contains("auto"));
+}
+
+/// `info` names the device `auto` uses and why; on a machine whose only adapter is software
+/// (CI's lavapipe) that is the CPU.
+#[test]
+fn info_says_auto_uses_the_cpu_when_the_only_adapter_is_software() {
+    let Some(_) = common::gpu() else { return };
+    let info = ndgpu::gpu_info();
+    let chosen = &info.adapters[info.chosen.expect("an adapter")];
+    let r = ndgpu(&["info"], &[]);
+    let out = String::from_utf8_lossy(&r.stdout);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("--device auto uses:"))
+        .unwrap_or_else(|| panic!("{out}"));
+    if matches!(chosen.device_type.as_str(), "Cpu" | "Other") {
+        assert!(
+            line.starts_with("--device auto uses: cpu (no GPU adapter: only a software one"),
+            "{line}"
+        );
+    } else {
+        assert!(line.contains(&chosen.name), "{line}");
+    }
 }

@@ -266,7 +266,19 @@ enum Job {
 
 static PANIC: Mutex<Option<String>> = Mutex::new(None);
 
+/// Mesa's implicit device-select Vulkan layer connects to the window system to order GPUs and
+/// prints "XDG_RUNTIME_DIR is invalid" on headless machines; ndgpu orders adapters itself, so
+/// the program turns the layer off (unless the user set the variable). The library leaves the
+/// environment alone.
+fn quiet_device_select() {
+    if cfg!(target_os = "linux") && std::env::var_os("NODEVICE_SELECT").is_none() {
+        // Called first thing in main, before any other thread exists.
+        std::env::set_var("NODEVICE_SELECT", "1");
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_device_select();
     let command = Cli::command().subcommands(reduction_commands());
     let parsed = command.try_get_matches().and_then(|m| {
         let op = m
