@@ -8,19 +8,33 @@ use crate::Error;
 /// The element type of a tensor, named as NumPy names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
+    /// `bool`: one byte, 0 or 1.
     Bool,
+    /// `int8`.
     Int8,
+    /// `uint8`.
     UInt8,
+    /// `int16`.
     Int16,
+    /// `uint16`.
     UInt16,
+    /// `int32`.
     Int32,
+    /// `uint32`.
     UInt32,
+    /// `int64`.
     Int64,
+    /// `uint64`.
     UInt64,
+    /// `float16` (IEEE binary16).
     Float16,
+    /// `bfloat16` (the top half of a float32; not storable in .npy).
     BFloat16,
+    /// `float32`.
     Float32,
+    /// `float64`.
     Float64,
+    /// `complex64`: two float32, real then imaginary.
     Complex64,
 }
 

@@ -11,12 +11,20 @@ pub enum Error {
     UnknownDType(String),
     /// An axis outside `-ndim..ndim`.
     #[error("{}", axis_message(*axis, *ndim))]
-    AxisOutOfRange { axis: isize, ndim: usize },
+    AxisOutOfRange {
+        /// The axis given.
+        axis: isize,
+        /// The rank of the array.
+        ndim: usize,
+    },
     /// The same axis named twice.
     #[error("axis {axis} is repeated (as {first} and {second}): name each axis once")]
     RepeatedAxis {
+        /// The axis, normalised to `0..ndim`.
         axis: usize,
+        /// The first spelling of it.
         first: isize,
+        /// The second spelling of it.
         second: isize,
     },
     /// A reduction without an identity (min, max, the arg-reductions) over nothing.
@@ -30,12 +38,20 @@ pub enum Error {
     Internal(String),
     /// A Rust element type that does not match the tensor's dtype.
     #[error("dtype mismatch: the tensor holds {tensor} but {requested} was requested: ask for the tensor's dtype or cast() first")]
-    DTypeMismatch { tensor: DType, requested: DType },
+    DTypeMismatch {
+        /// The dtype the tensor holds.
+        tensor: DType,
+        /// The dtype asked for.
+        requested: DType,
+    },
     /// Data whose length does not match the shape.
     #[error("shape {shape:?} holds {expected} elements but {actual} were given: make the data match the shape")]
     ShapeMismatch {
+        /// The shape given.
         shape: Vec<usize>,
+        /// Its element count.
         expected: usize,
+        /// The number of elements given.
         actual: usize,
     },
     /// A shape whose element count or byte size overflows `usize`.
@@ -55,16 +71,29 @@ pub enum Error {
     Gpu(String),
     /// A device-to-host copy refused by `Device::set_transfer_guard(TransferGuard::Deny)`.
     #[error("implicit device-to-host copy of {bytes} bytes refused by the transfer guard: call to_ndarray() explicitly or relax the guard")]
-    TransferDenied { bytes: usize },
+    TransferDenied {
+        /// The size of the refused copy.
+        bytes: usize,
+    },
     /// An operation the dtype does not support.
     #[error("{0}")]
     Unsupported(String),
     /// A file could not be read or written.
     #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    Io {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A malformed or unsupported .npy file.
     #[error("{path}: {message}")]
-    Npy { path: String, message: String },
+    Npy {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// The message of [`Error::AxisOutOfRange`].

@@ -1,6 +1,17 @@
 //! ndgpu: n-dimensional arrays on any GPU through wgpu compute shaders, in and out as
 //! `ndarray` arrays, with a CPU backend that gives the same results.
 //!
+//! | TensorFlow / NumPy | ndgpu |
+//! |---|---|
+//! | `tf.convert_to_tensor(a)` | [`Tensor::from_ndarray`]`(&device, a)` (an owned C-order array moves in without a copy) |
+//! | `t.numpy()` | [`Tensor::to_ndarray`]`::<T>()` (copies) / [`Tensor::into_ndarray`] (moves where it can) / [`Tensor::view`] (borrows CPU memory) |
+//! | `tf.reduce_sum(t, axis)`, `np.sum(a, axis, keepdims=...)` | [`Tensor::sum`]`(axes, keepdims)`, or [`Device::sum`]`(a, axes, keepdims)` on an ndarray; likewise `prod mean min max any all count_nonzero nansum nanprod nanmean nanmin nanmax` ([`ReduceOp`]) |
+//! | `tf.argmax(t, axis)`, `np.argmax(a, axis)` | [`Tensor::argmax`]`(Some(axis), keepdims)` (`None`: the flattened array); likewise `argmin nanargmax nanargmin` |
+//! | `tf.cast(t, tf.float16)`, `a.astype(np.float16)` | [`Tensor::cast`]`(DType::Float16)` |
+//! | `np.load(path)` / `np.save(path, a)` | [`npy::read`] / [`npy::write`] |
+//! | `np.load(path, mmap_mode="r").sum(axis)` | [`npy::stream::reduce`]: chunks of a memory mapping, bounded memory |
+//! | `tf.device("/GPU:0")` | [`Device::gpu`], [`Device::cpu`], [`Device::auto`] (a hardware GPU, else the CPU) |
+//!
 //! ```
 //! use ndgpu::{Axes, DType, Device, Tensor};
 //!
@@ -16,6 +27,7 @@
 //! ```
 
 #![deny(unsafe_code)]
+#![deny(missing_docs)]
 
 mod backend;
 pub mod bench;

@@ -1,4 +1,4 @@
-//! The wgpu device: the same [`Backend`] as the CPU, executed by WGSL compute kernels on
+//! The wgpu device: the same `Backend` as the CPU, executed by WGSL compute kernels on
 //! `array<u32>` storage split into chunks that each fit one binding.
 
 mod bench;

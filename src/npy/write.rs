@@ -245,7 +245,7 @@ pub fn write(path: impl AsRef<Path>, tensor: &Tensor) -> Result<()> {
 /// Writes `tensor` in .npy format to a stream.
 ///
 /// # Errors
-/// As [`write`].
+/// As [`write()`].
 pub fn write_to(mut writer: impl Write, tensor: &Tensor) -> Result<()> {
     let path = Path::new("<stream>");
     let header = encode(tensor.dtype(), tensor.shape(), false).map_err(|m| npy_err(path, m))?;
