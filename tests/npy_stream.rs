@@ -265,3 +265,72 @@ fn float_sums_of_any_chunking_stay_within_the_pairwise_bound() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A float32 .npy in Fortran order holding the C-order array `c` of `shape`.
+fn fortran_file(path: &Path, shape: &[usize], c: &[f32]) {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    let mut header = format!(
+        "{{'descr': '<f4', 'fortran_order': True, 'shape': ({},), }}",
+        dims.join(", ")
+    )
+    .into_bytes();
+    while (11 + header.len()) % 64 != 0 {
+        header.push(b' ');
+    }
+    header.push(b'\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(&header);
+    // Fortran order: the first index varies fastest.
+    let n = c.len();
+    for p in 0..n {
+        let (mut rest, mut ci, mut weight) = (p, 0, 1);
+        let strides: Vec<usize> = (0..shape.len())
+            .map(|k| shape[k + 1..].iter().product())
+            .collect();
+        for (k, &d) in shape.iter().enumerate() {
+            ci += (rest % d) * strides[k];
+            rest /= d;
+            weight *= d;
+        }
+        assert!(weight == n);
+        bytes.extend_from_slice(&c[ci].to_le_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn flat_arg_reductions_of_a_fortran_file_take_the_first_c_order_index() {
+    let dir = std::env::temp_dir().join(format!("ndgpu-stream-f-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("f.npy");
+    // The first maximum in C order is flat index 1; the file's own order meets (1, 0) first.
+    fortran_file(&p, &[2, 3], &[0.0, 5.0, 1.0, 5.0, 2.0, 5.0]);
+    for chunk in [4, 8, 12, 1 << 20] {
+        let got = stream::argmax(&p, None, false, &Device::cpu(), opts(chunk)).unwrap();
+        assert_eq!(got.to_ndarray::<i64>().unwrap()[[]], 1, "{chunk} B chunks");
+    }
+    // Random ties and NaN in 3-D, every flat arg-reduction, against the in-memory result.
+    let shape = [5, 4, 6];
+    let v: Vec<f32> = values(120, 7)
+        .iter()
+        .map(|&x| (x / 40.0).round() as f32)
+        .collect();
+    let mut with_nan = v.clone();
+    with_nan[77] = f32::NAN;
+    for (k, data) in [v, with_nan].into_iter().enumerate() {
+        fortran_file(&p, &shape, &data);
+        let t = Tensor::from_vec(&Device::cpu(), &shape, data).unwrap();
+        for op in ["argmax", "argmin", "nanargmax", "nanargmin"] {
+            let op = ndgpu::ReduceOp::from_name(op).unwrap();
+            let want = t.reduce(op, Axes::All, false).unwrap();
+            for device in common::devices() {
+                for chunk in [4, 28, 1 << 20] {
+                    let got = stream::reduce(&p, op, &Axes::All, false, &device, opts(chunk));
+                    same(&format!("{op} {k} {chunk}B {device}"), &got.unwrap(), &want);
+                }
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

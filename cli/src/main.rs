@@ -247,15 +247,15 @@ fn run_reduction(op: ReduceOp, m: &ArgMatches) -> ndgpu::Result<()> {
     } else {
         Axes::List(a.axis)
     };
-    let t = stream::reduce(
+    stream::reduce_to_file(
         &a.io.input,
+        &a.io.output,
         op,
         &axes,
         a.keepdims,
         &device(a.io.device)?,
         options(&a.io),
-    )?;
-    ndgpu::npy::write(&a.io.output, &t)
+    )
 }
 
 /// What the command line asked for.

@@ -11,16 +11,20 @@
 //! - arg-reductions: (key, index) pairs combine with the operation's order keys, first index
 //!   winning.
 //!
+//! Results are produced in tiles of at most a chunk's worth of accumulators and handed to a
+//! sink (memory, or the output file), so a result as large as the input streams too.
+//!
 //! Fortran-order files are streamed as the C-order array of the reversed shape (axes
-//! reversed); the result is transposed back. A flat argmax of a Fortran-order array needs C
-//! order and is done in memory.
+//! reversed); the result comes out in Fortran order (written so, or transposed back in
+//! memory). A flat arg-reduction of a Fortran-order file keeps, among equal best keys, the
+//! smallest C-order index.
 
 use std::path::Path;
 
 use super::decode::{fortran_to_c, is_native, to_le};
 use super::header::Header;
 use super::map::Source;
-use super::read::{io_err, npy_err, open, read_on};
+use super::read::{io_err, npy_err, open};
 use super::write::{host, write_parts, AtomicFile};
 use crate::cpu::{arg_key, arg_slice, merge, ArgElem, CpuStorage, FoldElem, FoldKind};
 use crate::element::with_dtype;
@@ -248,6 +252,80 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// The accumulators of `kinds` over the C-order arrays `inner` (reduced over `mask`) found
+    /// at every offset of `leads` from `base`, merged, handed to `emit` in output order, in
+    /// tiles of at most a chunk's worth of accumulators: the output may be as large as the
+    /// input, and memory stays bounded by the chunk size. `leads` are reduced dimensions
+    /// around `inner`, as (length, stride in elements).
+    #[allow(clippy::too_many_arguments)]
+    fn fold_tiles<T: StreamElem>(
+        &mut self,
+        kinds: &[FoldKind],
+        leads: &mut Vec<(usize, usize)>,
+        base: usize,
+        inner: &[usize],
+        mask: &[bool],
+        emit: &mut dyn FnMut(Vec<CpuStorage>) -> Result<()>,
+    ) -> Result<()> {
+        let kept = |sh: &[usize], m: &[bool]| -> usize {
+            sh.iter()
+                .zip(m)
+                .filter(|(_, &r)| !r)
+                .map(|(d, _)| d)
+                .product()
+        };
+        let acc_bytes: usize = kinds.iter().map(|k| k.acc_dtype(T::DTYPE).itemsize()).sum();
+        let tile = (self.budget * T::DTYPE.itemsize() / acc_bytes).max(1);
+        if kept(inner, mask) <= tile {
+            let mut tree = Tree::default();
+            for off in lead_offsets(leads, base) {
+                let part = self.fold_rec::<T>(kinds, off, inner, mask)?;
+                tree.push(part, kinds);
+            }
+            return emit(tree.finish(kinds));
+        }
+        // The first kept axis, `k`, orders the output: tile along it.
+        let k = mask
+            .iter()
+            .position(|&m| !m)
+            .ok_or_else(|| internal("no kept axis"))?;
+        let depth = leads.len();
+        for j in 0..k {
+            leads.push((inner[j], inner[j + 1..].iter().product()));
+        }
+        let per: usize = inner[k + 1..].iter().product();
+        let out_per = kept(&inner[k + 1..], &mask[k + 1..]);
+        let r = if out_per <= tile {
+            let rows = tile / out_per;
+            let mut r0 = 0;
+            while r0 < inner[k] {
+                let mut sh = inner[k..].to_vec();
+                sh[0] = rows.min(inner[k] - r0);
+                let mut tree = Tree::default();
+                for off in lead_offsets(leads, base + r0 * per) {
+                    let part = self.fold_rec::<T>(kinds, off, &sh, &mask[k..])?;
+                    tree.push(part, kinds);
+                }
+                emit(tree.finish(kinds))?;
+                r0 += sh[0];
+            }
+            Ok(())
+        } else {
+            (0..inner[k]).try_for_each(|v| {
+                self.fold_tiles::<T>(
+                    kinds,
+                    leads,
+                    base + v * per,
+                    &inner[k + 1..],
+                    &mask[k + 1..],
+                    emit,
+                )
+            })
+        };
+        leads.truncate(depth);
+        r
+    }
+
     fn chunk_arg<T: StreamElem>(
         &mut self,
         op: ReduceOp,
@@ -282,86 +360,135 @@ impl<'a> Ctx<'a> {
         Ok(best.map_or(0, |(k, at)| nan_mark::<T>(op, k, at as i64)))
     }
 
+    /// The first index of the largest key of `op` over the flattened C-order array, for a
+    /// Fortran-order file: the file is read in its own order, and among the elements that
+    /// share the best key the smallest C-order index wins.
+    fn arg_flat_fortran<T: StreamElem>(&mut self, op: ReduceOp) -> Result<i64> {
+        let shape = self.header.shape.clone();
+        let c_index = |mut p: usize| {
+            let mut c = 0;
+            let mut weight = 1;
+            let mut strides = Vec::with_capacity(shape.len());
+            for &d in shape.iter().rev() {
+                strides.push(weight);
+                weight *= d;
+            }
+            strides.reverse();
+            for (&d, &w) in shape.iter().zip(&strides) {
+                c += (p % d) * w;
+                p /= d;
+            }
+            c
+        };
+        let n = self.header.len();
+        let mut best: Option<(T::Key, usize)> = None;
+        let mut i = 0;
+        while i < n {
+            let m = self.budget.min(n - i);
+            let found = self.with_chunk::<T, _>(i, m, |s, dev| {
+                let at = arg_on(op, s, dev, &[m], 0)?[0].max(0) as usize;
+                let key = arg_key(op, *s.get(at).ok_or_else(|| internal("arg index"))?);
+                if best.is_some_and(|(b, _)| key < b) {
+                    return Ok(None);
+                }
+                let c = s
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| arg_key(op, **v) == key)
+                    .map(|(j, _)| c_index(i + j))
+                    .min()
+                    .unwrap_or(usize::MAX);
+                Ok(Some((key, c)))
+            })?;
+            if let Some((key, c)) = found {
+                best = match best {
+                    Some((b, bc)) if b == key => Some((b, bc.min(c))),
+                    _ => Some((key, c)),
+                };
+            }
+            i += m;
+        }
+        Ok(best.map_or(0, |(k, at)| nan_mark::<T>(op, k, at as i64)))
+    }
+
+    /// The arg-reduction `op` along `axis` of the C-order array `shape` at element `start`,
+    /// handed to `emit` in output order, a chunk's worth at a time.
     fn arg_rec<T: StreamElem>(
         &mut self,
         op: ReduceOp,
         start: usize,
         shape: &[usize],
         axis: usize,
-    ) -> Result<Vec<i64>> {
+        emit: &mut dyn FnMut(Vec<i64>) -> Result<()>,
+    ) -> Result<()> {
         let n: usize = shape.iter().product();
         if n <= self.budget {
-            return self.chunk_arg::<T>(op, start, shape, axis);
+            return emit(self.chunk_arg::<T>(op, start, shape, axis)?);
         }
         let row: usize = shape[1..].iter().product();
         let k = (self.budget / row).max(1);
         if axis > 0 {
-            let mut out = Vec::new();
             let mut i = 0;
             while i < shape[0] {
                 if row <= self.budget {
                     let rows = k.min(shape[0] - i);
                     let mut sh = shape.to_vec();
                     sh[0] = rows;
-                    out.extend(self.chunk_arg::<T>(op, start + i * row, &sh, axis)?);
+                    emit(self.chunk_arg::<T>(op, start + i * row, &sh, axis)?)?;
                     i += rows;
                 } else {
-                    out.extend(self.arg_rec::<T>(op, start + i * row, &shape[1..], axis - 1)?);
+                    self.arg_rec::<T>(op, start + i * row, &shape[1..], axis - 1, emit)?;
                     i += 1;
                 }
             }
-            return Ok(out);
+            return Ok(());
         }
-        // Along the leading axis: keep the best key and index per output position.
-        let mut keys: Vec<T::Key> = Vec::with_capacity(row);
-        let mut idx = vec![0i64; row];
-        let mut i = 0;
-        while i < shape[0] {
-            if row <= self.budget {
-                let rows = k.min(shape[0] - i);
-                let (at, ks) = self.with_chunk::<T, _>(start + i * row, rows * row, |s, dev| {
-                    let at: Vec<i64> = arg_on(op, s, dev, &[rows, row], 0)?
-                        .into_iter()
-                        .map(|a| a.max(0))
-                        .collect();
-                    let ks = at
-                        .iter()
-                        .enumerate()
-                        .map(|(j, &a)| s.get(a as usize * row + j).map(|v| arg_key(op, *v)))
-                        .collect::<Option<Vec<_>>>()
-                        .ok_or_else(|| internal("arg index out of range"))?;
-                    Ok((at, ks))
-                })?;
-                merge_best(&mut keys, &mut idx, &ks, |j| i as i64 + at[j]);
-                i += rows;
-            } else {
-                // One row is larger than a chunk: compare it piece by piece.
-                let mut c = 0;
-                while c < row {
-                    let m = self.budget.min(row - c);
-                    let ks = self.with_chunk::<T, _>(start + i * row + c, m, |s, _| {
+        // Along the leading axis: keep the best key and index per output position, for a
+        // chunk's worth of positions at a time.
+        let cols = row.min(self.budget);
+        let mut c0 = 0;
+        while c0 < row {
+            let width = cols.min(row - c0);
+            let mut keys: Vec<T::Key> = Vec::with_capacity(width);
+            let mut idx = vec![0i64; width];
+            let mut i = 0;
+            while i < shape[0] {
+                if width == row {
+                    let rows = k.min(shape[0] - i);
+                    let (at, ks) =
+                        self.with_chunk::<T, _>(start + i * row, rows * row, |s, dev| {
+                            let at: Vec<i64> = arg_on(op, s, dev, &[rows, row], 0)?
+                                .into_iter()
+                                .map(|a| a.max(0))
+                                .collect();
+                            let ks = at
+                                .iter()
+                                .enumerate()
+                                .map(|(j, &a)| s.get(a as usize * row + j).map(|v| arg_key(op, *v)))
+                                .collect::<Option<Vec<_>>>()
+                                .ok_or_else(|| internal("arg index out of range"))?;
+                            Ok((at, ks))
+                        })?;
+                    merge_best(&mut keys, &mut idx, &ks, |j| i as i64 + at[j]);
+                    i += rows;
+                } else {
+                    // Rows wider than a chunk: this tile of columns, row by row.
+                    let ks = self.with_chunk::<T, _>(start + i * row + c0, width, |s, _| {
                         Ok(s.iter().map(|v| arg_key(op, *v)).collect::<Vec<_>>())
                     })?;
-                    if i == 0 {
-                        keys.extend(ks);
-                    } else {
-                        for (j, k) in ks.into_iter().enumerate() {
-                            if k > keys[c + j] {
-                                keys[c + j] = k;
-                                idx[c + j] = i as i64;
-                            }
-                        }
-                    }
-                    c += m;
+                    merge_best(&mut keys, &mut idx, &ks, |_| i as i64);
+                    i += 1;
                 }
-                i += 1;
             }
+            emit(
+                idx.into_iter()
+                    .zip(keys)
+                    .map(|(i, k)| nan_mark::<T>(op, k, i))
+                    .collect(),
+            )?;
+            c0 += width;
         }
-        Ok(idx
-            .into_iter()
-            .zip(keys)
-            .map(|(i, k)| nan_mark::<T>(op, k, i))
-            .collect())
+        Ok(())
     }
 
     fn cast_all<T: StreamElem>(&mut self, to: DType, out: &mut AtomicFile) -> Result<()> {
@@ -429,6 +556,18 @@ fn nan_mark<T: StreamElem>(op: ReduceOp, key: T::Key, at: i64) -> i64 {
     }
 }
 
+/// Every offset `base + Σ i_j * stride_j` of the (length, stride) dimensions `leads`, in order.
+fn lead_offsets(leads: &[(usize, usize)], base: usize) -> Vec<usize> {
+    let mut offs = vec![base];
+    for &(n, stride) in leads {
+        offs = offs
+            .iter()
+            .flat_map(|&o| (0..n).map(move |i| o + i * stride))
+            .collect();
+    }
+    offs
+}
+
 fn prev_pow2(x: usize) -> usize {
     if x == 0 {
         0
@@ -486,9 +625,144 @@ fn reversed<T: Copy>(v: &[T]) -> Vec<T> {
     v.iter().rev().copied().collect()
 }
 
-/// The value-reduction `op` (`np.sum`, `np.max`, ... with `axis=axes, keepdims=keepdims`)
-/// of `np.load(path)`, computed chunk by chunk on `device`; the (small) result is returned as
-/// a CPU tensor.
+/// Where a streamed result goes, a tile of finished elements at a time: memory (for the
+/// `Tensor` API) or the temporary file of an output (so the output, which can be as large as
+/// the input, never has to fit in memory).
+trait Sink {
+    /// Called once, before any element: the result's dtype and shape, and whether its
+    /// elements arrive in Fortran order (a Fortran-order input streams in its own order).
+    fn begin(&mut self, dtype: DType, shape: &[usize], fortran: bool) -> Result<()>;
+    /// The next elements, as little-endian bytes.
+    fn put(&mut self, bytes: &[u8]) -> Result<()>;
+}
+
+#[derive(Default)]
+struct Memory {
+    dtype: Option<DType>,
+    shape: Vec<usize>,
+    fortran: bool,
+    bytes: Vec<u8>,
+}
+
+impl Sink for Memory {
+    fn begin(&mut self, dtype: DType, shape: &[usize], fortran: bool) -> Result<()> {
+        (self.dtype, self.shape, self.fortran) = (Some(dtype), shape.to_vec(), fortran);
+        Ok(())
+    }
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.bytes.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+impl Memory {
+    fn into_tensor(self) -> Result<Tensor> {
+        let dtype = self.dtype.ok_or_else(|| internal("no result"))?;
+        let host = CpuStorage::from_bytes(dtype, &self.bytes);
+        result_tensor(host, self.shape, self.fortran)
+    }
+}
+
+impl Sink for AtomicFile {
+    fn begin(&mut self, dtype: DType, shape: &[usize], fortran: bool) -> Result<()> {
+        write_parts(self, dtype, shape, fortran)
+    }
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.write_all(bytes)
+    }
+}
+
+/// The value-reduction `op` of the file at `path` into `sink`.
+fn reduce_into(
+    path: &Path,
+    op: ReduceOp,
+    axes: &Axes,
+    keepdims: bool,
+    device: &Device,
+    opts: StreamOptions,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    let mut ctx = Ctx::open(path, device, opts)?;
+    let h = ctx.header.clone();
+    let plan = plan_values(op, &h.shape, h.dtype, axes, keepdims)?;
+    if let Some(host) = plan.trivial {
+        sink.begin(host.dtype(), &plan.out_shape, false)?;
+        return sink.put(host.as_bytes());
+    }
+    let fortran = h.fortran_order && h.shape.len() > 1;
+    let (shape, mask) = if fortran {
+        (reversed(&h.shape), reversed(&plan.mask))
+    } else {
+        (h.shape.clone(), plan.mask.clone())
+    };
+    sink.begin(plan.out_dtype, &plan.out_shape, fortran)?;
+    let kinds = op.plan().0;
+    let mut emit = |accs: Vec<CpuStorage>| -> Result<()> {
+        sink.put(finish_host(accs, op, h.dtype, plan.count)?.as_bytes())
+    };
+    with_dtype!(h.dtype, T => ctx.fold_tiles::<T>(kinds, &mut Vec::new(), 0, &shape, &mask, &mut emit))
+}
+
+/// The arg-reduction `op` of the file at `path` into `sink`.
+fn arg_reduce_into(
+    path: &Path,
+    op: ReduceOp,
+    axis: Option<isize>,
+    keepdims: bool,
+    device: &Device,
+    opts: StreamOptions,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    let mut ctx = Ctx::open(path, device, opts)?;
+    let h = ctx.header.clone();
+    let nd = h.shape.len();
+    let plan = plan_arg(op, &h.shape, axis, keepdims)?;
+    let fortran = h.fortran_order && h.shape.iter().filter(|&&d| d > 1).count() > 1;
+    if plan.empty {
+        sink.begin(DType::Int64, &plan.out_shape, false)?;
+        return sink.put(&vec![0; 8 * plan.out_shape.iter().product::<usize>()]);
+    }
+    // A flat result is one element; along an axis the result of a Fortran-order file comes
+    // out in its order.
+    sink.begin(
+        DType::Int64,
+        &plan.out_shape,
+        fortran && plan.axis.is_some(),
+    )?;
+    let mut emit = |idx: Vec<i64>| -> Result<()> {
+        check_all_nan(op, h.dtype, &idx)?;
+        sink.put(bytemuck::cast_slice(&idx))
+    };
+    match plan.axis {
+        None if fortran => emit(vec![
+            with_dtype!(h.dtype, T => ctx.arg_flat_fortran::<T>(op)?),
+        ]),
+        None => emit(vec![with_dtype!(h.dtype, T => ctx.arg_flat::<T>(op)?)]),
+        Some(a) => {
+            let (shape, axis) = if fortran {
+                (reversed(&h.shape), nd - 1 - a)
+            } else {
+                (h.shape.clone(), a)
+            };
+            with_dtype!(h.dtype, T => ctx.arg_rec::<T>(op, 0, &shape, axis, &mut emit))
+        }
+    }
+}
+
+/// The one axis of an arg-reduction, from `axes`.
+fn one_axis(op: ReduceOp, axes: &Axes) -> Result<Option<isize>> {
+    match axes {
+        Axes::All => Ok(None),
+        Axes::List(l) if l.len() == 1 => Ok(Some(l[0])),
+        Axes::List(_) => Err(Error::Unsupported(format!(
+            "{op} takes one axis or none (the flattened array)"
+        ))),
+    }
+}
+
+/// The reduction `op` (`np.sum`, `np.max`, `np.argmax`, ... with `axis=axes,
+/// keepdims=keepdims`) of `np.load(path)`, computed chunk by chunk on `device`; the result
+/// is returned as a CPU tensor (use [`reduce_to_file`] for results too large for memory).
 ///
 /// # Errors
 /// As [`super::read_header`] and [`Tensor::reduce`].
@@ -500,35 +774,43 @@ pub fn reduce(
     device: &Device,
     opts: StreamOptions,
 ) -> Result<Tensor> {
-    let path = path.as_ref();
+    let mut out = Memory::default();
     if op.is_arg() {
-        let axis = match axes {
-            Axes::All => None,
-            Axes::List(l) if l.len() == 1 => Some(l[0]),
-            Axes::List(_) => {
-                return Err(Error::Unsupported(format!(
-                    "{op} takes one axis or none (the flattened array)"
-                )))
-            }
-        };
-        return arg_reduce(path, op, axis, keepdims, device, opts);
-    }
-    let mut ctx = Ctx::open(path, device, opts)?;
-    let h = ctx.header.clone();
-    let plan = plan_values(op, &h.shape, h.dtype, axes, keepdims)?;
-    if let Some(host) = plan.trivial {
-        return Tensor::from_host(&Device::cpu(), host, plan.out_shape);
-    }
-    let fortran = h.fortran_order && h.shape.len() > 1;
-    let (shape, mask) = if fortran {
-        (reversed(&h.shape), reversed(&plan.mask))
+        let axis = one_axis(op, axes)?;
+        arg_reduce_into(path.as_ref(), op, axis, keepdims, device, opts, &mut out)?;
     } else {
-        (h.shape.clone(), plan.mask.clone())
-    };
-    let kinds = op.plan().0;
-    let accs = with_dtype!(h.dtype, T => ctx.fold_rec::<T>(kinds, 0, &shape, &mask)?);
-    let host = finish_host(accs, op, h.dtype, plan.count)?;
-    result_tensor(host, plan.out_shape, fortran)
+        reduce_into(path.as_ref(), op, axes, keepdims, device, opts, &mut out)?;
+    }
+    out.into_tensor()
+}
+
+/// [`reduce`] written to the .npy file `output` as it is computed, so that memory stays
+/// bounded by the chunk size whatever the size of the result (atomically: `output` appears
+/// only when complete, and nothing is left behind on an error). The result of a
+/// Fortran-order input is written in Fortran order.
+///
+/// # Errors
+/// As [`reduce`] and [`super::write`].
+pub fn reduce_to_file(
+    input: impl AsRef<Path>,
+    output: impl AsRef<Path>,
+    op: ReduceOp,
+    axes: &Axes,
+    keepdims: bool,
+    device: &Device,
+    opts: StreamOptions,
+) -> Result<()> {
+    let (input, output) = (input.as_ref(), output.as_ref());
+    // Fail on a bad input before the output file is created.
+    super::read_header(input)?;
+    let mut out = AtomicFile::create(output)?;
+    if op.is_arg() {
+        let axis = one_axis(op, axes)?;
+        arg_reduce_into(input, op, axis, keepdims, device, opts, &mut out)?;
+    } else {
+        reduce_into(input, op, axes, keepdims, device, opts, &mut out)?;
+    }
+    out.commit()
 }
 
 /// `np.sum(np.load(path), axis=axes, keepdims=keepdims)`: [`reduce`] with [`ReduceOp::Sum`].
@@ -558,32 +840,9 @@ pub fn arg_reduce(
     device: &Device,
     opts: StreamOptions,
 ) -> Result<Tensor> {
-    let path = path.as_ref();
-    let mut ctx = Ctx::open(path, device, opts)?;
-    let h = ctx.header.clone();
-    let nd = h.shape.len();
-    let plan = plan_arg(op, &h.shape, axis, keepdims)?;
-    if plan.empty {
-        return Tensor::zeros(&Device::cpu(), &plan.out_shape, DType::Int64);
-    }
-    let fortran = h.fortran_order && h.shape.iter().filter(|&&d| d > 1).count() > 1;
-    let idx = match plan.axis {
-        None if fortran => {
-            // C-order flat indices of a column-major file: done in memory.
-            drop(ctx);
-            return read_on(path, device)?
-                .reduce(op, Axes::All, keepdims)?
-                .to_device(&Device::cpu());
-        }
-        None => vec![with_dtype!(h.dtype, T => ctx.arg_flat::<T>(op)?)],
-        Some(a) if fortran => {
-            let shape = reversed(&h.shape);
-            with_dtype!(h.dtype, T => ctx.arg_rec::<T>(op, 0, &shape, nd - 1 - a)?)
-        }
-        Some(a) => with_dtype!(h.dtype, T => ctx.arg_rec::<T>(op, 0, &h.shape, a)?),
-    };
-    check_all_nan(op, h.dtype, &idx)?;
-    result_tensor(CpuStorage::I64(idx), plan.out_shape, fortran)
+    let mut out = Memory::default();
+    arg_reduce_into(path.as_ref(), op, axis, keepdims, device, opts, &mut out)?;
+    out.into_tensor()
 }
 
 /// `np.argmax(np.load(path), axis=axis, keepdims=keepdims)`: [`arg_reduce`] with
