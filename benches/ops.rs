@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ndgpu::cpu::{cast_into, CpuStorage};
+use ndgpu::bench::cast_into;
 use ndgpu::{Axes, DType, Device, Tensor};
 use rayon::prelude::*;
 
@@ -42,8 +42,9 @@ fn ops(c: &mut Criterion) {
     let square = Tensor::from_vec(&dev, &[side, side], v[..side * side].to_vec()).expect("shape");
     let ints: Vec<i32> = (0..n).map(|i| (i % 2001) as i32 - 1000).collect();
     let ints = Tensor::from_vec(&dev, &[n], ints).expect("shape");
-    let longs = CpuStorage::I64((0..n as i64).map(|i| i * 1_000_003).collect());
-    let src = CpuStorage::F32(v.clone());
+    let longs = Tensor::from_vec(&dev, &[n], (0..n as i64).map(|i| i * 1_000_003).collect())
+        .expect("shape");
+    let src = flat.clone();
 
     let mut g = c.benchmark_group("cpu");
     g.sample_size(20);
@@ -60,11 +61,11 @@ fn ops(c: &mut Criterion) {
     g.bench_function("argmax f32 full", |b| {
         b.iter(|| black_box(flat.argmax(None, false).expect("argmax")))
     });
-    let mut f16_out = CpuStorage::zeros(DType::Float16, n);
+    let mut f16_out: Vec<half::f16> = Vec::new();
     g.bench_function("cast f32->f16 reused", |b| {
         b.iter(|| cast_into(&src, &mut f16_out).expect("length"))
     });
-    let mut i32_out = CpuStorage::zeros(DType::Int32, n);
+    let mut i32_out: Vec<i32> = Vec::new();
     g.bench_function("cast f32->i32 reused", |b| {
         b.iter(|| cast_into(&src, &mut i32_out).expect("length"))
     });
@@ -81,7 +82,7 @@ fn ops(c: &mut Criterion) {
         });
     }
     g.throughput(Throughput::Bytes((n * 8) as u64));
-    let mut f32_out = CpuStorage::zeros(DType::Float32, n);
+    let mut f32_out: Vec<f32> = Vec::new();
     g.bench_function("cast i64->f32 reused", |b| {
         b.iter(|| cast_into(&longs, &mut f32_out).expect("length"))
     });

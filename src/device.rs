@@ -103,17 +103,21 @@ impl Device {
     }
 
     /// Makes float64 sums on this GPU handle use the integer-emulated add (what adapters
-    /// without `SHADER_F64` use; `NDGPU_FORCE_EMULATION=1` sets it for every handle).
-    #[doc(hidden)]
+    /// without `SHADER_F64` use; `NDGPU_FORCE_EMULATION=1` sets it for every handle), to
+    /// check that path on any adapter. No effect on the CPU, or where the adapter lacks f64.
     pub fn set_f64_emulation(&self, on: bool) {
         if let DeviceKind::Gpu(g) = &self.kind {
             g.set_f64_emulation(on);
         }
     }
 
-    /// The GPU handle, for the bench report.
-    #[doc(hidden)]
-    pub fn gpu_device(&self) -> Option<&GpuDevice> {
+    /// True when this GPU handle runs float64 sums through the integer-emulated add.
+    pub fn f64_emulation(&self) -> bool {
+        matches!(&self.kind, DeviceKind::Gpu(g) if g.f64_emulated())
+    }
+
+    /// The GPU handle (the bench report's baselines).
+    pub(crate) fn gpu_device(&self) -> Option<&GpuDevice> {
         match &self.kind {
             DeviceKind::Gpu(g) => Some(g),
             DeviceKind::Cpu => None,

@@ -34,16 +34,14 @@ pub mod bench;
 #[allow(dead_code)] // the int -> float routines serve the GPU backend
 pub(crate) mod bits;
 mod convert;
-#[doc(hidden)]
-pub mod cpu;
+mod cpu;
 mod device;
 mod dtype;
 mod element;
 mod error;
 #[allow(dead_code)] // the exact-sum core, not yet wired into the ops (issue 8)
 mod exact;
-#[doc(hidden)]
-pub mod gpu;
+mod gpu;
 pub mod npy;
 mod ops;
 mod plan;

@@ -115,6 +115,36 @@ impl Tensor {
         ))
     }
 
+    /// A tensor from the little-endian bytes of C-order elements of `dtype` (`np.frombuffer`;
+    /// a bool byte is true when it is not 0).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when `bytes` does not hold exactly the elements of `shape`.
+    ///
+    /// ```
+    /// # use ndgpu::{DType, Device, Tensor};
+    /// let t = Tensor::from_bytes(&Device::cpu(), &[2], DType::Int16, &[1, 0, 255, 255])?;
+    /// assert_eq!(t.to_ndarray::<i16>()?.into_raw_vec_and_offset().0, [1, -1]);
+    /// # Ok::<(), ndgpu::Error>(())
+    /// ```
+    pub fn from_bytes(
+        device: &Device,
+        shape: &[usize],
+        dtype: DType,
+        bytes: &[u8],
+    ) -> Result<Tensor> {
+        let n = numel(shape, dtype.itemsize())?;
+        if bytes.len() != n * dtype.itemsize() {
+            return Err(Error::ShapeMismatch {
+                shape: shape.to_vec(),
+                expected: n,
+                actual: bytes.len() / dtype.itemsize(),
+            });
+        }
+        let storage = device.upload(dtype, bytes)?;
+        Ok(Tensor::from_storage(storage, shape.to_vec(), dtype, device))
+    }
+
     /// A tensor of zeros.
     ///
     /// # Errors

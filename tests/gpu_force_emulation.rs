@@ -14,7 +14,7 @@ fn force_emulation_env_is_honoured() {
     std::env::set_var("NDGPU_FORCE_EMULATION", "1");
     let forced = ndgpu::Device::gpu().expect("a second handle");
     std::env::remove_var("NDGPU_FORCE_EMULATION");
-    let emulated = |d: &ndgpu::Device| d.gpu_device().expect("a GPU handle").f64_emulated();
+    let emulated = |d: &ndgpu::Device| d.f64_emulation();
     assert!(
         emulated(&forced),
         "the variable was read when the handle was opened"

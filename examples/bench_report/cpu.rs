@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use ndgpu::cpu::{cast_into, CpuStorage};
+use ndgpu::bench::cast_into;
 use ndgpu::{Axes, DType, Device, Tensor};
 use rayon::prelude::*;
 
@@ -164,8 +164,8 @@ pub fn report(opts: &super::Opts) {
         b.line("argmax f32 axis 1", &sq, Target::None, || {
             black_box(t2.argmax(Some(1), false).expect("argmax"));
         });
-        let src = CpuStorage::F32(view.as_slice().expect("contiguous").to_vec());
-        let mut f16_out = CpuStorage::zeros(DType::Float16, n);
+        let src = t1.clone();
+        let mut f16_out: Vec<half::f16> = Vec::new();
         b.line(
             "cast f32->f16 (reused output)",
             &flat,
@@ -177,7 +177,7 @@ pub fn report(opts: &super::Opts) {
         b.line("cast f32->f16 (fresh output)", &flat, Target::None, || {
             black_box(t1.cast(DType::Float16).expect("cast"));
         });
-        let mut i32_out = CpuStorage::zeros(DType::Int32, n);
+        let mut i32_out: Vec<i32> = Vec::new();
         b.line(
             "cast f32->i32 (reused output)",
             &flat,
@@ -206,12 +206,12 @@ pub fn report(opts: &super::Opts) {
         let v: Vec<i64> = (0..n).map(|i| ((i as i64) * 1_000_003) << 8).collect();
         let t = tensor(&dev, &[n], v);
         let view = t.view::<i64>().expect("host");
-        let src = CpuStorage::I64(view.as_slice().expect("contiguous").to_vec());
+        let src = t.clone();
         let b = Bench {
             reps,
             input: bytemuck::cast_slice(view.as_slice().expect("contiguous")),
         };
-        let mut out = CpuStorage::zeros(DType::Float32, n);
+        let mut out: Vec<f32> = Vec::new();
         b.line(
             "cast i64->f32 (reused output)",
             &flat,

@@ -36,7 +36,6 @@ pub fn report(opts: &super::Opts) {
             return;
         }
     };
-    let g = dev.gpu_device().expect("a GPU device");
     let n: usize = if opts.quick { 1 << 22 } else { 1 << 25 };
     let reps = if opts.quick { 3 } else { 7 };
     println!(
@@ -46,8 +45,8 @@ pub fn report(opts: &super::Opts) {
     );
     let host: Vec<f32> = (0..n).map(|i| ((i * 7919) % 1000) as f32 * 0.01).collect();
     let x = Tensor::from_slice(&dev, &[n], &host).expect("upload");
-    let sync = || g.sync().expect("sync");
-    let copy = g.bench_copy_kernel(&x, reps).expect("copy kernel");
+    let sync = || ndgpu::bench::sync(&dev).expect("sync");
+    let copy = ndgpu::bench::gpu_copy_kernel(&x, reps).expect("copy kernel");
     let copy_gbs = gbs(n * 4, copy);
     println!(
         "{:<34} {:>8.2} GB/s  (baseline)",
@@ -147,7 +146,7 @@ pub fn report(opts: &super::Opts) {
     }
     let mut dst = vec![0u8; n * 4];
     let raw_rb = time(reps, || {
-        g.bench_raw_readback(&x, &mut dst).expect("readback")
+        ndgpu::bench::gpu_raw_readback(&x, &mut dst).expect("readback")
     });
     let rb = time(reps, || drop(x.to_ndarray::<f32>().expect("readback")));
     println!(
@@ -157,9 +156,8 @@ pub fn report(opts: &super::Opts) {
         raw_rb.as_secs_f64() / rb.as_secs_f64(),
         gbs(n * 4, raw_rb)
     );
-    let raw_up = g
-        .bench_raw_upload(bytemuck::cast_slice(&host), reps)
-        .expect("upload");
+    let raw_up =
+        ndgpu::bench::gpu_raw_upload(&dev, bytemuck::cast_slice(&host), reps).expect("upload");
     let up = time(reps, || {
         drop(Tensor::from_slice(&dev, &[n], &host).expect("upload"));
         sync();

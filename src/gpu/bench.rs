@@ -56,8 +56,8 @@ impl GpuDevice {
 impl GpuDevice {
     /// Enqueues a copy past the end of a buffer: a wgpu validation error, which must come back
     /// as an `Err` and leave the device usable (the tests check both; nothing else calls it).
-    #[doc(hidden)]
-    pub fn provoke_validation_error(&self) -> Result<()> {
+    #[cfg(test)]
+    pub(crate) fn provoke_validation_error(&self) -> Result<()> {
         self.ctx.scoped(|| {
             let a = self.ctx.storage(8)?;
             let b = self.ctx.storage(8)?;

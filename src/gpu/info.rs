@@ -8,10 +8,13 @@ use super::context;
 /// One adapter wgpu found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdapterSummary {
+    /// The adapter's name, as the driver gives it (e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`).
     pub name: String,
     /// `Vulkan`, `Metal`, `Dx12` or `Gl`.
     pub backend: String,
+    /// The driver's name.
     pub driver: String,
+    /// The driver's version and details.
     pub driver_info: String,
     /// `DiscreteGpu`, `IntegratedGpu`, `VirtualGpu`, `Cpu` or `Other`.
     pub device_type: String,
@@ -20,6 +23,7 @@ pub struct AdapterSummary {
 /// Adapters, the chosen one, its limits and features.
 #[derive(Clone, Debug, Default)]
 pub struct GpuInfo {
+    /// Every adapter found.
     pub adapters: Vec<AdapterSummary>,
     /// Index into `adapters` of the one `Device::gpu()` uses.
     pub chosen: Option<usize>,
@@ -27,9 +31,13 @@ pub struct GpuInfo {
     pub error: Option<String>,
     /// (name, value) of the limits that matter to ndgpu, of the chosen adapter.
     pub limits: Vec<(&'static str, u64)>,
+    /// The chosen adapter has native float64 in shaders (`SHADER_F64`).
     pub f64: bool,
+    /// ... native 64-bit integers (`SHADER_INT64`).
     pub i64: bool,
+    /// ... native float16 (`SHADER_F16`).
     pub f16: bool,
+    /// ... subgroup operations.
     pub subgroups: bool,
     /// False when GL adapters were not looked for (a native adapter exists and
     /// `NDGPU_BACKEND` does not ask for GL).

@@ -637,7 +637,8 @@ pub(crate) fn fold_sides(
 /// Every (kernel, placeholder values) the crate can ask for under a capability profile (with
 /// or without native f64), with single- and multi-chunk bindings: the naga test composes and
 /// validates each.
-pub fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
+#[cfg(test)]
+pub(crate) fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
     let mut out = Vec::new();
     let shift = 27;
     let layouts = [(1, 1), (3, 2)];

@@ -24,10 +24,8 @@ use crate::plan::Reduce3;
 use crate::reduce::Finish;
 use crate::{DType, Error, ReduceOp, Result};
 
-#[doc(hidden)]
-pub use self::compose::{compose, KERNELS, SNIPPETS};
-#[doc(hidden)]
-pub use self::kernels::all_variants;
+#[cfg(test)]
+mod naga_check;
 
 /// Invocations per workgroup.
 const WG: usize = 256;
@@ -502,18 +500,44 @@ impl Backend for GpuDevice {
 mod tests {
     use super::*;
 
-    /// After the driver reports the device lost, handles on it fail with that error and a new
-    /// handle opens a fresh, working device. (The only GPU test among the unit tests: it
-    /// destroys the shared device, which would break a concurrent one.)
-    #[test]
-    fn a_lost_device_is_replaced_by_a_fresh_one() {
-        let old = match GpuDevice::new() {
-            Ok(g) => g,
+    /// The unit tests that use the GPU run one at a time: one of them destroys the shared
+    /// device, which would break a concurrent one.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+    /// A handle on the GPU, or `None` (a failure under `NDGPU_REQUIRE_GPU=1`).
+    fn gpu() -> Option<GpuDevice> {
+        match GpuDevice::new() {
+            Ok(g) => Some(g),
             Err(e) if std::env::var("NDGPU_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
                 panic!("NDGPU_REQUIRE_GPU=1 but no GPU adapter: {e}")
             }
-            Err(_) => return,
-        };
+            Err(_) => None,
+        }
+    }
+
+    #[test]
+    fn a_validation_error_is_an_err_and_the_device_goes_on() {
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(g) = gpu() else { return };
+        let err = g
+            .provoke_validation_error()
+            .expect_err("a copy past the end of a buffer must fail");
+        let msg = err.to_string();
+        assert!(matches!(err, Error::Gpu(_)), "{msg}");
+        assert!(!msg.is_empty() && !msg.contains('\n'), "one line: {msg:?}");
+        let s = g
+            .upload(DType::Int32, bytemuck::cast_slice(&[1i32, 2, 3, 4]))
+            .unwrap();
+        let back = g.download(&s, DType::Int32, 4).unwrap();
+        assert_eq!(back, CpuStorage::I32(vec![1, 2, 3, 4]));
+    }
+
+    /// After the driver reports the device lost, handles on it fail with that error and a new
+    /// handle opens a fresh, working device.
+    #[test]
+    fn a_lost_device_is_replaced_by_a_fresh_one() {
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(old) = gpu() else { return };
         old.ctx.device.destroy();
         let _ = old.ctx.device.poll(wgpu::PollType::wait_indefinitely());
         assert!(old.ctx.is_lost(), "destroy() did not report a lost device");

@@ -73,11 +73,7 @@ macro_rules! with_type {
 
 /// A tensor of `dtype` from little-endian bytes (bools: byte != 0).
 pub fn tensor(dev: &Device, shape: &[usize], dtype: DType, bytes: &[u8]) -> Tensor {
-    let host = ndgpu::cpu::CpuStorage::from_bytes(dtype, bytes);
-    with_type!(dtype, T => {
-        let v = <T as ndgpu::Element>::into_vec(host).unwrap();
-        Tensor::from_vec(dev, shape, v).unwrap()
-    })
+    Tensor::from_bytes(dev, shape, dtype, bytes).unwrap()
 }
 
 /// The little-endian bytes of a tensor (read back from any device).

@@ -1,7 +1,11 @@
-//! Composes every kernel variant the crate can ask for and validates it with naga, under both
-//! capability profiles (with native f64, and without it: the emulated f64 add). No GPU needed.
+//! `cargo test` composes every kernel variant the crate can ask for and validates it with
+//! naga, under both capability profiles (with native f64, and without it: the emulated f64
+//! add), and checks that the composer is strict. No GPU needed.
 
 use naga::valid::{Capabilities, ValidationFlags, Validator};
+
+use super::compose::{compose, KERNELS, SNIPPETS};
+use super::kernels::all_variants;
 
 fn validate_all(native_f64: bool) {
     let caps = if native_f64 {
@@ -9,11 +13,11 @@ fn validate_all(native_f64: bool) {
     } else {
         Capabilities::empty()
     };
-    let variants = ndgpu::gpu::all_variants(native_f64);
+    let variants = all_variants(native_f64);
     assert!(variants.len() > 900, "only {} variants", variants.len());
     let mut seen = std::collections::HashSet::new();
     for (kernel, vars) in variants {
-        let src = ndgpu::gpu::compose(kernel, &vars).unwrap_or_else(|e| panic!("{e}"));
+        let src = compose(kernel, &vars).unwrap_or_else(|e| panic!("{e}"));
         if !seen.insert(src.clone()) {
             continue;
         }
@@ -37,23 +41,17 @@ fn every_variant_validates_without_native_f64() {
 
 #[test]
 fn composer_is_strict() {
-    let vars = ndgpu::gpu::all_variants(false);
+    let vars = all_variants(false);
     let (kernel, v) = &vars[0];
-    assert!(ndgpu::gpu::compose(kernel, v).is_ok());
-    assert!(
-        ndgpu::gpu::compose(kernel, &v[1..]).is_err(),
-        "missing value"
-    );
+    assert!(compose(kernel, v).is_ok());
+    assert!(compose(kernel, &v[1..]).is_err(), "missing value");
     let mut extra = v.clone();
     extra.push(("NOT_A_PLACEHOLDER", String::new()));
-    assert!(ndgpu::gpu::compose(kernel, &extra).is_err(), "unused value");
-    assert!(ndgpu::gpu::compose("no_such_kernel", v).is_err());
+    assert!(compose(kernel, &extra).is_err(), "unused value");
+    assert!(compose("no_such_kernel", v).is_err());
     let mut leftover = v.clone();
     leftover[0].1.push_str("{{LEFT}}");
-    assert!(
-        ndgpu::gpu::compose(kernel, &leftover).is_err(),
-        "leftover placeholder"
-    );
+    assert!(compose(kernel, &leftover).is_err(), "leftover placeholder");
 }
 
 #[test]
@@ -62,18 +60,12 @@ fn every_kernel_file_is_embedded() {
     for e in std::fs::read_dir(dir).unwrap() {
         let name = e.unwrap().file_name().into_string().unwrap();
         if let Some(stem) = name.strip_suffix(".wgsl") {
-            assert!(
-                ndgpu::gpu::KERNELS.iter().any(|(n, _)| *n == stem),
-                "{name}"
-            );
+            assert!(KERNELS.iter().any(|(n, _)| *n == stem), "{name}");
         }
     }
     for e in std::fs::read_dir(format!("{dir}/common")).unwrap() {
         let name = e.unwrap().file_name().into_string().unwrap();
         let stem = name.strip_suffix(".wgsl").unwrap();
-        assert!(
-            ndgpu::gpu::SNIPPETS.iter().any(|(n, _)| *n == stem),
-            "{name}"
-        );
+        assert!(SNIPPETS.iter().any(|(n, _)| *n == stem), "{name}");
     }
 }
