@@ -34,11 +34,17 @@ impl Side {
 
 /// The `src*` / `dst*` bindings and their chunk-selecting accessors `src_ld` / `dst_st`.
 pub(crate) fn bindings(src: Side, dst: Side) -> String {
+    bindings_of(&[("src", src, false), ("dst", dst, true)])
+}
+
+/// Bindings `NAME0..` for each (name, side, written) in order from binding 1, with an accessor
+/// each: `NAME_ld(i)` for read sides, `NAME_st(i, v)` for written ones.
+pub(crate) fn bindings_of(sides: &[(&str, Side, bool)]) -> String {
     let mut s = String::new();
     let mut binding = 1;
-    for (name, side) in [("src", src), ("dst", dst)] {
+    for &(name, side, written) in sides {
         let ty = if side.f64 { "f64" } else { "u32" };
-        let access = if name == "src" { "read" } else { "read_write" };
+        let access = if written { "read_write" } else { "read" };
         for k in 0..side.n {
             s += &format!(
                 "@group(0) @binding({binding}) var<storage, {access}> {name}{k}: array<{ty}>;\n"
@@ -46,16 +52,16 @@ pub(crate) fn bindings(src: Side, dst: Side) -> String {
             binding += 1;
         }
         let access_k = |k: usize| {
-            if name == "src" {
-                format!("return src{k}[j];")
+            if written {
+                format!("{name}{k}[j] = v;\n        return;")
             } else {
-                format!("dst{k}[j] = v;\n        return;")
+                format!("return {name}{k}[j];")
             }
         };
-        if name == "src" {
-            s += &format!("fn src_ld(i: u32) -> {ty} {{\n");
+        if written {
+            s += &format!("fn {name}_st(i: u32, v: {ty}) {{\n");
         } else {
-            s += &format!("fn dst_st(i: u32, v: {ty}) {{\n");
+            s += &format!("fn {name}_ld(i: u32) -> {ty} {{\n");
         }
         if side.n == 1 {
             s += "    let j = i;\n";
@@ -643,6 +649,7 @@ pub fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
     let layouts = [(1, 1), (3, 2)];
     for (a, b) in layouts {
         out.push(("copy", copy_vars(a, b, shift)));
+        exact_variants(&mut out, a, b, shift);
         for from in DType::ALL {
             for to in DType::ALL {
                 if from != to {
@@ -677,4 +684,163 @@ pub fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
         }
     }
     out
+}
+
+/// Exact float sums (issue 8): the accumulator family of float `dtype`, as (digits, LO):
+/// float64 (69 digits from 2^-1088), everything else (60 bits of count headroom above
+/// float32's range: 12 digits from 2^-160).
+pub(crate) fn exact_family(dtype: DType) -> (u32, i32) {
+    if dtype == DType::Float64 {
+        (69, -1088)
+    } else {
+        (12, -160)
+    }
+}
+
+/// Accumulators per element of `dtype` (complex64: real, imaginary).
+pub(crate) fn exact_parts(dtype: DType) -> usize {
+    if dtype == DType::Complex64 {
+        2
+    } else {
+        1
+    }
+}
+
+/// u32 words of the accumulators of one element of `dtype`.
+pub(crate) fn exact_words(dtype: DType) -> usize {
+    exact_parts(dtype) * (exact_family(dtype).0 as usize + 1)
+}
+
+/// Output slots per workgroup of an exact-sum pass: [`width`], capped so the workgroup's
+/// accumulators (2 D i32 limbs and a flags word each) fit the 16 KiB of workgroup memory
+/// every adapter has.
+pub(crate) fn exact_width(dtype: DType, inner: usize, len: usize) -> u32 {
+    let per = exact_parts(dtype) as u32 * (2 * exact_family(dtype).0 + 1);
+    let cap = 1u32 << (4096 / per).ilog2();
+    width(inner, len).min(cap)
+}
+
+/// A pass of an exact sum over elements of float `dtype` (`elements`: the first pass) or over
+/// the accumulators of a previous pass; `nan` skips NaN elements (nansum, nanmean).
+pub(crate) fn exact_fold_vars(
+    dtype: DType,
+    nan: bool,
+    elements: bool,
+    w: u32,
+    packed: bool,
+    src: Side,
+    dst: Side,
+) -> Vars {
+    let mut v = reduction_vars(w, packed, src, dst);
+    exact_family_vars(&mut v, dtype);
+    let ld = if packed { "ld_cached" } else { "src_ld" };
+    let itemsize = if elements { dtype.itemsize() } else { 4 };
+    v.push(("ELEM", elem_body_with(itemsize, ld)));
+    let skip = |test: &str| {
+        if nan {
+            format!("    if ({test}) {{\n        return;\n    }}\n")
+        } else {
+            String::new()
+        }
+    };
+    let f32_nan = |b: &str| format!("({b} & 0x7fffffffu) > 0x7f800000u");
+    let body = if !elements {
+        "    for (var p = 0u; p < PARTS; p++) {\n        add_acc(a + p, i * PARTS + p);\n    }"
+            .to_string()
+    } else {
+        match dtype {
+            DType::Float64 => {
+                let test = "(v.y & 0x7fffffffu) > 0x7ff00000u || ((v.y & 0x7fffffffu) == 0x7ff00000u && v.x != 0u)";
+                format!("    let v = elem(i);\n{}    add_f64(a, v);", skip(test))
+            }
+            DType::Complex64 => format!(
+                "    let v = elem(i);\n{}    add_f32(a, v.x);\n    add_f32(a + 1u, v.y);",
+                skip(&format!("{} || {}", f32_nan("v.x"), f32_nan("v.y")))
+            ),
+            d => {
+                let b = match d {
+                    DType::Float16 => "f16_to_f32(elem(i).x)",
+                    DType::BFloat16 => "bf16_to_f32(elem(i).x)",
+                    _ => "elem(i).x",
+                };
+                format!("    let b = {b};\n{}    add_f32(a, b);", skip(&f32_nan("b")))
+            }
+        }
+    };
+    v.push(("ADD_ITEM", body));
+    v
+}
+
+fn exact_family_vars(v: &mut Vars, dtype: DType) {
+    let (digits, lo) = exact_family(dtype);
+    v.push(("DIGITS", format!("{digits}u")));
+    v.push(("LO", lo.to_string()));
+    v.push(("PARTS", format!("{}u", exact_parts(dtype))));
+}
+
+/// The rounding of exact-sum accumulators of float `dtype` to its own format; `counts`:
+/// divide each element by an int64 of the `cnt` bindings (nanmean), else by a uniform count.
+pub(crate) fn exact_round_vars(dtype: DType, src: Side, cnt: Option<Side>, dst: Side) -> Vars {
+    let mut v = Vars::new();
+    let mut sides = vec![("src", src, false)];
+    sides.extend(cnt.map(|c| ("cnt", c, false)));
+    sides.push(("dst", dst, true));
+    v.push(("BINDINGS", bindings_of(&sides)));
+    exact_family_vars(&mut v, dtype);
+    let (mant, bias, sign) = match dtype {
+        DType::Float64 => (52, 1023, 63),
+        DType::Float16 => (10, 15, 15),
+        DType::BFloat16 => (7, 127, 15),
+        _ => (23, 127, 31),
+    };
+    let bits = if dtype == DType::Complex64 {
+        32
+    } else {
+        dtype.itemsize() as u32 * 8
+    };
+    v.push(("MANT", format!("{mant}u")));
+    v.push(("BIAS", bias.to_string()));
+    v.push(("SIGN", format!("{sign}u")));
+    v.push(("OUT64", (bits == 64).to_string()));
+    v.push(("PER", format!("{}u", (32 / bits).max(1))));
+    v.push(("BITS", format!("{}u", bits.min(32))));
+    v.push(("COUNTS", cnt.is_some().to_string()));
+    v.push((
+        "COUNT",
+        if cnt.is_some() {
+            "    return cnt_ld(2u * e);".into()
+        } else {
+            "    return P.count;".into()
+        },
+    ));
+    v
+}
+
+/// Every exact-sum variant, for the naga test.
+fn exact_variants(out: &mut Vec<(&'static str, Vars)>, a: usize, b: usize, shift: u32) {
+    let exact = [
+        DType::Float16,
+        DType::BFloat16,
+        DType::Float32,
+        DType::Float64,
+        DType::Complex64,
+    ];
+    for d in exact {
+        for w in [1, 256] {
+            for elements in [true, false] {
+                for inner in [1, 3] {
+                    let p = packed(elements.then_some(d), inner);
+                    for nan in [false, true] {
+                        let w = w.min(exact_width(d, 1, 1 << 20));
+                        let (s, dd) = (Side::words(a, shift), Side::words(b, shift));
+                        out.push(("exact_fold", exact_fold_vars(d, nan, elements, w, p, s, dd)));
+                    }
+                }
+            }
+        }
+        for cnt in [None, Some(Side::words(a, shift))] {
+            let (s, dd) = (Side::words(a, shift), Side::words(b, shift));
+            out.push(("exact_round", exact_round_vars(d, s, cnt, dd)));
+        }
+    }
 }

@@ -4,6 +4,7 @@
 mod bench;
 mod compose;
 mod context;
+mod exact;
 mod info;
 mod kernels;
 mod stats;
@@ -28,6 +29,8 @@ use crate::{DType, Error, ReduceOp, Result};
 pub use self::compose::{compose, KERNELS, SNIPPETS};
 #[doc(hidden)]
 pub use self::kernels::all_variants;
+#[doc(hidden)]
+pub use self::exact::{exact_reference_round, exact_reference_words};
 
 /// Invocations per workgroup.
 const WG: usize = 256;
@@ -186,7 +189,20 @@ impl GpuDevice {
         params: &[u32],
         grid: [u32; 3],
     ) -> Result<()> {
-        let n = src.chunks.len() + dst.chunks.len();
+        self.run_with(kernel, vars, &[src], dst, params, grid)
+    }
+
+    /// As `run`, with the chunks of several sources bound in order before `dst`'s.
+    fn run_with(
+        &self,
+        kernel: &str,
+        vars: &[(&'static str, String)],
+        srcs: &[&GpuStorage],
+        dst: &GpuStorage,
+        params: &[u32],
+        grid: [u32; 3],
+    ) -> Result<()> {
+        let n = srcs.iter().map(|s| s.chunks.len()).sum::<usize>() + dst.chunks.len();
         let max = self.ctx.limits.max_storage_buffers_per_shader_stage as usize;
         if n > max {
             return Err(Error::Unsupported(format!(
@@ -203,7 +219,9 @@ impl GpuDevice {
         let pipeline = self.ctx.cached_pipeline(kernel, src_text);
         let uniform = self.ctx.uniform(params);
         let mut bufs: Vec<&Buf> = vec![&uniform];
-        bufs.extend(src.chunks.iter());
+        for src in srcs {
+            bufs.extend(src.chunks.iter());
+        }
         bufs.extend(dst.chunks.iter());
         self.ctx.dispatch(&pipeline, &bufs, grid);
         self.counters.dispatches.fetch_add(1, Ordering::Relaxed);

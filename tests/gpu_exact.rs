@@ -1,0 +1,200 @@
+//! Exact float sums on the GPU (issue 8): the accumulator words of `exact_fold.wgsl` equal the
+//! CPU's (`src/exact`'s `SuperAcc`) on random data with NaN, infinities, subnormals, huge and
+//! tiny values side by side and heavy cancellation, over several `[outer, len, inner]`
+//! shapes and multi-pass plans; `exact_round.wgsl` rounds words to the CPU's bytes.
+
+mod common;
+
+use ndgpu::gpu::{exact_reference_round, exact_reference_words};
+use ndgpu::{DType, Reduce3};
+
+const FLOATS: [DType; 5] = [
+    DType::Float16,
+    DType::BFloat16,
+    DType::Float32,
+    DType::Float64,
+    DType::Complex64,
+];
+
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// One random float of `d`'s format (float16 / bfloat16 / float32 bits for complex parts)
+/// from a mix of kinds; `specials` allows NaN and infinities.
+fn value_bits(rng: &mut Rng, d: DType, specials: bool) -> u64 {
+    let (mant, ebits) = match d {
+        DType::Float16 => (10, 5),
+        DType::BFloat16 => (7, 8),
+        DType::Float64 => (52, 11),
+        _ => (23, 8),
+    };
+    let sign = rng.next() & 1;
+    let emax = (1u64 << ebits) - 1;
+    let m = rng.next() & ((1u64 << mant) - 1);
+    let field = match rng.below(if specials { 12 } else { 10 }) {
+        0 => 0,                        // subnormal or zero
+        1 => emax - 1 - rng.below(3),  // near the largest finite
+        2 => 1 + rng.below(3),         // near the smallest normal
+        3..=6 => emax / 2 + rng.below(8) - 4, // ordinary, around 1
+        7 => rng.below(emax),
+        8 => emax / 2 + 20 + rng.below(6), // large beside small
+        9 => emax / 2 - 20 - rng.below(6),
+        10 => {
+            return (sign << (mant + ebits)) | (emax << mant) | (rng.below(2) * (m | 1));
+        }
+        _ => emax,
+    };
+    if field == emax {
+        return (sign << (mant + ebits)) | (emax << mant) | (m | 1);
+    }
+    (sign << (mant + ebits)) | (field << mant) | m
+}
+
+/// `n` random elements of `d` as little-endian bytes; every element also appears negated
+/// somewhere when `cancel` (the exact sum then has massive cancellation).
+fn random_bytes(rng: &mut Rng, d: DType, n: usize, specials: bool, cancel: bool) -> Vec<u8> {
+    let part = |rng: &mut Rng| -> u64 {
+        if d == DType::Complex64 {
+            value_bits(rng, DType::Float32, specials)
+                | (value_bits(rng, DType::Float32, specials) << 32)
+        } else {
+            value_bits(rng, d, specials)
+        }
+    };
+    let size = d.itemsize();
+    let neg = match d {
+        DType::Float16 | DType::BFloat16 => 0x8000,
+        DType::Float32 => 0x8000_0000,
+        DType::Float64 => 1 << 63,
+        _ => 0x8000_0000_8000_0000,
+    };
+    let mut vals: Vec<u64> = Vec::with_capacity(n);
+    while vals.len() < n {
+        let v = part(rng);
+        vals.push(v);
+        if cancel && vals.len() < n {
+            vals.push(v ^ neg);
+        }
+    }
+    // Shuffle, so that cancelling pairs land in different blocks.
+    for i in (1..vals.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        vals.swap(i, j);
+    }
+    vals.iter()
+        .flat_map(|v| v.to_le_bytes()[..size].to_vec())
+        .collect()
+}
+
+fn gpu() -> ndgpu::Device {
+    common::gpu().expect("no GPU adapter: these tests need one (lavapipe in CI)")
+}
+
+fn r3(outer: usize, len: usize, inner: usize) -> Reduce3 {
+    Reduce3 { outer, len, inner }
+}
+
+#[test]
+fn words_equal_the_cpu_on_random_data() {
+    let dev = gpu();
+    let g = dev.gpu_device().unwrap();
+    let mut rng = Rng(0x5eed);
+    let shapes = [
+        r3(1, 1, 1),
+        r3(1, 3, 1),
+        r3(1, 20_000, 1),
+        r3(1, 1000, 7),
+        r3(1, 5, 300),
+        r3(300, 70, 1),
+        r3(6, 900, 5),
+        r3(130, 3, 2),
+    ];
+    for d in FLOATS {
+        for (k, &r) in shapes.iter().enumerate() {
+            let specials = k % 2 == 1;
+            let b = random_bytes(&mut rng, d, r.input_len(), specials, k % 3 != 1);
+            for nan in [false, true] {
+                let want = exact_reference_words(d, &b, nan, r);
+                let got = g.exact_sum_words(d, &b, nan, &[r]).unwrap();
+                assert_eq!(got.len(), want.len(), "{d} {r:?}");
+                if got != want {
+                    let i = got.iter().zip(&want).position(|(a, b)| a != b).unwrap();
+                    panic!("{d} {r:?} nan={nan}: word {i}: {:#x} vs {:#x}", got[i], want[i]);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn several_passes_merge_accumulators() {
+    let dev = gpu();
+    let g = dev.gpu_device().unwrap();
+    let mut rng = Rng(77);
+    for d in FLOATS {
+        // [a, b, c] reduced over axes 0 and 2: inner axis first, then axis 0 of [a, b].
+        let (a, b, c) = (9, 4, 600);
+        let x = random_bytes(&mut rng, d, a * b * c, false, true);
+        let got = g
+            .exact_sum_words(d, &x, false, &[r3(a * b, c, 1), r3(1, a, b)])
+            .unwrap();
+        // The reference sums the same elements in another order: [a, b, c] -> [b, a * c].
+        let isz = d.itemsize();
+        let mut t = Vec::with_capacity(x.len());
+        for j in 0..b {
+            for i in 0..a {
+                let at = (i * b + j) * c * isz;
+                t.extend_from_slice(&x[at..at + c * isz]);
+            }
+        }
+        let want = exact_reference_words(d, &t, false, r3(b, a * c, 1));
+        assert_eq!(got, want, "{d}");
+    }
+}
+
+#[test]
+fn rounding_equals_the_cpu() {
+    let dev = gpu();
+    let g = dev.gpu_device().unwrap();
+    let mut rng = Rng(99);
+    for d in FLOATS {
+        // Accumulators of short random rows (few values: results near ties, subnormals and
+        // the largest finite occur), of long ones, of all-cancelling ones.
+        let mut words = Vec::new();
+        let mut n = 0;
+        for (len, specials, cancel) in [(1, true, false), (2, true, false), (3, false, false), (50, false, true), (2, false, true)] {
+            let rows = 300;
+            let x = random_bytes(&mut rng, d, rows * len, specials, cancel);
+            words.extend(exact_reference_words(d, &x, false, r3(rows, len, 1)));
+            n += rows;
+        }
+        for count in [1usize, 0, 3, 7, 10, 1000, 65_537, (1 << 31) - 1] {
+            let want = exact_reference_round(d, &words, count, None);
+            let got = g.exact_round_bytes(d, &words, count, None).unwrap();
+            assert_bytes(d, &got, &want, &format!("count {count}"));
+        }
+        let counts: Vec<i64> = (0..n).map(|_| rng.below(2000) as i64).collect();
+        let want = exact_reference_round(d, &words, 0, Some(&counts));
+        let got = g.exact_round_bytes(d, &words, 0, Some(&counts)).unwrap();
+        assert_bytes(d, &got, &want, "counts");
+    }
+}
+
+fn assert_bytes(d: DType, got: &[u8], want: &[u8], what: &str) {
+    assert_eq!(got.len(), want.len(), "{d} {what}");
+    let s = d.itemsize().min(4);
+    for (i, (a, b)) in got.chunks(s).zip(want.chunks(s)).enumerate() {
+        assert_eq!(a, b, "{d} {what}: value {i}");
+    }
+}
