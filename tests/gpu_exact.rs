@@ -48,8 +48,8 @@ fn value_bits(rng: &mut Rng, d: DType, specials: bool) -> u64 {
         2 => 1 + rng.below(3),         // near the smallest normal
         3..=6 => emax / 2 + rng.below(8) - 4, // ordinary, around 1
         7 => rng.below(emax),
-        8 => emax / 2 + 20 + rng.below(6), // large beside small
-        9 => emax / 2 - 20 - rng.below(6),
+        8 => (emax / 2 + 20 + rng.below(6)).min(emax - 1), // large beside small
+        9 => (emax / 2).saturating_sub(20 + rng.below(6)).max(1),
         10 => {
             return (sign << (mant + ebits)) | (emax << mant) | (rng.below(2) * (m | 1));
         }
