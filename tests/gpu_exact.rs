@@ -198,3 +198,46 @@ fn assert_bytes(d: DType, got: &[u8], want: &[u8], what: &str) {
         assert_eq!(a, b, "{d} {what}: value {i}");
     }
 }
+
+/// Speed on this adapter: the exact float32 sum beside the float32 pairwise sum, in one run
+/// (`cargo test --test gpu_exact -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn exact_speed() {
+    use ndgpu::{Axes, Tensor};
+    let dev = gpu();
+    let g = dev.gpu_device().unwrap();
+    let n = 1 << 24;
+    let host: Vec<f32> = (0..n).map(|i| ((i * 7919) % 1000) as f32 * 0.01).collect();
+    let x = Tensor::from_slice(&dev, &[n], &host).unwrap();
+    let rows = Tensor::from_slice(&dev, &[n / 1024, 1024], &host).unwrap();
+    let x64 = x.cast(DType::Float64).unwrap();
+    let time = |f: &dyn Fn()| {
+        f();
+        g.sync().unwrap();
+        let mut v: Vec<f64> = (0..5)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                f();
+                g.sync().unwrap();
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v[2]
+    };
+    let gbs = |bytes: usize, s: f64| bytes as f64 / s / 1e9;
+    let rows_of: [(&str, usize, &dyn Fn()); 8] = [
+        ("pairwise sum f32, all", n * 4, &|| drop(x.sum(Axes::All, false).unwrap())),
+        ("exact sum f32, all", n * 4, &|| g.bench_exact_sum(&x, &[r3(1, n, 1)]).unwrap()),
+        ("pairwise sum f32, axis 0", n * 4, &|| drop(rows.sum(0, false).unwrap())),
+        ("exact sum f32, axis 0", n * 4, &|| g.bench_exact_sum(&rows, &[r3(1, n / 1024, 1024)]).unwrap()),
+        ("pairwise sum f32, axis 1", n * 4, &|| drop(rows.sum(1, false).unwrap())),
+        ("exact sum f32, axis 1", n * 4, &|| g.bench_exact_sum(&rows, &[r3(n / 1024, 1024, 1)]).unwrap()),
+        ("sum f64 (native or emulated add), all", n * 8, &|| drop(x64.sum(Axes::All, false).unwrap())),
+        ("exact sum f64, all", n * 8, &|| g.bench_exact_sum(&x64, &[r3(1, n, 1)]).unwrap()),
+    ];
+    for (name, bytes, f) in rows_of {
+        println!("{name:<40} {:>7.3} GB/s", gbs(bytes, time(f)));
+    }
+}

@@ -4,7 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use ndgpu::{Axes, DType, Device, Tensor};
+use ndgpu::{Axes, DType, Device, Reduce3, Tensor};
+
+fn r3(outer: usize, len: usize, inner: usize) -> Reduce3 {
+    Reduce3 { outer, len, inner }
+}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -80,6 +84,26 @@ pub fn report(opts: &super::Opts) {
             "sum f32, axis 1 of [n/1024, 1024]",
             n * 4,
             Box::new(|| drop(rows.sum(1, false).unwrap())),
+        ),
+        (
+            "exact sum f32, all",
+            n * 4,
+            Box::new(|| g.bench_exact_sum(&x2, &[r3(1, n, 1)]).unwrap()),
+        ),
+        (
+            "exact sum f32, axis 0 of [n/1024, 1024]",
+            n * 4,
+            Box::new(|| g.bench_exact_sum(&rows, &[r3(1, n / 1024, 1024)]).unwrap()),
+        ),
+        (
+            "exact sum f32, axis 1 of [n/1024, 1024]",
+            n * 4,
+            Box::new(|| g.bench_exact_sum(&rows, &[r3(n / 1024, 1024, 1)]).unwrap()),
+        ),
+        (
+            "exact sum f64, all",
+            n * 8,
+            Box::new(|| g.bench_exact_sum(&xf64, &[r3(1, n, 1)]).unwrap()),
         ),
         (
             "sum int32 -> int64, all",

@@ -66,3 +66,15 @@ impl GpuDevice {
         })
     }
 }
+
+impl GpuDevice {
+    /// One exact sum (issue 8) of the float tensor over `passes`, rounded on the device, the
+    /// result dropped unread (the bench report's rows beside the float sums).
+    #[doc(hidden)]
+    pub fn bench_exact_sum(&self, t: &Tensor, passes: &[crate::Reduce3]) -> Result<()> {
+        let acc = self.exact_fold(storage(t)?, t.dtype(), false, passes)?;
+        let n = passes.last().map_or(1, crate::Reduce3::output_len);
+        drop(self.exact_round(&acc, t.dtype(), super::exact::Divisor::All(1), n)?);
+        Ok(())
+    }
+}
