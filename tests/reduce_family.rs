@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::exact::exact_value;
 use common::reference::output_index;
 use common::values::{bytes, decode, random_tensor, Mix, Val};
 use ndgpu::npy::stream::{self, StreamOptions};
@@ -113,7 +114,8 @@ fn reference(op: ReduceOp, dtype: DType, xs: &[Val]) -> Val {
             best
         }
         _ => {
-            // Float sums, products and means: the exact value in f64 (checked with a bound).
+            // Float sums and means: the exact value rounded once; products: in f64 (checked
+            // with a bound).
             let (re, im): (Vec<f64>, Vec<f64>) = kept
                 .iter()
                 .map(|v| match *v {
@@ -123,16 +125,21 @@ fn reference(op: ReduceOp, dtype: DType, xs: &[Val]) -> Val {
                     Val::C(a, b) => (a, b),
                 })
                 .unzip();
-            let n = kept.len() as f64;
-            match op {
-                ReduceOp::Mean | ReduceOp::NanMean => {
-                    let (s, t) = (re.iter().sum::<f64>() / n, im.iter().sum::<f64>() / n);
-                    if dtype == DType::Complex64 {
-                        Val::C(s, t)
-                    } else {
-                        Val::F(s)
-                    }
+            let n = kept.len() as u64;
+            // Exact sums: the exact value rounded once to the output dtype.
+            let exact = |count: u64| {
+                // Integer means: the exact mean in float64 (checked with a bound).
+                let out = op.out_dtype(dtype);
+                let (s, t) = (exact_value(&re, count, out), exact_value(&im, count, out));
+                if dtype == DType::Complex64 {
+                    Val::C(s, t)
+                } else {
+                    Val::F(s)
                 }
+            };
+            match op {
+                ReduceOp::Mean | ReduceOp::NanMean => exact(n),
+                ReduceOp::Sum | ReduceOp::NanSum => exact(1),
                 ReduceOp::Prod | ReduceOp::NanProd if dtype != DType::Complex64 => {
                     Val::F(re.iter().product())
                 }
@@ -147,14 +154,7 @@ fn reference(op: ReduceOp, dtype: DType, xs: &[Val]) -> Val {
                         Val::F(p.0)
                     }
                 }
-                _ => {
-                    let (s, t) = (re.iter().sum::<f64>(), im.iter().sum::<f64>());
-                    if dtype == DType::Complex64 {
-                        Val::C(s, t)
-                    } else {
-                        Val::F(s)
-                    }
-                }
+                _ => unreachable!("{op}"),
             }
         }
     }
@@ -167,8 +167,20 @@ fn close(got: f64, want: f64, eps: f64, scale: f64) -> bool {
     (got - want).abs() <= eps * scale.max(want.abs()) + 1e-300
 }
 
+/// Same value, bit for bit (a widened result: any NaN matches any NaN, the zeros differ).
+fn same_bits(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
 fn agrees(op: ReduceOp, dtype: DType, got: Val, want: Val, scale: f64) -> bool {
-    // Only float sums, products and means round: everything else is exact.
+    if exact_float_sum(op, dtype) {
+        return match (got, want) {
+            (Val::F(a), Val::F(b)) => same_bits(a, b),
+            (Val::C(a, b), Val::C(c, d)) => same_bits(a, c) && same_bits(b, d),
+            _ => false,
+        };
+    }
+    // Only float products round: everything else is exact.
     let exact = !bytes_may_differ(op, dtype);
     let eps = match op.out_dtype(dtype) {
         _ if exact => 0.0,
@@ -244,22 +256,28 @@ fn value_ops() -> Vec<ReduceOp> {
         .collect()
 }
 
-/// True when the contract lets the devices differ in the last bits (float sums, products
-/// and means).
-fn bytes_may_differ(op: ReduceOp, dtype: DType) -> bool {
-    let float_out = matches!(
+fn float_out(op: ReduceOp, dtype: DType) -> bool {
+    matches!(
         op.out_dtype(dtype),
         DType::Float16 | DType::BFloat16 | DType::Float32 | DType::Float64 | DType::Complex64
-    );
-    float_out
+    )
+}
+
+/// True when the contract lets the devices differ in the last bits (float products, and the
+/// float64 sums of integer means).
+fn bytes_may_differ(op: ReduceOp, dtype: DType) -> bool {
+    float_out(op, dtype)
+        && (matches!(op, ReduceOp::Prod | ReduceOp::NanProd)
+            || (!exact_float_sum(op, dtype) && matches!(op, ReduceOp::Mean | ReduceOp::NanMean)))
+}
+
+/// True for the exact float sums and means (of float inputs: integer means stay float64
+/// sums): the exact result rounded once, the same bytes everywhere.
+fn exact_float_sum(op: ReduceOp, dtype: DType) -> bool {
+    (dtype.is_float() || dtype == DType::Complex64)
         && matches!(
             op,
-            ReduceOp::Sum
-                | ReduceOp::NanSum
-                | ReduceOp::Prod
-                | ReduceOp::NanProd
-                | ReduceOp::Mean
-                | ReduceOp::NanMean
+            ReduceOp::Sum | ReduceOp::NanSum | ReduceOp::Mean | ReduceOp::NanMean
         )
 }
 
@@ -522,7 +540,7 @@ fn streamed_files_equal_in_memory_results_for_every_op() {
                     match (got, want) {
                         (Ok(g), Ok(w)) => {
                             if bytes_may_differ(op, dtype) {
-                                // Float sums group by chunk (exact sums will remove this).
+                                // Float products group by chunk.
                                 assert_eq!(g.shape(), w.shape());
                                 // Values up to 8 in magnitude, 37 * 6 * 5 of them.
                                 for (a, b) in decode(&g).iter().zip(&decode(&w)) {

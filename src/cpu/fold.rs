@@ -481,6 +481,14 @@ pub(crate) mod tests {
         }
     }
 
+    /// The float32 result of an exact sum's words.
+    fn round_f32(words: &CpuStorage) -> Vec<u32> {
+        let CpuStorage::U32(w) = words else { panic!("words") };
+        w.chunks_exact(crate::exact::WORDS32)
+            .map(|a| crate::exact::round_words(a, crate::exact::Fmt::F32, 1) as u32)
+            .collect()
+    }
+
     #[test]
     fn nan_inf_and_negative_zero_at_block_boundaries() {
         for n in [256, 257, 64 * 256, 2 * TASK + 3] {
@@ -499,9 +507,8 @@ pub(crate) mod tests {
                     };
                     let got = in_pool(2, || sum(&x, r));
                     assert_eq!(got.as_bytes(), reference(&x, r).as_bytes());
-                    let CpuStorage::F32(g) = got else { panic!() };
                     assert_eq!(
-                        g[0].to_bits(),
+                        round_f32(&got)[0],
                         special.to_bits() | (special.is_nan() as u32) << 22
                     );
                     let x = CpuStorage::F64(v.iter().map(|&f| f64::from(f)).collect());
@@ -514,26 +521,28 @@ pub(crate) mod tests {
                 len: n,
                 inner: 1,
             };
-            assert_eq!(sum(&x, r).as_bytes(), 0f32.to_le_bytes());
+            assert_eq!(round_f32(&sum(&x, r)), [0]);
         }
     }
 
     #[test]
-    fn float_error_stays_within_the_pairwise_bound_along_every_axis() {
+    fn float32_sums_are_exact_along_every_axis() {
         let (rows, cols) = (1500, 700);
         let mut rng = Rng(99);
         let v: Vec<f32> = (0..rows * cols)
             .map(|_| ((rng.next() >> 40) as f32 / (1 << 24) as f32) * 10.0 - 3.0)
             .collect();
         let x = CpuStorage::F32(v.clone());
-        let check = |r: Reduce3, exact: &dyn Fn(usize) -> (f64, f64)| {
-            let CpuStorage::F32(got) = sum(&x, r) else {
-                panic!()
-            };
-            for (i, &g) in got.iter().enumerate() {
-                let (s, abs) = exact(i);
-                let bound = f64::from(f32::EPSILON) * (r.len as f64).log2() * abs;
-                assert!((f64::from(g) - s).abs() <= bound, "{r:?} #{i}");
+        // Values are multiples of 2^-24 below 2^4: an i128 in units of 2^-24 is exact.
+        let exact = |it: &mut dyn Iterator<Item = f32>| -> f32 {
+            let s: i128 = it.map(|a| (f64::from(a) * (1u64 << 24) as f64) as i128).sum();
+            let mut a = crate::exact::Acc32::new();
+            a.add_scaled(s as i64, -24);
+            a.round_f32()
+        };
+        let check = |r: Reduce3, want: &dyn Fn(usize) -> f32| {
+            for (i, &g) in round_f32(&sum(&x, r)).iter().enumerate() {
+                assert_eq!(g, want(i).to_bits(), "{r:?} #{i}");
             }
         };
         let all = Reduce3 {
@@ -541,29 +550,18 @@ pub(crate) mod tests {
             len: rows * cols,
             inner: 1,
         };
-        check(all, &|_| {
-            (
-                v.iter().map(|&a| f64::from(a)).sum(),
-                v.iter().map(|&a| f64::from(a).abs()).sum(),
-            )
-        });
+        check(all, &|_| exact(&mut v.iter().copied()));
         let ax0 = Reduce3 {
             outer: 1,
             len: rows,
             inner: cols,
         };
-        check(ax0, &|c| {
-            let it = (0..rows).map(|r| f64::from(v[r * cols + c]));
-            (it.clone().sum(), it.map(f64::abs).sum())
-        });
+        check(ax0, &|c| exact(&mut (0..rows).map(|r| v[r * cols + c])));
         let ax1 = Reduce3 {
             outer: rows,
             len: cols,
             inner: 1,
         };
-        check(ax1, &|r| {
-            let it = v[r * cols..(r + 1) * cols].iter().map(|&a| f64::from(a));
-            (it.clone().sum(), it.map(f64::abs).sum())
-        });
+        check(ax1, &|r| exact(&mut v[r * cols..(r + 1) * cols].iter().copied()));
     }
 }

@@ -5,6 +5,7 @@
 use half::{bf16, f16};
 use num_complex::Complex;
 
+use super::exact_fold::{fold_exact, merge_words};
 use super::fold::{fold_typed, Fold};
 use super::{with_storage, CpuStorage};
 use crate::plan::Reduce3;
@@ -251,7 +252,35 @@ macro_rules! fold_elem {
     )*};
 }
 fold_elem!(with_fold_int: bool, i8, u8, i16, u16, i32, u32, i64, u64);
-fold_elem!(with_fold: f16, bf16, f32, f64, Complex<f32>);
+
+/// Floats: the sums are exact (`exact_fold`), the other folds as for every type.
+macro_rules! fold_elem_float {
+    ($($t:ty),*) => {$(
+        impl FoldElem for $t {
+            fn fold(kind: FoldKind, x: &[$t], passes: &[Reduce3]) -> CpuStorage {
+                if kind.is_exact(<$t as Element>::DTYPE) {
+                    return fold_exact(x, passes, exact_skips_nan(kind));
+                }
+                with_fold!(kind, F => fold_passes::<$t, F>(x, passes))
+            }
+            #[cfg(test)]
+            fn reference(kind: FoldKind, x: &[$t], r: Reduce3) -> CpuStorage {
+                if kind.is_exact(<$t as Element>::DTYPE) {
+                    return super::exact_fold::reference(x, r, exact_skips_nan(kind));
+                }
+                with_fold!(kind, F => {
+                    <F as Fold<$t>>::Acc::into_storage(super::fold::tests::ref_sum::<$t, F>(x, r))
+                })
+            }
+        }
+    )*};
+}
+fold_elem_float!(f16, bf16, f32, f64, Complex<f32>);
+
+/// True for the exact sums that leave NaN elements out.
+fn exact_skips_nan(kind: FoldKind) -> bool {
+    matches!(kind, FoldKind::NanSum | FoldKind::NanMeanSum)
+}
 
 /// The accumulators of `kind` over a slice, for the stream (the same passes as [`fold`]).
 pub(crate) fn fold_passes<T: Copy + Send + Sync, F: Fold<T>>(
@@ -270,14 +299,24 @@ pub(crate) fn fold_passes<T: Copy + Send + Sync, F: Fold<T>>(
 
 /// `n` accumulators of `kind` over nothing (its identity) for elements of `dtype`.
 pub(crate) fn fold_identity(kind: FoldKind, dtype: crate::DType, n: usize) -> CpuStorage {
+    if kind.is_exact(dtype) {
+        // Exact zero, no flags.
+        return CpuStorage::U32(vec![0; n * kind.acc_len(dtype)]);
+    }
     crate::element::with_dtype!(dtype, T => with_fold!(kind, F => {
         <F as Fold<T>>::Acc::into_storage(vec![<F as Fold<T>>::identity(); n])
     }))
 }
 
-/// `a[i] = combine(a[i], b[i])` for accumulators of `kind` (`a` earlier than `b`): how the
-/// stream merges the partial results of two chunks.
-pub(crate) fn merge(kind: FoldKind, a: &mut CpuStorage, b: &CpuStorage) {
+/// `a[i] = combine(a[i], b[i])` for accumulators of `kind` over elements of `elem` (`a`
+/// earlier than `b`): how the stream merges the partial results of two chunks.
+pub(crate) fn merge(kind: FoldKind, elem: crate::DType, a: &mut CpuStorage, b: &CpuStorage) {
+    if kind.is_exact(elem) {
+        if let (CpuStorage::U32(a), CpuStorage::U32(b)) = (a, b) {
+            merge_words(elem, a, b);
+        }
+        return;
+    }
     fn typed<A: Element, M: Fold<A, Acc = A>>(a: &mut CpuStorage, b: &CpuStorage) {
         if let (Some(a), Some(b)) = (A::slice_mut(a), A::slice(b)) {
             for (x, &y) in a.iter_mut().zip(b) {

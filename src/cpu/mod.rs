@@ -3,6 +3,7 @@
 
 mod arg;
 mod cast;
+mod exact_fold;
 mod fold;
 mod fold_ops;
 mod par;

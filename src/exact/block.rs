@@ -338,3 +338,115 @@ pub(crate) fn par_sum_f64(x: &[f64]) -> Acc64 {
             a
         })
 }
+
+/// Exact sums of the even (`re`) and odd (`im`) elements of `x`: the parts of interleaved
+/// complex64 values.
+pub(crate) fn sum_c64_into(re: &mut Acc32, im: &mut Acc32, x: &[f32]) {
+    for c in x.chunks_exact(2) {
+        re.add_f32(c[0]);
+        im.add_f32(c[1]);
+    }
+}
+
+/// Per-column exact sums of the columns `start..start + accs.len()` over `rows` of a
+/// `[len, inner]` slab (one accumulator per column). For the nan-variants (`skip_nan`) NaNs
+/// are left out.
+pub(crate) fn columns_f32(
+    accs: &mut [Acc32],
+    slab: &[f32],
+    inner: usize,
+    start: usize,
+    rows: std::ops::Range<usize>,
+    skip_nan: bool,
+) {
+    let w = accs.len();
+    for r in rows {
+        for (a, &v) in accs.iter_mut().zip(&slab[r * inner + start..][..w]) {
+            if !(skip_nan && v.is_nan()) {
+                a.add_f32(v);
+            }
+        }
+    }
+}
+
+/// As [`columns_f32`] for bfloat16.
+pub(crate) fn columns_bf16(
+    accs: &mut [Acc32],
+    slab: &[bf16],
+    inner: usize,
+    start: usize,
+    rows: std::ops::Range<usize>,
+    skip_nan: bool,
+) {
+    let w = accs.len();
+    for r in rows {
+        for (a, &v) in accs.iter_mut().zip(&slab[r * inner + start..][..w]) {
+            if !(skip_nan && v.is_nan()) {
+                a.add_bf16(v);
+            }
+        }
+    }
+}
+
+/// As [`columns_f32`] for float16.
+pub(crate) fn columns_f16(
+    accs: &mut [Acc32],
+    slab: &[f16],
+    inner: usize,
+    start: usize,
+    rows: std::ops::Range<usize>,
+    skip_nan: bool,
+) {
+    let w = accs.len();
+    for r in rows {
+        for (a, &v) in accs.iter_mut().zip(&slab[r * inner + start..][..w]) {
+            if !(skip_nan && v.is_nan()) {
+                a.add_f16(v);
+            }
+        }
+    }
+}
+
+/// As [`columns_f32`] for float64.
+pub(crate) fn columns_f64(
+    accs: &mut [Acc64],
+    slab: &[f64],
+    inner: usize,
+    start: usize,
+    rows: std::ops::Range<usize>,
+    skip_nan: bool,
+) {
+    let w = accs.len();
+    for r in rows {
+        for (a, &v) in accs.iter_mut().zip(&slab[r * inner + start..][..w]) {
+            if !(skip_nan && v.is_nan()) {
+                a.add_f64(v);
+            }
+        }
+    }
+}
+
+/// As [`columns_f32`] for complex64 seen as float32 pairs (`inner`, `start` in float32
+/// units, `accs` alternating real and imaginary): an element with a NaN part is left out
+/// whole by the nan-variants.
+pub(crate) fn columns_c64(
+    accs: &mut [Acc32],
+    slab: &[f32],
+    inner: usize,
+    start: usize,
+    rows: std::ops::Range<usize>,
+    skip_nan: bool,
+) {
+    let w = accs.len();
+    for r in rows {
+        for (a, v) in accs
+            .chunks_exact_mut(2)
+            .zip(slab[r * inner + start..][..w].chunks_exact(2))
+        {
+            if !(skip_nan && (v[0].is_nan() || v[1].is_nan())) {
+                a[0].add_f32(v[0]);
+                a[1].add_f32(v[1]);
+            }
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! A [`SuperAcc`] holds the exact sum of any number (below 2^64) of floats as a fixed-point
 //! two's-complement integer, plus NaN / +inf / -inf flags. Integer addition is associative and
 //! commutative, so the accumulator's bits do not depend on how the work was split across
-//! blocks, chunks, threads or devices ([`SuperAcc::merge`], [`SuperAcc::to_bytes`]); the result
+//! blocks, chunks, threads or devices ([`SuperAcc::merge`], [`SuperAcc::write_words`]); the result
 //! is rounded once, to nearest, ties to even (`round.rs`).
 //!
 //! Layout: limb `i` weighs `2^(LO + 32 i)`. Limbs are `i64` holding 32-bit digits with 31 bits
@@ -24,16 +24,72 @@ mod round;
 #[cfg(test)]
 mod tests;
 
-#[allow(unused_imports)] // the ops will call these (issue 8)
 pub(crate) use block::{
-    par_sum_f32, par_sum_f64, sum_bf16_into, sum_f16_into, sum_f32_into, sum_f64_into,
+    columns_bf16, columns_c64, columns_f16, columns_f32, columns_f64, sum_bf16_into,
+    sum_c64_into, sum_f16_into, sum_f32_into, sum_f64_into,
 };
-use round::Fmt;
+#[cfg(test)]
+pub(crate) use block::{par_sum_f32, par_sum_f64};
+pub(crate) use round::Fmt;
+
+// ---- the canonical accumulator words (the interface every device shares) -----------------
+//
+// One accumulator is `W = D + 1` u32 words: word 0 the flags (bit 0: a NaN was added, bit 1:
+// +inf, bit 2: -inf; other bits 0), words 1..=D the exact total as a D-digit two's-complement
+// integer, little-endian base-2^32 digits, digit 0 weighing 2^LO. The representation is
+// unique; two accumulators merge by D-digit addition with carry (mod 2^(32 D)) and an OR of
+// the flags ([`merge_words`]). Family 32 serves float16, bfloat16, float32 and each part of
+// complex64 (real part first); family 64 serves float64.
+
+/// Weight exponent of digit 0, family 32 (float16, bfloat16, float32, complex64 parts).
+pub(crate) const LO32: i32 = -160;
+/// Digits of the total, family 32.
+pub(crate) const DIGITS32: usize = 12;
+/// Words of one accumulator, family 32 (flags + digits).
+pub(crate) const WORDS32: usize = DIGITS32 + 1;
+/// Weight exponent of digit 0, family 64 (float64).
+pub(crate) const LO64: i32 = -1088;
+/// Digits of the total, family 64.
+pub(crate) const DIGITS64: usize = 69;
+/// Words of one accumulator, family 64.
+pub(crate) const WORDS64: usize = DIGITS64 + 1;
 
 /// Accumulator for float16, bfloat16 and float32 sums: bits 2^-160 .. 2^223.
-pub(crate) type Acc32 = SuperAcc<11, -160>;
+pub(crate) type Acc32 = SuperAcc<{ DIGITS32 - 1 }, LO32>;
 /// Accumulator for float64 sums: bits 2^-1088 .. 2^1119.
-pub(crate) type Acc64 = SuperAcc<68, -1088>;
+pub(crate) type Acc64 = SuperAcc<{ DIGITS64 - 1 }, LO64>;
+
+/// `a += b` for two canonical accumulators of the same family (words 0..W): digit addition
+/// with carry, mod 2^(32 D), and the flags OR-ed. Any grouping gives the same words.
+pub(crate) fn merge_words(a: &mut [u32], b: &[u32]) {
+    debug_assert_eq!(a.len(), b.len());
+    a[0] |= b[0];
+    let mut carry = 0u64;
+    for (x, &y) in a[1..].iter_mut().zip(&b[1..]) {
+        let s = u64::from(*x) + u64::from(y) + carry;
+        *x = s as u32;
+        carry = s >> 32;
+    }
+}
+
+/// Rounds one canonical accumulator (`WORDS32` or `WORDS64` words), divided by `count`
+/// (1 for a sum, the element count for a mean; 0 gives NaN), once to `fmt`: the result's
+/// bits. Specials as the module comment says.
+pub(crate) fn round_words(words: &[u32], fmt: Fmt, count: u64) -> u64 {
+    match words.len() {
+        WORDS32 => {
+            let mut a = Acc32::new();
+            a.add_words(words);
+            a.round(fmt, count)
+        }
+        WORDS64 => {
+            let mut a = Acc64::new();
+            a.add_words(words);
+            a.round(fmt, count)
+        }
+        n => panic!("an exact accumulator of {n} words"),
+    }
+}
 
 const NAN: u8 = 1;
 const POS_INF: u8 = 2;
@@ -146,37 +202,58 @@ impl<const N: usize, const LO: i32> SuperAcc<N, LO> {
         self.normalize();
     }
 
-    /// The canonical serialisation: `N` as one byte, the flags byte, then the normalised limbs
-    /// as little-endian i64. Equal sums give equal bytes.
-    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+    /// Writes the canonical exact-accumulator words (`Self::WORDS` of them, see
+    /// [`WORDS32`]): word 0 the flags, then the normalised total as `N + 1` little-endian
+    /// base-2^32 two's-complement digits, digit 0 weighing 2^LO. Equal sums give equal words.
+    pub(crate) fn write_words(&self, out: &mut [u32]) {
         let mut t = self.clone();
         t.normalize();
-        let mut out = Vec::with_capacity(2 + 8 * N);
-        out.push(N as u8);
-        out.push(t.flags);
-        for l in t.limbs {
-            out.extend_from_slice(&l.to_le_bytes());
+        out[0] = u32::from(t.flags);
+        for (o, &l) in out[1..N + 1].iter_mut().zip(&t.limbs) {
+            *o = l as u32;
         }
+        out[N + 1] = (t.limbs[N - 1] >> 32) as u32;
+    }
+
+    /// [`Self::write_words`] into a new vector.
+    pub(crate) fn to_words(&self) -> Vec<u32> {
+        let mut out = vec![0; N + 2];
+        self.write_words(&mut out);
         out
     }
 
-    /// Reads [`Self::to_bytes`]' output back; None when the bytes are not a canonical
-    /// accumulator of this width.
-    pub(crate) fn from_bytes(b: &[u8]) -> Option<Self> {
-        if b.len() != 2 + 8 * N || b[0] as usize != N || b[1] > (NAN | POS_INF | NEG_INF) {
+    /// Reads words back (the inverse of [`Self::write_words`]); None when `w` is not `N + 2`
+    /// words with only the three flag bits, or holds a total no real sum reaches (below 2^64
+    /// values of at most the format's largest finite), which keeps merges from overflowing.
+    pub(crate) fn from_words(w: &[u32]) -> Option<Self> {
+        if w.len() != N + 2 || w[0] > u32::from(NAN | POS_INF | NEG_INF) {
             return None;
         }
         let mut acc = Self::new();
-        acc.flags = b[1];
-        for (l, c) in acc.limbs.iter_mut().zip(b[2..].chunks_exact(8)) {
-            *l = i64::from_le_bytes(c.try_into().ok()?);
+        acc.add_words(w);
+        (acc.limbs[N - 1].unsigned_abs() < 1 << 40).then_some(acc)
+    }
+
+    /// Adds the accumulator `w` (canonical words) into `self`, without settling carries: the
+    /// merge of a later pass or of another thread's partial sum.
+    #[inline]
+    pub(crate) fn add_words(&mut self, w: &[u32]) {
+        debug_assert_eq!(w.len(), N + 2);
+        self.flags |= (w[0] & 7) as u8;
+        for (l, &d) in self.limbs[..N - 1].iter_mut().zip(&w[1..N]) {
+            *l += i64::from(d);
         }
-        // Digits in range, and a top limb no real sum reaches (below 2^64 values of at most
-        // the format's largest finite put at most 2^33 there), so merges cannot overflow.
-        let digits = acc.limbs[..N - 1]
-            .iter()
-            .all(|&l| (0..1 << 32).contains(&l));
-        (digits && acc.limbs[N - 1].unsigned_abs() < 1 << 40).then_some(acc)
+        let top = (i64::from(w[N + 1] as i32) << 32) | i64::from(w[N]);
+        self.limbs[N - 1] = self.limbs[N - 1].wrapping_add(top);
+        self.pending += 1;
+        if self.pending >= NORMALIZE_EVERY {
+            self.normalize();
+        }
+    }
+
+    /// True when a NaN was added.
+    pub(crate) fn has_nan(&self) -> bool {
+        self.flags & NAN != 0
     }
 
     /// True when no value (not even a special) was added, or all cancelled to zero.
@@ -188,7 +265,7 @@ impl<const N: usize, const LO: i32> SuperAcc<N, LO> {
         }
     }
 
-    fn round(&self, fmt: Fmt, count: u64) -> u64 {
+    pub(crate) fn round(&self, fmt: Fmt, count: u64) -> u64 {
         let mut t = self.clone();
         t.normalize();
         round::round_acc(&t.limbs, LO, t.flags, count, fmt)

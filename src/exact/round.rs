@@ -38,6 +38,18 @@ impl Fmt {
         sign: 15,
     };
 
+    /// The format of a float dtype (complex64: its float32 parts); None for the others.
+    pub fn of(dtype: crate::DType) -> Option<Fmt> {
+        use crate::DType as D;
+        match dtype {
+            D::Float16 => Some(Fmt::F16),
+            D::BFloat16 => Some(Fmt::BF16),
+            D::Float32 | D::Complex64 => Some(Fmt::F32),
+            D::Float64 => Some(Fmt::F64),
+            _ => None,
+        }
+    }
+
     pub fn inf(self, neg: bool) -> u64 {
         (((2 * self.bias + 1) as u64) << self.mant) | (u64::from(neg) << self.sign)
     }

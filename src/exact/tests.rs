@@ -277,19 +277,41 @@ fn exact_specials() {
 }
 
 #[test]
-fn exact_bytes_roundtrip() {
+fn exact_words_roundtrip_and_merge() {
     let a = acc64(&[1e300, -3.5, 1e-300, f64::INFINITY]);
-    let b = a.to_bytes();
-    let back = Acc64::from_bytes(&b).unwrap();
-    assert_eq!(back.to_bytes(), b);
-    assert!(Acc32::from_bytes(&b).is_none());
-    let mut bad = b.clone();
-    bad[2 + 7] = 0x80; // limb 0 negative: not canonical
-    assert!(Acc64::from_bytes(&bad).is_none());
-    let mut huge = b.clone();
-    huge[b.len() - 2] = 0x40; // top limb 2^54: no sum gets there
-    assert!(Acc64::from_bytes(&huge).is_none());
+    let w = a.to_words();
+    assert_eq!(w.len(), WORDS64);
+    assert_eq!(w[0], 2, "+inf flag");
+    let back = Acc64::from_words(&w).unwrap();
+    assert_eq!(back.to_words(), w);
+    assert!(Acc32::from_words(&w).is_none());
+    let mut bad = w.clone();
+    bad[0] = 8; // an unknown flag
+    assert!(Acc64::from_words(&bad).is_none());
+    let mut huge = w.clone();
+    huge[WORDS64 - 1] = 0x4000_0000; // a total no sum reaches
+    assert!(Acc64::from_words(&huge).is_none());
     assert!(Acc32::new().is_zero() && !a.is_zero());
+    // Two's complement: -1 ulp of 2^-149 is all ones above digit 0's bit 11.
+    let m = acc32(&[-f32::from_bits(1)]).to_words();
+    assert_eq!(m.len(), WORDS32);
+    assert_eq!(m[1], 0xffff_f800);
+    assert!(m[2..].iter().all(|&d| d == u32::MAX));
+    // Word-level merges equal accumulator merges, whatever the grouping.
+    let xs: Vec<f32> = (0..3000).map(|i| (i as f32 - 1500.5) * 1.37e-3).collect();
+    let (p, q) = xs.split_at(1234);
+    let mut wp = acc32(p).to_words();
+    merge_words(&mut wp, &acc32(q).to_words());
+    assert_eq!(wp, acc32(&xs).to_words());
+    let mut nan = acc32(&[f32::NAN]).to_words();
+    merge_words(&mut nan, &m);
+    assert_eq!(nan[0], 1);
+    assert_eq!(nan[1..], m[1..]);
+    assert_eq!(round_words(&wp, Fmt::F32, 1), u64::from(acc32(&xs).round_f32().to_bits()));
+    assert_eq!(
+        round_words(&acc64(&[1.0, 2.0]).to_words(), Fmt::F64, 2),
+        1.5f64.to_bits()
+    );
 }
 
 /// A float32 from a random word. Mode 0: a mix of anything finite, subnormals, powers of two,
@@ -439,10 +461,10 @@ proptest! {
         // Value by value, and split anywhere and merged, give the same bytes.
         let mut one = Acc32::new();
         x.iter().for_each(|&v| one.add_f32(v));
-        prop_assert_eq!(one.to_bytes(), a.to_bytes());
+        prop_assert_eq!(one.to_words(), a.to_words());
         let split = split_sum(&x, &cuts(x.len(), &cut), sum_f32_into);
-        prop_assert_eq!(split.to_bytes(), a.to_bytes());
-        prop_assert_eq!(Acc32::from_bytes(&a.to_bytes()).unwrap().to_bytes(), a.to_bytes());
+        prop_assert_eq!(split.to_words(), a.to_words());
+        prop_assert_eq!(Acc32::from_words(&a.to_words()).unwrap().to_words(), a.to_words());
     }
 
     #[test]
@@ -457,9 +479,9 @@ proptest! {
         check(&a, &sum, &sp, x.len() as u64 + 1);
         let mut one = Acc64::new();
         x.iter().for_each(|&v| one.add_f64(v));
-        prop_assert_eq!(one.to_bytes(), a.to_bytes());
+        prop_assert_eq!(one.to_words(), a.to_words());
         let split = split_sum(&x, &cuts(x.len(), &cut), sum_f64_into);
-        prop_assert_eq!(split.to_bytes(), a.to_bytes());
+        prop_assert_eq!(split.to_words(), a.to_words());
     }
 
     #[test]
@@ -480,7 +502,7 @@ proptest! {
         sum_f16_into(&mut a, &h);
         check(&a, &sum, &sp, n.max(1));
         let split = split_sum(&h, &cuts(h.len(), &cut), sum_f16_into);
-        prop_assert_eq!(split.to_bytes(), a.to_bytes());
+        prop_assert_eq!(split.to_words(), a.to_words());
         let gv: Vec<f64> = g.iter().map(|v| v.to_f64()).collect();
         let (sum, sp) = exact_f64(&gv);
         let mut a = Acc32::new();
@@ -488,7 +510,7 @@ proptest! {
         check(&a, &sum, &sp, n + 7);
         let mut one = Acc32::new();
         g.iter().for_each(|&v| one.add_bf16(v));
-        prop_assert_eq!(one.to_bytes(), a.to_bytes());
+        prop_assert_eq!(one.to_words(), a.to_words());
     }
 }
 
@@ -553,16 +575,16 @@ fn exact_parallel_thread_independent() {
         .iter()
         .map(|&w| f64_from(w, w.rotate_left(17), 1000, 2))
         .collect();
-    let serial = acc32(&x).to_bytes();
-    let serial64 = acc64(&y).to_bytes();
+    let serial = acc32(&x).to_words();
+    let serial64 = acc64(&y).to_words();
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
         let (a, b) = pool.install(|| (par_sum_f32(&x), block::par_sum_f64(&y)));
-        assert_eq!(a.to_bytes(), serial, "{threads} threads");
-        assert_eq!(b.to_bytes(), serial64, "{threads} threads");
+        assert_eq!(a.to_words(), serial, "{threads} threads");
+        assert_eq!(b.to_words(), serial64, "{threads} threads");
     }
     let xv: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
     let (sum, sp) = exact_f64(&xv);

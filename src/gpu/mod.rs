@@ -366,7 +366,9 @@ impl GpuDevice {
         let f64_product = matches!(kind, FoldKind::Prod | FoldKind::NanProd)
             && kind.acc_dtype(dtype) == DType::Float64;
         // The emulation has no multiply; a native f64 load gives no bits to test for NaN.
-        f64_product && (self.f64_emulated() || kind == FoldKind::NanProd)
+        // EXACT-SUM FALLBACK (issue 8, until the exact-sum shaders land): the exact float
+        // sums fold on the host, which returns their canonical accumulator words.
+        kind.is_exact(dtype) || (f64_product && (self.f64_emulated() || kind == FoldKind::NanProd))
     }
 }
 
@@ -436,7 +438,7 @@ impl Backend for GpuDevice {
         let out = op.out_dtype(dtype);
         let acc_dtype = kinds[0].acc_dtype(dtype);
         match finish {
-            Finish::Cast | Finish::Flag => {
+            Finish::Cast | Finish::Flag if !kinds[0].is_exact(dtype) => {
                 let acc = accs
                     .into_iter()
                     .next()
@@ -446,12 +448,13 @@ impl Backend for GpuDevice {
                 }
                 self.cast(&acc, acc_dtype, out, n)
             }
-            // Output-sized: finished on the host, as the CPU does.
-            Finish::Mean | Finish::NanMean | Finish::Keys => {
+            // Output-sized: finished on the host, as the CPU does (so are the exact sums'
+            // roundings, for now: EXACT-SUM FALLBACK).
+            _ => {
                 let host = accs
                     .iter()
                     .zip(kinds)
-                    .map(|(a, k)| self.download(a, k.acc_dtype(dtype), n))
+                    .map(|(a, k)| self.download(a, k.acc_dtype(dtype), n * k.acc_len(dtype)))
                     .collect::<Result<Vec<_>>>()?;
                 let done = crate::reduce::finish_host(host, op, dtype, count)?;
                 self.upload(out, done.as_bytes())

@@ -185,7 +185,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .map(|&k| {
                     let acc = dev.exec_fold(&t.storage, T::DTYPE, k, &passes)?;
-                    dev.download(&acc, k.acc_dtype(T::DTYPE), n_out)
+                    dev.download(&acc, k.acc_dtype(T::DTYPE), n_out * k.acc_len(T::DTYPE))
                 })
                 .collect()
         })
@@ -230,7 +230,7 @@ impl<'a> Ctx<'a> {
                 (part, 1)
             };
             if mask[0] {
-                tree.push(part, kinds);
+                tree.push(part, kinds, T::DTYPE);
             } else {
                 for (o, p) in out.iter_mut().zip(&part) {
                     o.extend_from_slice(p.as_bytes());
@@ -239,7 +239,7 @@ impl<'a> Ctx<'a> {
             i += rows;
         }
         Ok(if mask[0] {
-            tree.finish(kinds)
+            tree.finish(kinds, T::DTYPE)
         } else {
             out.iter()
                 .zip(kinds)
@@ -445,12 +445,12 @@ struct Tree {
 }
 
 impl Tree {
-    fn push(&mut self, mut v: Vec<CpuStorage>, kinds: &[FoldKind]) {
+    fn push(&mut self, mut v: Vec<CpuStorage>, kinds: &[FoldKind], dtype: DType) {
         let mut level = 0;
         while self.stack.last().is_some_and(|(l, _)| *l == level) {
             let (_, mut top) = self.stack.pop().expect("checked");
             for ((t, x), &k) in top.iter_mut().zip(&v).zip(kinds) {
-                merge(k, t, x);
+                merge(k, dtype, t, x);
             }
             v = top;
             level += 1;
@@ -458,12 +458,12 @@ impl Tree {
         self.stack.push((level, v));
     }
 
-    fn finish(self, kinds: &[FoldKind]) -> Vec<CpuStorage> {
+    fn finish(self, kinds: &[FoldKind], dtype: DType) -> Vec<CpuStorage> {
         let mut levels = self.stack.into_iter().rev().map(|(_, v)| v);
         let mut acc = levels.next().unwrap_or_default();
         for mut lower in levels {
             for ((l, a), &k) in lower.iter_mut().zip(&acc).zip(kinds) {
-                merge(k, l, a);
+                merge(k, dtype, l, a);
             }
             acc = lower;
         }

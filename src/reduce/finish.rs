@@ -1,11 +1,13 @@
 //! The finish of a value-reduction on host accumulators (output-sized, so the GPU sends its
 //! finishes that need more than a cast here too): casts, means, flags and order keys.
 
+use half::{bf16, f16};
 use num_complex::Complex;
 
 use super::Finish;
 use crate::backend::Backend;
 use crate::cpu::{fold_identity, keys_to_values, CpuBackend, CpuStorage, FoldKind};
+use crate::exact::{self, Fmt};
 use crate::{DType, Error, ReduceOp, Result};
 
 /// The result of `op` over elements of `dtype` from the accumulators of its folds
@@ -22,6 +24,16 @@ pub(crate) fn finish_host(
     let acc = accs
         .next()
         .ok_or_else(|| Error::Internal(format!("{op}: no accumulator to finish")))?;
+    if kinds[0].is_exact(dtype) {
+        let counts = match finish {
+            Finish::NanMean => match accs.next() {
+                Some(CpuStorage::I64(c)) => Some(c),
+                _ => return Err(Error::Internal("nanmean: no int64 counts".into())),
+            },
+            _ => None,
+        };
+        return finish_exact(&acc, finish, dtype, count, counts.as_deref());
+    }
     let n = acc.len();
     let cast = |s: &CpuStorage| CpuBackend.cast(s, s.dtype(), out, n);
     match finish {
@@ -40,6 +52,60 @@ pub(crate) fn finish_host(
             divide(&acc, |i| c[i] as f64, out)
         }
     }
+}
+
+/// The exact sums' finish: each accumulator (canonical words) rounded once to the output
+/// dtype (`dtype` itself; complex64 parts to float32), divided exactly by the count for the
+/// means (nanmean: the non-NaN counts), a count of 0 giving NaN.
+fn finish_exact(
+    acc: &CpuStorage,
+    finish: Finish,
+    dtype: DType,
+    count: usize,
+    counts: Option<&[i64]>,
+) -> Result<CpuStorage> {
+    let CpuStorage::U32(words) = acc else {
+        return Err(Error::Internal("exact sums: accumulators are not words".into()));
+    };
+    let fmt = Fmt::of(dtype).ok_or_else(|| Error::Internal(format!("exact sums of {dtype}")))?;
+    let w = if dtype == DType::Float64 {
+        exact::WORDS64
+    } else {
+        exact::WORDS32
+    };
+    let div = |i: usize| match (finish, counts) {
+        (Finish::Mean, _) => count as u64,
+        (Finish::NanMean, Some(c)) => c[i].max(0) as u64,
+        _ => 1,
+    };
+    let per = if dtype == DType::Complex64 { 2 * w } else { w };
+    let bits = |i: usize, part: usize| {
+        exact::round_words(&words[i * per + part * w..][..w], fmt, div(i))
+    };
+    let n = words.len() / per;
+    Ok(match dtype {
+        DType::Float16 => {
+            CpuStorage::F16((0..n).map(|i| f16::from_bits(bits(i, 0) as u16)).collect())
+        }
+        DType::BFloat16 => {
+            CpuStorage::BF16((0..n).map(|i| bf16::from_bits(bits(i, 0) as u16)).collect())
+        }
+        DType::Float32 => {
+            CpuStorage::F32((0..n).map(|i| f32::from_bits(bits(i, 0) as u32)).collect())
+        }
+        DType::Float64 => CpuStorage::F64((0..n).map(|i| f64::from_bits(bits(i, 0))).collect()),
+        DType::Complex64 => CpuStorage::C64(
+            (0..n)
+                .map(|i| {
+                    Complex::new(
+                        f32::from_bits(bits(i, 0) as u32),
+                        f32::from_bits(bits(i, 1) as u32),
+                    )
+                })
+                .collect(),
+        ),
+        other => return Err(Error::Internal(format!("exact sums of {other}"))),
+    })
 }
 
 /// `sum / count` in float64, rounded once to `out`; a count of 0 gives the canonical NaN.

@@ -305,19 +305,27 @@ impl ReduceOp {
 }
 
 impl FoldKind {
+    /// True for the float sums that are exact (issue 8): `Sum`, `NanSum`, `MeanSum` and
+    /// `NanMeanSum` over float16, bfloat16, float32, float64 and complex64. Their
+    /// accumulators are canonical exact-accumulator words (`exact::WORDS32` /
+    /// `exact::WORDS64` u32 words each, two per complex64 output: real part first).
+    pub(crate) const fn is_exact(self, dtype: DType) -> bool {
+        matches!(
+            self,
+            FoldKind::Sum | FoldKind::NanSum | FoldKind::MeanSum | FoldKind::NanMeanSum
+        ) && exact_words(dtype) > 0
+    }
+
     /// The dtype of this fold's accumulators over elements of `dtype` (the bytes the CPU and
     /// the GPU both produce, and the stream merges).
     pub(crate) const fn acc_dtype(self, dtype: DType) -> DType {
         use FoldKind as K;
+        if self.is_exact(dtype) {
+            return DType::UInt32;
+        }
         match self {
             K::Sum | K::NanSum | K::Prod | K::NanProd => dtype.sum_accumulator(),
-            K::MeanSum | K::NanMeanSum => {
-                if dtype.is_float() || matches!(dtype, DType::Complex64) {
-                    dtype.sum_accumulator()
-                } else {
-                    DType::Float64
-                }
-            }
+            K::MeanSum | K::NanMeanSum => DType::Float64,
             K::CountNonzero | K::CountNotNan => DType::Int64,
             K::Any | K::All => DType::UInt32,
             K::Max | K::Min | K::NanMax | K::NanMin => {
@@ -328,6 +336,26 @@ impl FoldKind {
                 }
             }
         }
+    }
+
+    /// Elements of [`Self::acc_dtype`] per output element: the words of the exact sums'
+    /// accumulators, 1 for every other fold.
+    pub(crate) const fn acc_len(self, dtype: DType) -> usize {
+        if self.is_exact(dtype) {
+            exact_words(dtype)
+        } else {
+            1
+        }
+    }
+}
+
+/// Words of the exact accumulator(s) of one output over `dtype`; 0 where sums are not exact.
+pub(crate) const fn exact_words(dtype: DType) -> usize {
+    match dtype {
+        DType::Float16 | DType::BFloat16 | DType::Float32 => crate::exact::WORDS32,
+        DType::Complex64 => 2 * crate::exact::WORDS32,
+        DType::Float64 => crate::exact::WORDS64,
+        _ => 0,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Shared by the integration tests: the devices every test runs on.
 #![allow(dead_code)]
 
+pub mod exact;
 pub mod reference;
 pub mod values;
 

@@ -1,0 +1,405 @@
+//! The exact float sums (`FoldKind::is_exact`) on the CPU: every launch strategy produces the
+//! canonical exact-accumulator words of `crate::exact` per output (two accumulators, real part
+//! first, per complex64 output). Partial sums only ever merge as integers, so the words do not
+//! depend on the thread count, the task split, the chunking of a streamed file or the order
+//! of the passes of a multi-axis reduction.
+//!
+//! Strategies over a pass `[outer, len, inner]`:
+//! - contiguous rows (`inner == 1`): the bulk kernels of `exact::block` per row, rows in
+//!   parallel; a long row is split into fixed tasks whose accumulators merge;
+//! - strided columns: tiles of columns, each column with its own accumulator, rows in blocks
+//!   summed in f64 lanes across the columns and checked for exactness per column (see
+//!   [`ExactElem::columns`]); tall slabs are also split by rows;
+//! - later passes merge accumulators ([`merge_pass`]).
+
+use half::{bf16, f16};
+use num_complex::Complex;
+use rayon::prelude::*;
+
+use super::CpuStorage;
+use crate::exact::{self, Acc32, Acc64, SuperAcc};
+use crate::plan::Reduce3;
+
+/// Elements per task of a long contiguous row.
+const TASK: usize = 1 << 16;
+/// Columns per task of a strided sum.
+const TILE: usize = 256;
+/// Rows per task when a strided sum has too few (outer, tile) tasks to keep the pool busy.
+const ROWS_PER_TASK: usize = 1024;
+
+/// The accumulator of one family, as the strategies see it.
+pub(crate) trait Accum: Clone + Send + Sync {
+    /// Canonical words of one accumulator.
+    const WORDS: usize;
+    fn new() -> Self;
+    fn write_words(&self, out: &mut [u32]);
+    fn add_words(&mut self, w: &[u32]);
+    fn merge(&mut self, other: &Self);
+    /// True when a NaN was added.
+    fn has_nan(&self) -> bool;
+}
+
+impl<const N: usize, const LO: i32> Accum for SuperAcc<N, LO> {
+    const WORDS: usize = N + 2;
+    #[inline]
+    fn new() -> Self {
+        SuperAcc::new()
+    }
+    #[inline]
+    fn write_words(&self, out: &mut [u32]) {
+        SuperAcc::write_words(self, out)
+    }
+    #[inline]
+    fn add_words(&mut self, w: &[u32]) {
+        SuperAcc::add_words(self, w)
+    }
+    #[inline]
+    fn merge(&mut self, other: &Self) {
+        SuperAcc::merge(self, other)
+    }
+    #[inline]
+    fn has_nan(&self) -> bool {
+        SuperAcc::has_nan(self)
+    }
+}
+
+/// An element type whose sums are exact: float16, bfloat16, float32, float64, complex64.
+pub(crate) trait ExactElem: Copy + Send + Sync + 'static {
+    type Acc: Accum;
+    /// Accumulators per element (2 for complex64: real, imaginary).
+    const PARTS: usize;
+    /// Adds one element into `accs[..PARTS]` (nothing when `skip_nan` and it is NaN).
+    fn add_one(accs: &mut [Self::Acc], x: Self, skip_nan: bool);
+    /// Adds the contiguous run `x` into the fresh accumulators `accs[..PARTS]`.
+    fn run(accs: &mut [Self::Acc], x: &[Self], skip_nan: bool) {
+        for &v in x {
+            Self::add_one(accs, v, skip_nan);
+        }
+    }
+    /// Adds the columns `start..start + w` of the rows `rows` of a `[len, inner]` slab into
+    /// `accs` (`w * PARTS` accumulators, column-major by part).
+    fn columns(
+        accs: &mut [Self::Acc],
+        slab: &[Self],
+        inner: usize,
+        start: usize,
+        rows: std::ops::Range<usize>,
+        skip_nan: bool,
+    ) {
+        let w = accs.len() / Self::PARTS;
+        for r in rows {
+            let row = &slab[r * inner + start..][..w];
+            for (a, &v) in accs.chunks_exact_mut(Self::PARTS).zip(row) {
+                Self::add_one(a, v, skip_nan);
+            }
+        }
+    }
+}
+
+/// A run summed with the bulk kernel `bulk`; for the nan-variants a run that met a NaN is
+/// redone element by element, leaving the NaNs out (`accs` are fresh).
+#[inline]
+fn run_bulk<T: ExactElem>(
+    accs: &mut [T::Acc],
+    x: &[T],
+    skip_nan: bool,
+    bulk: impl Fn(&mut [T::Acc], &[T]),
+) {
+    bulk(accs, x);
+    if skip_nan && accs.iter().any(Accum::has_nan) {
+        accs.iter_mut().for_each(|a| *a = T::Acc::new());
+        for &v in x {
+            T::add_one(accs, v, true);
+        }
+    }
+}
+
+impl ExactElem for f32 {
+    type Acc = Acc32;
+    const PARTS: usize = 1;
+    #[inline(always)]
+    fn add_one(accs: &mut [Acc32], x: f32, skip_nan: bool) {
+        if !(skip_nan && x.is_nan()) {
+            accs[0].add_f32(x);
+        }
+    }
+    fn run(accs: &mut [Acc32], x: &[f32], skip_nan: bool) {
+        run_bulk(accs, x, skip_nan, |a, x| exact::sum_f32_into(&mut a[0], x));
+    }
+    fn columns(
+        accs: &mut [Acc32],
+        slab: &[f32],
+        inner: usize,
+        start: usize,
+        rows: std::ops::Range<usize>,
+        skip_nan: bool,
+    ) {
+        exact::columns_f32(accs, slab, inner, start, rows, skip_nan);
+    }
+}
+
+impl ExactElem for bf16 {
+    type Acc = Acc32;
+    const PARTS: usize = 1;
+    #[inline(always)]
+    fn add_one(accs: &mut [Acc32], x: bf16, skip_nan: bool) {
+        if !(skip_nan && x.is_nan()) {
+            accs[0].add_bf16(x);
+        }
+    }
+    fn run(accs: &mut [Acc32], x: &[bf16], skip_nan: bool) {
+        run_bulk(accs, x, skip_nan, |a, x| exact::sum_bf16_into(&mut a[0], x));
+    }
+    fn columns(
+        accs: &mut [Acc32],
+        slab: &[bf16],
+        inner: usize,
+        start: usize,
+        rows: std::ops::Range<usize>,
+        skip_nan: bool,
+    ) {
+        exact::columns_bf16(accs, slab, inner, start, rows, skip_nan);
+    }
+}
+
+impl ExactElem for f16 {
+    type Acc = Acc32;
+    const PARTS: usize = 1;
+    #[inline(always)]
+    fn add_one(accs: &mut [Acc32], x: f16, skip_nan: bool) {
+        if !(skip_nan && x.is_nan()) {
+            accs[0].add_f16(x);
+        }
+    }
+    fn run(accs: &mut [Acc32], x: &[f16], skip_nan: bool) {
+        run_bulk(accs, x, skip_nan, |a, x| exact::sum_f16_into(&mut a[0], x));
+    }
+    fn columns(
+        accs: &mut [Acc32],
+        slab: &[f16],
+        inner: usize,
+        start: usize,
+        rows: std::ops::Range<usize>,
+        skip_nan: bool,
+    ) {
+        exact::columns_f16(accs, slab, inner, start, rows, skip_nan);
+    }
+}
+
+impl ExactElem for f64 {
+    type Acc = Acc64;
+    const PARTS: usize = 1;
+    #[inline(always)]
+    fn add_one(accs: &mut [Acc64], x: f64, skip_nan: bool) {
+        if !(skip_nan && x.is_nan()) {
+            accs[0].add_f64(x);
+        }
+    }
+    fn run(accs: &mut [Acc64], x: &[f64], skip_nan: bool) {
+        run_bulk(accs, x, skip_nan, |a, x| exact::sum_f64_into(&mut a[0], x));
+    }
+    fn columns(
+        accs: &mut [Acc64],
+        slab: &[f64],
+        inner: usize,
+        start: usize,
+        rows: std::ops::Range<usize>,
+        skip_nan: bool,
+    ) {
+        exact::columns_f64(accs, slab, inner, start, rows, skip_nan);
+    }
+}
+
+impl ExactElem for Complex<f32> {
+    type Acc = Acc32;
+    const PARTS: usize = 2;
+    #[inline(always)]
+    fn add_one(accs: &mut [Acc32], x: Complex<f32>, skip_nan: bool) {
+        if !(skip_nan && (x.re.is_nan() || x.im.is_nan())) {
+            accs[0].add_f32(x.re);
+            accs[1].add_f32(x.im);
+        }
+    }
+    fn run(accs: &mut [Acc32], x: &[Complex<f32>], skip_nan: bool) {
+        run_bulk(accs, x, skip_nan, |a, x| {
+            let (re, im) = a.split_at_mut(1);
+            exact::sum_c64_into(&mut re[0], &mut im[0], bytemuck::cast_slice(x));
+        });
+    }
+    fn columns(
+        accs: &mut [Acc32],
+        slab: &[Complex<f32>],
+        inner: usize,
+        start: usize,
+        rows: std::ops::Range<usize>,
+        skip_nan: bool,
+    ) {
+        exact::columns_c64(
+            accs,
+            bytemuck::cast_slice(slab),
+            2 * inner,
+            2 * start,
+            rows,
+            skip_nan,
+        );
+    }
+}
+
+/// Words of one output (all its parts).
+const fn out_words<T: ExactElem>() -> usize {
+    T::Acc::WORDS * T::PARTS
+}
+
+/// The exact-sum accumulators (u32 words) after every pass of `passes` over `x`.
+pub(crate) fn fold_exact<T: ExactElem>(x: &[T], passes: &[Reduce3], skip_nan: bool) -> CpuStorage {
+    let one = [Reduce3 {
+        outer: x.len(),
+        len: 1,
+        inner: 1,
+    }];
+    let passes = if passes.is_empty() { &one[..] } else { passes };
+    let mut words = first_pass(x, passes[0], skip_nan);
+    for r in &passes[1..] {
+        words = merge_pass::<T::Acc>(&words, *r, out_words::<T>());
+    }
+    CpuStorage::U32(words)
+}
+
+/// Writes `accs` (one output's parts) as words.
+#[inline]
+fn write_all<A: Accum>(accs: &[A], out: &mut [u32]) {
+    for (a, o) in accs.iter().zip(out.chunks_exact_mut(A::WORDS)) {
+        a.write_words(o);
+    }
+}
+
+fn fresh<T: ExactElem>(n: usize) -> Vec<T::Acc> {
+    vec![T::Acc::new(); n * T::PARTS]
+}
+
+/// The first pass: elements to accumulator words.
+fn first_pass<T: ExactElem>(x: &[T], r: Reduce3, skip_nan: bool) -> Vec<u32> {
+    let w = out_words::<T>();
+    let mut out = vec![0u32; r.output_len() * w];
+    if r.len == 0 || out.is_empty() {
+        return out;
+    }
+    if r.inner == 1 {
+        if r.len >= 2 * TASK {
+            for (o, row) in out.chunks_exact_mut(w).zip(x.chunks_exact(r.len)) {
+                let acc = row
+                    .par_chunks(TASK)
+                    .map(|c| {
+                        let mut a = fresh::<T>(1);
+                        T::run(&mut a, c, skip_nan);
+                        a
+                    })
+                    .reduce(
+                        || fresh::<T>(1),
+                        |mut a, b| {
+                            a.iter_mut().zip(&b).for_each(|(a, b)| a.merge(b));
+                            a
+                        },
+                    );
+                write_all(&acc, o);
+            }
+        } else {
+            let rows_per_task = (TASK / r.len).max(1);
+            out.par_chunks_mut(rows_per_task * w)
+                .enumerate()
+                .for_each(|(t, dst)| {
+                    let rows = &x[t * rows_per_task * r.len..];
+                    let mut a = fresh::<T>(1);
+                    for (o, row) in dst.chunks_exact_mut(w).zip(rows.chunks_exact(r.len)) {
+                        a.iter_mut().for_each(|a| *a = T::Acc::new());
+                        T::run(&mut a, row, skip_nan);
+                        write_all(&a, o);
+                    }
+                });
+        }
+        return out;
+    }
+    // Strided columns: tasks are (outer, column tile, run of rows).
+    let tiles = r.inner.div_ceil(TILE);
+    let row_tasks = if r.outer * tiles >= 4 * rayon::current_num_threads() {
+        1
+    } else {
+        r.len.div_ceil(ROWS_PER_TASK)
+    };
+    let per = r.len.div_ceil(row_tasks);
+    let parts: Vec<Vec<T::Acc>> = (0..r.outer * tiles * row_tasks)
+        .into_par_iter()
+        .map(|t| {
+            let (ot, rt) = (t / row_tasks, t % row_tasks);
+            let (o, tile) = (ot / tiles, ot % tiles);
+            let start = tile * TILE;
+            let cols = TILE.min(r.inner - start);
+            let slab = &x[o * r.len * r.inner..(o + 1) * r.len * r.inner];
+            let mut a = fresh::<T>(cols);
+            let rows = rt * per..((rt + 1) * per).min(r.len);
+            T::columns(&mut a, slab, r.inner, start, rows, skip_nan);
+            a
+        })
+        .collect();
+    out.par_chunks_mut(r.inner * w)
+        .enumerate()
+        .for_each(|(o, dst)| {
+            for (tile, d) in dst.chunks_mut(TILE * w).enumerate() {
+                let first = (o * tiles + tile) * row_tasks;
+                let mut acc = parts[first].clone();
+                for p in &parts[first + 1..first + row_tasks] {
+                    acc.iter_mut().zip(p).for_each(|(a, b)| a.merge(b));
+                }
+                for (c, o) in acc.chunks_exact(T::PARTS).zip(d.chunks_exact_mut(w)) {
+                    write_all(c, o);
+                }
+            }
+        });
+    out
+}
+
+/// A later pass: merges the accumulators (`w` words per output) along the middle axis of `r`.
+pub(crate) fn merge_pass<A: Accum>(words: &[u32], r: Reduce3, w: usize) -> Vec<u32> {
+    let parts = w / A::WORDS;
+    let mut out = vec![0u32; r.output_len() * w];
+    out.par_chunks_mut(w).enumerate().for_each(|(j, dst)| {
+        let (o, i) = (j / r.inner, j % r.inner);
+        for p in 0..parts {
+            let mut acc = A::new();
+            for k in 0..r.len {
+                let at = ((o * r.len + k) * r.inner + i) * w + p * A::WORDS;
+                acc.add_words(&words[at..at + A::WORDS]);
+            }
+            acc.write_words(&mut dst[p * A::WORDS..(p + 1) * A::WORDS]);
+        }
+    });
+    out
+}
+
+/// `a[i] += b[i]` for exact accumulators of elements of `dtype` (the stream's merge).
+pub(crate) fn merge_words(dtype: crate::DType, a: &mut [u32], b: &[u32]) {
+    let w = if dtype == crate::DType::Float64 {
+        exact::WORDS64
+    } else {
+        exact::WORDS32
+    };
+    for (x, y) in a.chunks_exact_mut(w).zip(b.chunks_exact(w)) {
+        exact::merge_words(x, y);
+    }
+}
+
+/// The serial per-element reference the strategies must match word for word (tests).
+#[cfg(test)]
+pub(crate) fn reference<T: ExactElem>(x: &[T], r: Reduce3, skip_nan: bool) -> CpuStorage {
+    let w = out_words::<T>();
+    let mut out = vec![0u32; r.output_len() * w];
+    for (j, dst) in out.chunks_exact_mut(w).enumerate() {
+        let (o, i) = (j / r.inner, j % r.inner);
+        let mut a = fresh::<T>(1);
+        for k in 0..r.len {
+            T::add_one(&mut a, x[(o * r.len + k) * r.inner + i], skip_nan);
+        }
+        write_all(&a, dst);
+    }
+    CpuStorage::U32(out)
+}
