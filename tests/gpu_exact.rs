@@ -4,9 +4,10 @@
 //! shapes and multi-pass plans; `exact_round.wgsl` rounds words to the CPU's bytes.
 
 mod common;
+mod gpu_common;
 
 use ndgpu::gpu::{exact_reference_round, exact_reference_words};
-use ndgpu::{DType, Reduce3};
+use ndgpu::{Axes, DType, Device, Reduce3, ReduceOp};
 
 const FLOATS: [DType; 5] = [
     DType::Float16,
@@ -239,5 +240,37 @@ fn exact_speed() {
     ];
     for (name, bytes, f) in rows_of {
         println!("{name:<40} {:>7.3} GB/s", gbs(bytes, time(f)));
+    }
+}
+
+/// Tensor-level: sum, nansum, mean and nanmean of every float dtype give the CPU's bytes on
+/// the GPU, over every axis, several axes at once (several passes) and all axes.
+#[test]
+fn ops_equal_the_cpu_bytes() {
+    let (g, c) = (gpu(), Device::cpu());
+    let mut rng = Rng(2024);
+    let shape = [7, 33, 50];
+    let n: usize = shape.iter().product();
+    let axes = [
+        Axes::All,
+        Axes::List(vec![0]),
+        Axes::List(vec![1]),
+        Axes::List(vec![2]),
+        Axes::List(vec![0, 2]),
+        Axes::List(vec![1, 2]),
+    ];
+    for d in FLOATS {
+        for (k, specials) in [(0, false), (1, true)] {
+            let b = random_bytes(&mut rng, d, n, specials, k == 0);
+            let tc = gpu_common::tensor(&c, &shape, d, &b);
+            let tg = gpu_common::tensor(&g, &shape, d, &b);
+            for op in [ReduceOp::Sum, ReduceOp::NanSum, ReduceOp::Mean, ReduceOp::NanMean] {
+                for a in &axes {
+                    let want = gpu_common::bytes(&tc.reduce(op, a.clone(), false).unwrap());
+                    let got = gpu_common::bytes(&tg.reduce(op, a.clone(), false).unwrap());
+                    assert_bytes(d, &got, &want, &format!("{op} {a:?} specials={specials}"));
+                }
+            }
+        }
     }
 }

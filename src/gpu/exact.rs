@@ -7,7 +7,7 @@ use super::kernels::{self, Side};
 use super::{GpuDevice, GpuStorage, WG};
 use crate::backend::Backend;
 use crate::plan::Reduce3;
-use crate::exact::{Acc32, Acc64};
+use crate::exact::{Acc32, Acc64, Fmt};
 use crate::{DType, Error, Result};
 
 /// What an exact rounding divides by.
@@ -189,8 +189,7 @@ impl GpuDevice {
 }
 
 /// Test hook: the CPU's exact accumulator words of `bytes` (elements of float `dtype`) over
-/// one `Reduce3`, from `src/exact`'s `SuperAcc` (digits = normalised limbs, the top limb split
-/// in two: sign-extended).
+/// one `Reduce3`, from `src/exact`'s `SuperAcc::to_words`.
 #[doc(hidden)]
 pub fn exact_reference_words(dtype: DType, bytes: &[u8], nan: bool, r: Reduce3) -> Vec<u32> {
     let isz = dtype.itemsize();
@@ -234,43 +233,16 @@ pub fn exact_reference_words(dtype: DType, bytes: &[u8], nan: bool, r: Reduce3) 
                 }
             }
             match dtype {
-                DType::Float64 => out.extend(words_of(&a64.to_bytes())),
+                DType::Float64 => out.extend(a64.to_words()),
                 DType::Complex64 => {
-                    out.extend(words_of(&a32[0].to_bytes()));
-                    out.extend(words_of(&a32[1].to_bytes()));
+                    out.extend(a32[0].to_words());
+                    out.extend(a32[1].to_words());
                 }
-                _ => out.extend(words_of(&a32[0].to_bytes())),
+                _ => out.extend(a32[0].to_words()),
             }
         }
     }
     out
-}
-
-/// `SuperAcc::to_bytes` (N, flags, N normalised i64 limbs) as accumulator words.
-fn words_of(b: &[u8]) -> Vec<u32> {
-    let limbs: Vec<i64> = b[2..]
-        .chunks_exact(8)
-        .map(|c| i64::from_le_bytes(c.try_into().unwrap()))
-        .collect();
-    let mut w = vec![u32::from(b[1])];
-    w.extend(limbs.iter().map(|&l| l as u32));
-    w.push((limbs[limbs.len() - 1] >> 32) as u32);
-    w
-}
-
-/// Accumulator words back as `SuperAcc::to_bytes`' bytes.
-fn bytes_of(w: &[u32]) -> Vec<u8> {
-    let n = w.len() - 2;
-    let mut b = vec![n as u8, w[0] as u8];
-    for i in 0..n {
-        let l = if i + 1 == n {
-            (i64::from(w[n + 1] as i32) << 32) | i64::from(w[n])
-        } else {
-            i64::from(w[1 + i])
-        };
-        b.extend_from_slice(&l.to_le_bytes());
-    }
-    b
 }
 
 /// Test hook: the CPU's rounding of exact accumulator words (see [`exact_reference_words`]),
@@ -283,22 +255,14 @@ pub fn exact_reference_round(
     counts: Option<&[i64]>,
 ) -> Vec<u8> {
     let per = kernels::exact_words(dtype) / kernels::exact_parts(dtype);
+    let fmt = Fmt::of(dtype).expect("a float dtype");
+    let size = dtype.itemsize() / kernels::exact_parts(dtype);
     let mut out = Vec::new();
     for (i, acc) in words.chunks_exact(per).enumerate() {
         let e = i / kernels::exact_parts(dtype);
         let c = counts.map_or(count, |c| c[e] as usize) as u64;
-        let b = bytes_of(acc);
-        if dtype == DType::Float64 {
-            let a = Acc64::from_bytes(&b).expect("canonical words");
-            out.extend_from_slice(&a.div_round_f64(c).to_bits().to_le_bytes());
-            continue;
-        }
-        let a = Acc32::from_bytes(&b).expect("canonical words");
-        match dtype {
-            DType::Float16 => out.extend_from_slice(&a.div_round_f16_bits(c).to_le_bytes()),
-            DType::BFloat16 => out.extend_from_slice(&a.div_round_bf16_bits(c).to_le_bytes()),
-            _ => out.extend_from_slice(&a.div_round_f32(c).to_bits().to_le_bytes()),
-        }
+        let bits = crate::exact::round_words(acc, fmt, c);
+        out.extend_from_slice(&bits.to_le_bytes()[..size]);
     }
     out
 }

@@ -666,7 +666,7 @@ pub fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
                         let p = packed(input, inner);
                         for kind in FoldKind::ALL {
                             if kind.is_exact(d) {
-                                continue; // EXACT-SUM FALLBACK: on the host for now
+                                continue; // exact_fold.wgsl (exact_variants)
                             }
                             if native_f64 && kind == FoldKind::NanProd && d == DType::Float64 {
                                 continue; // runs on the host (GpuDevice::fold_on_host)
@@ -693,10 +693,11 @@ pub fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
 /// float64 (69 digits from 2^-1088), everything else (60 bits of count headroom above
 /// float32's range: 12 digits from 2^-160).
 pub(crate) fn exact_family(dtype: DType) -> (u32, i32) {
+    use crate::exact::{DIGITS32, DIGITS64, LO32, LO64};
     if dtype == DType::Float64 {
-        (69, -1088)
+        (DIGITS64 as u32, LO64)
     } else {
-        (12, -160)
+        (DIGITS32 as u32, LO32)
     }
 }
 

@@ -16,6 +16,7 @@ pub use info::{gpu_info, AdapterSummary, GpuInfo};
 pub use stats::{TransferGuard, TransferStats};
 
 use self::context::{Buf, Ctx};
+use self::exact::Divisor;
 use self::kernels::{Acc, Side};
 use self::stats::Counters;
 use crate::backend::Backend;
@@ -366,9 +367,7 @@ impl GpuDevice {
         let f64_product = matches!(kind, FoldKind::Prod | FoldKind::NanProd)
             && kind.acc_dtype(dtype) == DType::Float64;
         // The emulation has no multiply; a native f64 load gives no bits to test for NaN.
-        // EXACT-SUM FALLBACK (issue 8, until the exact-sum shaders land): the exact float
-        // sums fold on the host, which returns their canonical accumulator words.
-        kind.is_exact(dtype) || (f64_product && (self.f64_emulated() || kind == FoldKind::NanProd))
+        f64_product && (self.f64_emulated() || kind == FoldKind::NanProd)
     }
 }
 
@@ -411,6 +410,11 @@ impl Backend for GpuDevice {
         kind: FoldKind,
         passes: &[Reduce3],
     ) -> Result<GpuStorage> {
+        if kind.is_exact(dtype) {
+            // Exact float sums (issue 8): accumulator words, integer operations only.
+            let nan = matches!(kind, FoldKind::NanSum | FoldKind::NanMeanSum);
+            return self.exact_fold(x, dtype, nan, passes);
+        }
         if self.fold_on_host(kind, dtype) {
             let n = passes.first().map_or(0, Reduce3::input_len);
             let host = crate::cpu::fold(&self.download(x, dtype, n)?, kind, passes);
@@ -437,6 +441,22 @@ impl Backend for GpuDevice {
         let (kinds, finish) = op.plan();
         let out = op.out_dtype(dtype);
         let acc_dtype = kinds[0].acc_dtype(dtype);
+        // Exact float sums: rounded once on the device (a count from 2^31 up, which only a
+        // stream merged on the host reaches, is rounded on the host below).
+        if kinds[0].is_exact(dtype) && count < 1 << 31 {
+            let div = match (finish, accs.get(1)) {
+                (Finish::Mean, _) => Divisor::All(count),
+                (Finish::NanMean, Some(c)) => Divisor::Each(c),
+                (Finish::NanMean, None) => {
+                    return Err(Error::Internal("nanmean: no counts to divide by".into()))
+                }
+                _ => Divisor::All(1),
+            };
+            let acc = accs
+                .first()
+                .ok_or_else(|| Error::Internal("no accumulator to finish".into()))?;
+            return self.exact_round(acc, dtype, div, n);
+        }
         match finish {
             Finish::Cast | Finish::Flag if !kinds[0].is_exact(dtype) => {
                 let acc = accs
@@ -448,8 +468,7 @@ impl Backend for GpuDevice {
                 }
                 self.cast(&acc, acc_dtype, out, n)
             }
-            // Output-sized: finished on the host, as the CPU does (so are the exact sums'
-            // roundings, for now: EXACT-SUM FALLBACK).
+            // Output-sized: finished on the host, as the CPU does.
             _ => {
                 let host = accs
                     .iter()
