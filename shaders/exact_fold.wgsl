@@ -1,9 +1,9 @@
 // An exact float sum (issue 8) over the middle axis of [outer, len, inner], on the grid of
 // fold.wgsl: a workgroup covers W output slots and R * K rows. Every value is added exactly,
 // integer operations only, into its slot's superaccumulator in workgroup memory: NL = 2 D
-// signed 16-bit limbs held in i32 atomics (carry-save: a value adds at most five chunks below
-// 2^16, a merged accumulator 2 D of them, and a workgroup adds at most R * K = 2^14 items per
-// limb, so limbs stay below 2^30 and no carry is lost). At the end one invocation per
+// signed 16-bit limbs held in i32 atomics (carry-save: a value adds at most one chunk below
+// 2^16 to a limb, and a workgroup adds at most R * K = 2^15 items, so limbs stay within
+// +-(2^31 - 2^15) and no carry is lost). At the end one invocation per
 // accumulator settles the carries into D two's-complement digits and stores the words. The
 // first pass reads elements (`add_item` decodes them), later passes merge the accumulators of
 // the previous pass (digit-wise adds mod 2^(32 D), flags ORed). Integer addition is
@@ -45,14 +45,19 @@ fn put53_slow(a: u32, p: u32, m: vec2<u32>, neg: bool) {
 }
 
 // The fast path: each invocation keeps, per accumulator, a 128-bit two's-complement window
-// `win` of its own values whose bit positions p lie in [wpos, wpos + 64) (wpos is set by the
-// first value, 32 bits below it): a value adds with a few word operations, no atomics. Its K
-// values sum below 2^(53 + 63 + 6) < 2^127, so the window never overflows. Values outside the
-// window (rare in ordinary data) take the slow path: atomic adds of their 16-bit chunks. At
-// the end the window is added to the workgroup's limbs (`flush`).
-const NO_WINDOW: u32 = 0xffffffffu;
-var<private> win: array<vec4<u32>, PARTS>;
-var<private> wpos: array<u32, PARTS>;
+// `win` of its values whose bit positions p lie in [wpos, wpos + SPAN): a value adds with a
+// few word operations, no atomics. Every invocation of a slot takes wpos from the first
+// element of the slot's block (SPAN / 2 below it), so the windows of a slot add up in a tree
+// in workgroup memory and one invocation per accumulator adds the total to the limbs. A
+// window gets at most R * K = 2^15 values below 2^(53 + SPAN), SPAN = 64 for 24-bit and 32
+// for 53-bit mantissas: totals stay below 2^103 and never overflow. Values outside the window
+// (rare in ordinary data) take the slow path: atomic adds of their 16-bit chunks.
+const SPAN: u32 = {{SPAN}};
+var<private> win0: vec3<u32>;
+var<private> win1: vec3<u32>;
+var<private> wpos0: u32;
+var<private> wpos1: u32;
+var<workgroup> wins: array<vec4<u32>, 256u * PARTS>;
 
 fn add128(a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
     let x = a.x + b.x;
@@ -70,57 +75,95 @@ fn neg128(v: vec4<u32>) -> vec4<u32> {
     return add128(~v, vec4<u32>(1u, 0u, 0u, 0u));
 }
 
-// Adds (-1)^neg * m * 2^(LO + p), m below 2^53 (a pair, x = low word), to accumulator a.
+// w + (v ^ x) + c over 96 bits: with x = ~0 and c = 1, w - v.
+fn add96(w: vec3<u32>, v: vec3<u32>, x: u32, c: u32) -> vec3<u32> {
+    let v0 = v.x ^ x;
+    let v1 = v.y ^ x;
+    let v2 = v.z ^ x;
+    let s0 = w.x + v0;
+    let t0 = s0 + c;
+    let c0 = select(0u, 1u, s0 < w.x) + select(0u, 1u, t0 < s0);
+    let s1 = w.y + v1;
+    let t1 = s1 + c0;
+    let c1 = select(0u, 1u, s1 < w.y) + select(0u, 1u, t1 < s1);
+    return vec3<u32>(t0, t1, w.z + v2 + c1);
+}
+
+fn sext128(w: vec3<u32>) -> vec4<u32> {
+    return vec4<u32>(w, select(0u, 0xffffffffu, (w.z >> 31u) != 0u));
+}
+
+// Adds (-1)^neg * m * 2^(LO + p), m below 2^53 (a pair, x = low word; zero adds nothing),
+// to accumulator a. The window add is branch-free (the adapters run lanes in lockstep); only
+// values outside the window branch to the slow path. A window takes at most K = 2^7 values
+// below 2^(53 + SPAN - 1) <= 2^88, so its 96 bits never overflow.
 fn put53(a: u32, p: u32, m: vec2<u32>, neg: bool) {
-    let part = a % PARTS;
-    if (wpos[part] == NO_WINDOW) {
-        wpos[part] = select(0u, p - 32u, p >= 32u);
+    let second = PARTS == 2u && (a & 1u) == 1u;
+    let pos = select(wpos0, wpos1, second);
+    let sh = p - pos;
+    let inwin = p >= pos && sh < SPAN;
+    // m << sh over three words: a word shift (0 or 1) and a bit shift.
+    let b = sh & 31u;
+    let w0 = m.x << b;
+    let w1 = (m.y << b) | select(0u, m.x >> (32u - b), b != 0u);
+    let w2 = select(0u, m.y >> (32u - b), b != 0u);
+    var v = select(vec3<u32>(w0, w1, w2), vec3<u32>(0u, w0, w1), sh >= 32u);
+    v = select(vec3<u32>(0u, 0u, 0u), v, inwin);
+    let x = select(0u, 0xffffffffu, neg && inwin);
+    let c = select(0u, 1u, neg && inwin);
+    if (second) {
+        win1 = add96(win1, v, x, c);
+    } else {
+        win0 = add96(win0, v, x, c);
     }
-    let sh = p - wpos[part];
-    if (p >= wpos[part] && sh < 64u) {
-        // m << sh over four words: a word shift (0 or 1) and a bit shift.
-        let b = sh & 31u;
-        let w0 = m.x << b;
-        let w1 = (m.y << b) | select(0u, m.x >> (32u - b), b != 0u);
-        let w2 = select(0u, m.y >> (32u - b), b != 0u);
-        var v = select(vec4<u32>(w0, w1, w2, 0u), vec4<u32>(0u, w0, w1, w2), sh >= 32u);
-        if (neg) {
-            v = neg128(v);
-        }
-        win[part] = add128(win[part], v);
+    if (!inwin && (m.x | m.y) != 0u) {
+        put53_slow(a, p, m, neg);
+    }
+}
+
+// Adds the window w at bit position pos to accumulator a.
+fn flush_one(a: u32, w: vec4<u32>, pos: u32) {
+    if (all(w == vec4<u32>(0u, 0u, 0u, 0u))) {
         return;
     }
-    put53_slow(a, p, m, neg);
-}
-
-fn put24(a: u32, p: u32, m: u32, neg: bool) {
-    put53(a, p, vec2<u32>(m, 0u), neg);
-}
-
-// Adds this invocation's windows to accumulators a .. a + PARTS.
-fn flush(a: u32) {
-    for (var part = 0u; part < PARTS; part++) {
-        let w = win[part];
-        if (wpos[part] == NO_WINDOW || all(w == vec4<u32>(0u, 0u, 0u, 0u))) {
-            continue;
-        }
-        let neg = (w.w >> 31u) != 0u;
-        let m = select(w, neg128(w), neg);
-        let l = wpos[part] >> 4u;
-        let s = wpos[part] & 15u;
-        // m << s as five words, then ten 16-bit chunks.
-        var x = array<u32, 5>(m.x << s, m.y << s, m.z << s, m.w << s, 0u);
-        if (s != 0u) {
-            x[1] |= m.x >> (32u - s);
-            x[2] |= m.y >> (32u - s);
-            x[3] |= m.z >> (32u - s);
-            x[4] = m.w >> (32u - s);
-        }
-        for (var j = 0u; j < 5u; j++) {
-            put(a + part, l + 2u * j, x[j] & 0xffffu, neg);
-            put(a + part, l + 2u * j + 1u, x[j] >> 16u, neg);
-        }
+    let neg = (w.w >> 31u) != 0u;
+    let m = select(w, neg128(w), neg);
+    let l = pos >> 4u;
+    let s = pos & 15u;
+    // m << s as five words, then ten 16-bit chunks.
+    var x = array<u32, 5>(m.x << s, m.y << s, m.z << s, m.w << s, 0u);
+    if (s != 0u) {
+        x[1] |= m.x >> (32u - s);
+        x[2] |= m.y >> (32u - s);
+        x[3] |= m.z >> (32u - s);
+        x[4] = m.w >> (32u - s);
     }
+    for (var j = 0u; j < 5u; j++) {
+        put(a, l + 2u * j, x[j] & 0xffffu, neg);
+        put(a, l + 2u * j + 1u, x[j] >> 16u, neg);
+    }
+}
+
+// The window start for values near the float32 with bits b (1.0 for zeros and specials).
+fn wpos_f32(b: u32) -> u32 {
+    let field = (b >> 23u) & 0xffu;
+    let f = select(max(field, 1u), 127u, field == 0xffu || (b & 0x7fffffffu) == 0u);
+    let p = u32(i32(f) - 150 - LO);
+    return select(0u, p - SPAN / 2u, p >= SPAN / 2u);
+}
+
+// The window start for values near the float64 with bits v.
+fn wpos_f64(v: vec2<u32>) -> u32 {
+    let field = (v.y >> 20u) & 0x7ffu;
+    let zero = ((v.y & 0x7fffffffu) | v.x) == 0u;
+    let f = select(max(field, 1u), 1023u, field == 0x7ffu || zero);
+    let p = u32(i32(f) - 1075 - LO);
+    return select(0u, p - SPAN / 2u, p >= SPAN / 2u);
+}
+
+// The window starts (one per part) for the items near input item i.
+fn window_at(i: u32) -> vec2<u32> {
+{{WINDOW}}
 }
 
 // Adds the float32 with bits b to accumulator a (float16 / bfloat16 come as their exact
@@ -128,28 +171,25 @@ fn flush(a: u32) {
 fn add_f32(a: u32, b: u32) {
     let field = (b >> 23u) & 0xffu;
     let man = b & 0x007fffffu;
-    if (field == 0xffu) {
+    let special = field == 0xffu;
+    if (special) {
         atomicOr(&flags[a], ex_special(man != 0u, (b >> 31u) != 0u));
-        return;
     }
-    let m = man | select(0u, 0x00800000u, field != 0u);
-    if (m != 0u) {
-        put24(a, u32(i32(max(field, 1u)) - 150 - LO), m, (b >> 31u) != 0u);
-    }
+    let m = select(man | select(0u, 0x00800000u, field != 0u), 0u, special);
+    put53(a, u32(i32(max(field, 1u)) - 150 - LO), vec2<u32>(m, 0u), (b >> 31u) != 0u);
 }
 
 // Adds the float64 with bits v (x = low word) to accumulator a.
 fn add_f64(a: u32, v: vec2<u32>) {
     let field = (v.y >> 20u) & 0x7ffu;
     let man = vec2<u32>(v.x, v.y & 0x000fffffu);
-    if (field == 0x7ffu) {
+    let special = field == 0x7ffu;
+    if (special) {
         atomicOr(&flags[a], ex_special((man.x | man.y) != 0u, (v.y >> 31u) != 0u));
-        return;
     }
     let m = vec2<u32>(man.x, man.y | select(0u, 0x00100000u, field != 0u));
-    if ((m.x | m.y) != 0u) {
-        put53(a, u32(i32(max(field, 1u)) - 1075 - LO), m, (v.y >> 31u) != 0u);
-    }
+    let p = u32(i32(min(max(field, 1u), 0x7feu)) - 1075 - LO);
+    put53(a, p, select(m, vec2<u32>(0u, 0u), special), (v.y >> 31u) != 0u);
 }
 
 // Merges accumulator number `k` of the previous pass into accumulator a: its digits as
@@ -175,6 +215,15 @@ fn add_item(a: u32, i: u32) {
 {{ADD_ITEM}}
 }
 
+// Adds row k of this invocation's K (if inside the row range) to accumulators a.. . Packed
+// 8/16-bit rows: consecutive rows per invocation share words (ld_cached).
+fn row(a: u32, b: u32, lane: u32, o: u32, col: u32, k: u32) {
+    let r = select(b * (R * K) + lane + k * R, b * (R * K) + lane * K + k, PACKED);
+    if (r < P.len) {
+        add_item(a, (o * P.len + r) * P.inner + col);
+    }
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
     for (var i = li; i < ACCS * NL; i += 256u) {
@@ -190,21 +239,49 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let q = rest * W + li % W;
     let lane = li / W;
     let live = g < P.groups && q < P.slots;
-    for (var part = 0u; part < PARTS; part++) {
-        wpos[part] = NO_WINDOW;
-        win[part] = vec4<u32>(0u, 0u, 0u, 0u);
-    }
+    win0 = vec3<u32>(0u, 0u, 0u);
+    win1 = vec3<u32>(0u, 0u, 0u);
     if (live) {
         let o = q / P.inner;
         let col = q % P.inner;
-        for (var k = 0u; k < K; k++) {
-            // Packed 8/16-bit rows: consecutive rows per invocation share words (ld_cached).
-            let r = select(b * (R * K) + lane + k * R, b * (R * K) + lane * K + k, PACKED);
-            if (r < P.len) {
-                add_item((li % W) * PARTS, (o * P.len + r) * P.inner + col);
+        let a = (li % W) * PARTS;
+        // The slot's block starts with row b * R * K in either row order.
+        let wp = window_at((o * P.len + b * (R * K)) * P.inner + col);
+        wpos0 = wp.x;
+        wpos1 = wp.y;
+        // Eight rows per iteration (loop overhead dominates a one-row body on some adapters).
+        for (var k = 0u; k < K; k += 8u) {
+            row(a, b, lane, o, col, k);
+            row(a, b, lane, o, col, k + 1u);
+            row(a, b, lane, o, col, k + 2u);
+            row(a, b, lane, o, col, k + 3u);
+            row(a, b, lane, o, col, k + 4u);
+            row(a, b, lane, o, col, k + 5u);
+            row(a, b, lane, o, col, k + 6u);
+            row(a, b, lane, o, col, k + 7u);
+        }
+    }
+    // The windows of each slot, summed over its R lanes in a tree; lane 0 adds the total.
+    wins[li * PARTS] = sext128(win0);
+    if (PARTS == 2u) {
+        wins[li * PARTS + 1u] = sext128(win1);
+    }
+    workgroupBarrier();
+    for (var s = R / 2u; s > 0u; s >>= 1u) {
+        if (lane < s) {
+            for (var part = 0u; part < PARTS; part++) {
+                let j = li * PARTS + part;
+                wins[j] = add128(wins[j], wins[j + s * W * PARTS]);
             }
         }
-        flush((li % W) * PARTS);
+        workgroupBarrier();
+    }
+    if (live && lane == 0u) {
+        let a = (li % W) * PARTS;
+        flush_one(a, wins[li * PARTS], wpos0);
+        if (PARTS == 2u) {
+            flush_one(a + 1u, wins[li * PARTS + 1u], wpos1);
+        }
     }
     workgroupBarrier();
     // Settle the carries of accumulator li and store its words.

@@ -80,7 +80,12 @@ fn too_many_bindings_is_an_error() {
 fn exact_sums_across_chunks_and_folded_grids() {
     let (g, c) = (gpu(), Device::cpu());
     let mut rng = Rng(11);
-    for d in [DType::Float16, DType::Float32, DType::Float64, DType::Complex64] {
+    for d in [
+        DType::Float16,
+        DType::Float32,
+        DType::Float64,
+        DType::Complex64,
+    ] {
         let n = 30_000;
         let b = random_bytes(&mut rng, d, n, true);
         for (shape, axes) in [

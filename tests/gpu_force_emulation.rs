@@ -65,12 +65,25 @@ fn exact_sums_without_native_f64() {
     let data: Vec<f64> = (0..6000)
         .map(|i| (1.0 / (i as f64 + 3.0)) * if i % 3 == 0 { 1e300 } else { -1e-300 })
         .collect();
-    for op in [ReduceOp::Sum, ReduceOp::Mean, ReduceOp::NanSum, ReduceOp::NanMean] {
+    for op in [
+        ReduceOp::Sum,
+        ReduceOp::Mean,
+        ReduceOp::NanSum,
+        ReduceOp::NanMean,
+    ] {
         let a = Tensor::from_vec(&forced, &[60, 100], data.clone()).unwrap();
         let b = Tensor::from_vec(&cpu, &[60, 100], data.clone()).unwrap();
         for axes in [ndgpu::Axes::All, ndgpu::Axes::List(vec![0])] {
-            let x = a.reduce(op, axes.clone(), false).unwrap().to_ndarray::<f64>().unwrap();
-            let y = b.reduce(op, axes, false).unwrap().to_ndarray::<f64>().unwrap();
+            let x = a
+                .reduce(op, axes.clone(), false)
+                .unwrap()
+                .to_ndarray::<f64>()
+                .unwrap();
+            let y = b
+                .reduce(op, axes, false)
+                .unwrap()
+                .to_ndarray::<f64>()
+                .unwrap();
             let bits = |v: &ndarray::ArrayD<f64>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&x), bits(&y), "{op}");
         }

@@ -71,39 +71,29 @@ pub fn report(opts: &super::Opts) {
     type Op<'a> = (&'a str, usize, Box<dyn Fn() + 'a>);
     let ops: Vec<Op> = vec![
         (
-            "sum f32, all",
+            "sum f32 (exact), all",
             n * 4,
             Box::new(|| drop(x2.sum(Axes::All, false).unwrap())),
         ),
         (
-            "sum f32, axis 0 of [n/1024, 1024]",
+            "sum f32 (exact), axis 0 of [n/1024, 1024]",
             n * 4,
             Box::new(|| drop(rows.sum(0, false).unwrap())),
         ),
         (
-            "sum f32, axis 1 of [n/1024, 1024]",
+            "sum f32 (exact), axis 1 of [n/1024, 1024]",
             n * 4,
             Box::new(|| drop(rows.sum(1, false).unwrap())),
         ),
         (
-            "exact sum f32, all",
+            "prod f32, all (pairwise float tree)",
             n * 4,
-            Box::new(|| g.bench_exact_sum(&x2, &[r3(1, n, 1)]).unwrap()),
+            Box::new(|| drop(x2.prod(Axes::All, false).unwrap())),
         ),
         (
-            "exact sum f32, axis 0 of [n/1024, 1024]",
+            "exact sum f32, all, first pass",
             n * 4,
-            Box::new(|| g.bench_exact_sum(&rows, &[r3(1, n / 1024, 1024)]).unwrap()),
-        ),
-        (
-            "exact sum f32, axis 1 of [n/1024, 1024]",
-            n * 4,
-            Box::new(|| g.bench_exact_sum(&rows, &[r3(n / 1024, 1024, 1)]).unwrap()),
-        ),
-        (
-            "exact sum f64, all",
-            n * 8,
-            Box::new(|| g.bench_exact_sum(&xf64, &[r3(1, n, 1)]).unwrap()),
+            Box::new(|| g.bench_exact_sum(&x2, r3(1, n, 1), false).unwrap()),
         ),
         (
             "sum int32 -> int64, all",
@@ -116,12 +106,12 @@ pub fn report(opts: &super::Opts) {
             Box::new(|| drop(xu8.sum(Axes::All, false).unwrap())),
         ),
         (
-            "sum f64 native, all",
+            "sum f64 (exact), all",
             n * 8,
             Box::new(|| drop(xf64.sum(Axes::All, false).unwrap())),
         ),
         (
-            "sum f64 emulated, all",
+            "sum f64 (exact), no-f64 handle",
             n * 8,
             Box::new(|| drop(xf64e.sum(Axes::All, false).unwrap())),
         ),

@@ -25,8 +25,8 @@ mod round;
 mod tests;
 
 pub(crate) use block::{
-    columns_bf16, columns_c64, columns_f16, columns_f32, columns_f64, sum_bf16_into,
-    sum_c64_into, sum_f16_into, sum_f32_into, sum_f64_into,
+    columns_bf16, columns_c64, columns_f16, columns_f32, columns_f64, sum_bf16_into, sum_c64_into,
+    sum_f16_into, sum_f32_into, sum_f64_into,
 };
 #[cfg(test)]
 pub(crate) use block::{par_sum_f32, par_sum_f64};

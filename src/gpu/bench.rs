@@ -68,13 +68,19 @@ impl GpuDevice {
 }
 
 impl GpuDevice {
-    /// One exact sum (issue 8) of the float tensor over `passes`, rounded on the device, the
-    /// result dropped unread (the bench report's rows beside the float sums).
+    /// The first fold pass alone of an exact sum (issue 8) of the float tensor over one
+    /// `Reduce3` (`all`: every pass and the rounding), the result dropped unread.
     #[doc(hidden)]
-    pub fn bench_exact_sum(&self, t: &Tensor, passes: &[crate::Reduce3]) -> Result<()> {
-        let acc = self.exact_fold(storage(t)?, t.dtype(), false, passes)?;
-        let n = passes.last().map_or(1, crate::Reduce3::output_len);
-        drop(self.exact_round(&acc, t.dtype(), super::exact::Divisor::All(1), n)?);
+    pub fn bench_exact_sum(&self, t: &Tensor, r: crate::Reduce3, all: bool) -> Result<()> {
+        let x = storage(t)?;
+        if all {
+            let acc = self.exact_fold(x, t.dtype(), false, &[r])?;
+            let d = super::exact::Divisor::All(1);
+            drop(self.exact_round(&acc, t.dtype(), d, r.output_len())?);
+        } else {
+            self.ctx
+                .scoped(|| self.exact_pass(x, t.dtype(), true, false, r, r.len))?;
+        }
         Ok(())
     }
 }

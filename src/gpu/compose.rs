@@ -10,7 +10,10 @@ pub const KERNELS: &[(&str, &str)] = &[
     ("arg", include_str!("../../shaders/arg.wgsl")),
     ("copy", include_str!("../../shaders/copy.wgsl")),
     ("exact_fold", include_str!("../../shaders/exact_fold.wgsl")),
-    ("exact_round", include_str!("../../shaders/exact_round.wgsl")),
+    (
+        "exact_round",
+        include_str!("../../shaders/exact_round.wgsl"),
+    ),
 ];
 
 /// The shared snippets, embedded.

@@ -6,8 +6,8 @@
 use super::kernels::{self, Side};
 use super::{GpuDevice, GpuStorage, WG};
 use crate::backend::Backend;
-use crate::plan::Reduce3;
 use crate::exact::{Acc32, Acc64, Fmt};
+use crate::plan::Reduce3;
 use crate::{DType, Error, Result};
 
 /// What an exact rounding divides by.
@@ -54,38 +54,12 @@ impl GpuDevice {
         } else {
             r.input_len() * words
         })?;
-        let shift = self.chunk_shift();
         let mut elements = elements;
         let mut len = r.len;
         let mut cur: Option<GpuStorage> = None;
         loop {
             let src = cur.as_ref().unwrap_or(x);
-            let w = kernels::exact_width(dtype, r.inner, len) as usize;
-            let nblocks = len.div_ceil(WG / w * kernels::K);
-            let slots = r.outer * r.inner;
-            let tiles = slots.div_ceil(w);
-            let groups = tiles * nblocks;
-            let out_words = r.outer * nblocks * r.inner * words;
-            self.check_len(out_words)?;
-            let dst = self.alloc((out_words * 4) as u64)?;
-            let packed = kernels::packed(elements.then_some(dtype), r.inner);
-            let (s, d) = (
-                Side::words(src.chunks.len(), shift),
-                Side::words(dst.chunks.len(), shift),
-            );
-            let vars = kernels::exact_fold_vars(dtype, nan, elements, w as u32, packed, s, d);
-            let grid = self.fold_grid(groups);
-            let p = [
-                slots as u32,
-                len as u32,
-                r.inner as u32,
-                nblocks as u32,
-                tiles as u32,
-                groups as u32,
-                grid[0],
-                grid[1],
-            ];
-            self.run("exact_fold", &vars, src, &dst, &p, grid)?;
+            let (dst, nblocks) = self.exact_pass(src, dtype, elements, nan, r, len)?;
             if nblocks == 1 {
                 return Ok(dst);
             }
@@ -93,6 +67,48 @@ impl GpuDevice {
             elements = false;
             len = nblocks;
         }
+    }
+
+    /// One pass of `exact_axis` over rows of `len` items: the accumulators of its blocks, and
+    /// how many blocks there are per slot.
+    pub(super) fn exact_pass(
+        &self,
+        src: &GpuStorage,
+        dtype: DType,
+        elements: bool,
+        nan: bool,
+        r: Reduce3,
+        len: usize,
+    ) -> Result<(GpuStorage, usize)> {
+        let words = kernels::exact_words(dtype);
+        let shift = self.chunk_shift();
+        let w = kernels::exact_width(dtype, r.inner, len) as usize;
+        let nblocks = len.div_ceil(WG / w * kernels::EXACT_K);
+        let slots = r.outer * r.inner;
+        let tiles = slots.div_ceil(w);
+        let groups = tiles * nblocks;
+        let out_words = r.outer * nblocks * r.inner * words;
+        self.check_len(out_words)?;
+        let dst = self.alloc((out_words * 4) as u64)?;
+        let packed = kernels::packed(elements.then_some(dtype), r.inner);
+        let (s, d) = (
+            Side::words(src.chunks.len(), shift),
+            Side::words(dst.chunks.len(), shift),
+        );
+        let vars = kernels::exact_fold_vars(dtype, nan, elements, w as u32, packed, s, d);
+        let grid = self.fold_grid(groups);
+        let p = [
+            slots as u32,
+            len as u32,
+            r.inner as u32,
+            nblocks as u32,
+            tiles as u32,
+            groups as u32,
+            grid[0],
+            grid[1],
+        ];
+        self.run("exact_fold", &vars, src, &dst, &p, grid)?;
+        Ok((dst, nblocks))
     }
 
     /// `n` elements of `dtype` rounded once from their exact accumulators divided by `div`.

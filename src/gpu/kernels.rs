@@ -268,12 +268,8 @@ pub(crate) enum Acc {
 impl Acc {
     /// The accumulator of `kind` over elements of `dtype`.
     pub fn of(kind: FoldKind, dtype: DType, native_f64: bool) -> Acc {
-        // Skipping NaN needs the bits of each float64, which a native f64 load does not give
-        // (WGSL has no f64 bitcast): those sums use the bit-level emulation.
-        let nan_f64 =
-            matches!(kind, FoldKind::NanSum | FoldKind::NanMeanSum) && dtype == DType::Float64;
+        // (The float sums are exact: `exact_fold.wgsl`, not this accumulator.)
         match kind.acc_dtype(dtype) {
-            DType::Float64 if nan_f64 => Acc::F64Emu,
             DType::Float32 => Acc::F32,
             DType::Float64 if native_f64 => Acc::F64,
             DType::Float64 => Acc::F64Emu,
@@ -338,12 +334,16 @@ pub(crate) fn cast_vars(from: DType, to: DType, src: Side, dst: Side) -> Vars {
 /// What every reduction pass (fold or arg) is composed with: bindings, the grid, `W` slots
 /// per workgroup, `K` rows per invocation, and whether packed rows use `ld_cached`.
 fn reduction_vars(w: u32, packed: bool, src: Side, dst: Side) -> Vars {
+    reduction_vars_k(w, K, packed, src, dst)
+}
+
+fn reduction_vars_k(w: u32, k: usize, packed: bool, src: Side, dst: Side) -> Vars {
     let mut v = Vars::new();
     v.push(("CACHE", cache_fn(src)));
     v.push(("PACKED", packed.to_string()));
     grid_vars(&mut v, src, dst);
     v.push(("W", format!("{w}u")));
-    v.push(("K", format!("{K}u")));
+    v.push(("K", format!("{k}u")));
     v
 }
 
@@ -689,6 +689,15 @@ pub fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
     out
 }
 
+/// Rows each invocation of an exact-sum pass adds. A workgroup adds at most 256 * EXACT_K
+/// items, each at most one 16-bit chunk per i32 limb (a window's flush stands for at least
+/// one of its items), so limbs stay below 2^15 * 2^16 = 2^31 (`exact_fold.wgsl`).
+pub(crate) const EXACT_K: usize = 128;
+const _: () = assert!(
+    256 * EXACT_K <= 1 << 15,
+    "exact_fold.wgsl's limbs would overflow"
+);
+
 /// Exact float sums (issue 8): the accumulator family of float `dtype`, as (digits, LO):
 /// float64 (69 digits from 2^-1088), everything else (60 bits of count headroom above
 /// float32's range: 12 digits from 2^-160).
@@ -716,11 +725,13 @@ pub(crate) fn exact_words(dtype: DType) -> usize {
 }
 
 /// Output slots per workgroup of an exact-sum pass: [`width`], capped so the workgroup's
-/// accumulators (2 D i32 limbs and a flags word each) fit the 16 KiB of workgroup memory
-/// every adapter has.
+/// windows and accumulators (2 D i32 limbs and a flags word each) fit the 16 KiB of
+/// workgroup memory every adapter has.
 pub(crate) fn exact_width(dtype: DType, inner: usize, len: usize) -> u32 {
-    let per = exact_parts(dtype) as u32 * (2 * exact_family(dtype).0 + 1);
-    let cap = 1u32 << (4096 / per).ilog2();
+    // 256 windows of four words per part, then the limbs and flags.
+    let parts = exact_parts(dtype) as u32;
+    let per = parts * (2 * exact_family(dtype).0 + 1);
+    let cap = 1u32 << ((4096 - 1024 * parts) / per).ilog2();
     width(inner, len).min(cap)
 }
 
@@ -735,7 +746,7 @@ pub(crate) fn exact_fold_vars(
     src: Side,
     dst: Side,
 ) -> Vars {
-    let mut v = reduction_vars(w, packed, src, dst);
+    let mut v = reduction_vars_k(w, EXACT_K, packed, src, dst);
     exact_family_vars(&mut v, dtype);
     let ld = if packed { "ld_cached" } else { "src_ld" };
     let itemsize = if elements { dtype.itemsize() } else { 4 };
@@ -767,11 +778,27 @@ pub(crate) fn exact_fold_vars(
                     DType::BFloat16 => "bf16_to_f32(elem(i).x)",
                     _ => "elem(i).x",
                 };
-                format!("    let b = {b};\n{}    add_f32(a, b);", skip(&f32_nan("b")))
+                format!(
+                    "    let b = {b};\n{}    add_f32(a, b);",
+                    skip(&f32_nan("b"))
+                )
             }
         }
     };
     v.push(("ADD_ITEM", body));
+    let window = match (elements, dtype) {
+        (false, _) => "    return vec2<u32>(0u, 0u);",
+        (true, DType::Float64) => "    return vec2<u32>(wpos_f64(elem(i)), 0u);",
+        (true, DType::Complex64) => {
+            "    let v = elem(i);\n    return vec2<u32>(wpos_f32(v.x), wpos_f32(v.y));"
+        }
+        (true, DType::Float16) => "    return vec2<u32>(wpos_f32(f16_to_f32(elem(i).x)), 0u);",
+        (true, DType::BFloat16) => "    return vec2<u32>(wpos_f32(bf16_to_f32(elem(i).x)), 0u);",
+        (true, _) => "    return vec2<u32>(wpos_f32(elem(i).x), 0u);",
+    };
+    v.push(("WINDOW", window.into()));
+    let span = if dtype == DType::Float64 { 32 } else { 64 };
+    v.push(("SPAN", format!("{span}u")));
     v
 }
 

@@ -29,9 +29,9 @@ use crate::{DType, Error, ReduceOp, Result};
 #[doc(hidden)]
 pub use self::compose::{compose, KERNELS, SNIPPETS};
 #[doc(hidden)]
-pub use self::kernels::all_variants;
-#[doc(hidden)]
 pub use self::exact::{exact_reference_round, exact_reference_words};
+#[doc(hidden)]
+pub use self::kernels::all_variants;
 
 /// Invocations per workgroup.
 const WG: usize = 256;

@@ -65,7 +65,9 @@ fn finish_exact(
     counts: Option<&[i64]>,
 ) -> Result<CpuStorage> {
     let CpuStorage::U32(words) = acc else {
-        return Err(Error::Internal("exact sums: accumulators are not words".into()));
+        return Err(Error::Internal(
+            "exact sums: accumulators are not words".into(),
+        ));
     };
     let fmt = Fmt::of(dtype).ok_or_else(|| Error::Internal(format!("exact sums of {dtype}")))?;
     let w = if dtype == DType::Float64 {
@@ -79,9 +81,8 @@ fn finish_exact(
         _ => 1,
     };
     let per = if dtype == DType::Complex64 { 2 * w } else { w };
-    let bits = |i: usize, part: usize| {
-        exact::round_words(&words[i * per + part * w..][..w], fmt, div(i))
-    };
+    let bits =
+        |i: usize, part: usize| exact::round_words(&words[i * per + part * w..][..w], fmt, div(i));
     let n = words.len() / per;
     Ok(match dtype {
         DType::Float16 => {
