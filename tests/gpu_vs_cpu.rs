@@ -300,6 +300,8 @@ fn float_sums_within_bound() {
         let got = tensor(&g, &s, d, &b).sum(axes.clone(), keep).unwrap();
         assert_eq!(cpu.shape(), got.shape());
         check_float_sum(d, &s, &b, &axes, &cpu, &got);
+        // Exact sums: the same bytes on every device.
+        assert_eq!(bytes(&cpu), bytes(&got), "{d} {s:?} {axes:?}");
         if d == DType::Float64 {
             // Same tree, correctly rounded adds: the emulated path gives the native bytes
             // (NaN payloads aside).

@@ -7,7 +7,8 @@ mod npy_common;
 use std::path::{Path, PathBuf};
 
 use ndgpu::npy::stream::{self, StreamOptions};
-use ndgpu::{Axes, DType, Device, Tensor};
+use common::exact::{exact_bits, fmt_of};
+use ndgpu::{Axes, DType, Device, ReduceOp, Tensor};
 use npy_common::bytes_of;
 
 fn opts(chunk_bytes: usize) -> StreamOptions {
@@ -217,49 +218,28 @@ fn streamed_equals_in_memory() {
 }
 
 #[test]
-fn float_sums_of_any_chunking_stay_within_the_pairwise_bound() {
+fn float_sums_of_any_chunking_are_exact() {
     let dir = std::env::temp_dir().join(format!("ndgpu-stream-b-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let cpu = Device::cpu();
     let shape = [37usize, 11, 13];
     let n: usize = shape.iter().product();
-    let v = values(n, 3);
-    let t = Tensor::from_vec(
-        &cpu,
-        &shape,
-        v.iter().map(|&x| x as f32).collect::<Vec<f32>>(),
-    )
-    .unwrap();
-    let exact = Tensor::from_vec(&cpu, &shape, v.clone()).unwrap();
+    let v: Vec<f32> = values(n, 3).iter().map(|&x| x as f32).collect();
+    let t = Tensor::from_vec(&cpu, &shape, v.clone()).unwrap();
+    let xs: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
+    let total = exact_bits(&xs, 1, fmt_of(DType::Float32)) as u32;
+    let mean = exact_bits(&xs, n as u64, fmt_of(DType::Float32)) as u32;
     let p = file(&dir, "f", &t);
     for chunk in [4, 100, 4000, 1 << 20] {
         for axes in [Axes::All, Axes::from(0), Axes::from([0, 2]), Axes::from(-1)] {
-            let got = stream::sum(&p, &axes, false, &cpu, opts(chunk))
-                .unwrap()
-                .to_ndarray::<f32>()
-                .unwrap();
-            let want = exact
-                .sum(axes.clone(), false)
-                .unwrap()
-                .to_ndarray::<f64>()
-                .unwrap();
-            let abs = Tensor::from_vec(
-                &cpu,
-                &shape,
-                v.iter().map(|x| x.abs()).collect::<Vec<f64>>(),
-            )
-            .unwrap();
-            let bound = abs
-                .sum(axes.clone(), false)
-                .unwrap()
-                .to_ndarray::<f64>()
-                .unwrap();
-            for ((g, w), b) in got.iter().zip(&want).zip(&bound) {
-                let tol = 2f64.powi(-24) * ((n as f64).log2() + 2.0) * b + 1e-30;
-                assert!(
-                    (*g as f64 - w).abs() <= tol,
-                    "{axes:?} chunk {chunk}: {g} vs {w}"
-                );
+            for op in [ReduceOp::Sum, ReduceOp::Mean, ReduceOp::NanMean] {
+                let got = stream::reduce(&p, op, &axes, false, &cpu, opts(chunk)).unwrap();
+                let want = t.reduce(op, axes.clone(), false).unwrap();
+                assert_eq!(bytes_of(&got), bytes_of(&want), "{op} {axes:?} chunk {chunk}");
+                if axes == Axes::All {
+                    let g = got.to_ndarray::<f32>().unwrap()[[]].to_bits();
+                    assert_eq!(g, if op == ReduceOp::Sum { total } else { mean }, "{op}");
+                }
             }
         }
     }

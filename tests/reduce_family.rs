@@ -128,9 +128,13 @@ fn reference(op: ReduceOp, dtype: DType, xs: &[Val]) -> Val {
             let n = kept.len() as u64;
             // Exact sums: the exact value rounded once to the output dtype.
             let exact = |count: u64| {
-                // Integer means: the exact mean in float64 (checked with a bound).
-                let out = op.out_dtype(dtype);
-                let (s, t) = (exact_value(&re, count, out), exact_value(&im, count, out));
+                let (s, t) = if float {
+                    (exact_value(&re, count, dtype), exact_value(&im, count, dtype))
+                } else {
+                    // Integer means: a float64 sum (checked with a bound).
+                    let n = count as f64;
+                    (re.iter().sum::<f64>() / n, im.iter().sum::<f64>() / n)
+                };
                 if dtype == DType::Complex64 {
                     Val::C(s, t)
                 } else {

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::process::Command;
 use std::time::Instant;
 
-use ndgpu::{Axes, Device, ReduceOp, Tensor};
+use ndgpu::{Axes, DType, Device, ReduceOp, Tensor};
 
 use super::cpu::{median, read_kernel};
 
@@ -23,9 +23,14 @@ fn target(op: ReduceOp) -> f64 {
 
 /// NumPy's GB/s for `op` over the three shapes, timed by python3 in this run.
 fn numpy(op: ReduceOp, side: usize) -> Option<[f64; 3]> {
+    numpy_dtype(op, side, "float32")
+}
+
+/// [`numpy`] over an array of `dtype` (a NumPy dtype name).
+fn numpy_dtype(op: ReduceOp, side: usize, dtype: &str) -> Option<[f64; 3]> {
     let script = format!(
         "import numpy as np, time, statistics\n\
-         a = np.random.default_rng(0).random({n}, dtype=np.float32) * 2 - 1\n\
+         a = (np.random.default_rng(0).random({n}) * 2 - 1).astype(np.{dtype})\n\
          m = a.reshape({side}, {side})\n\
          f = np.{op}\n\
          def t(g):\n    g(); ts = []\n    for _ in range(5):\n        s = time.perf_counter(); g(); ts.append(time.perf_counter() - s)\n    return a.nbytes / statistics.median(ts) / 1e9\n\
@@ -111,7 +116,75 @@ pub fn report(opts: &super::Opts) {
             );
         }
     }
+    drop((flat, square, input));
+    exact_sums(side, reps);
     latency();
+}
+
+/// The exact float sums (issue 8) of the other float dtypes: sum and mean over the same three
+/// shapes, against the read kernel over the same bytes and NumPy's np.sum / np.mean of the
+/// same array, both measured now. Targets (fraction of the read kernel): float32 0.90 (the
+/// rows above), float64 0.75, float16 / bfloat16 0.60, complex64 0.75.
+fn exact_sums(side: usize, reps: usize) {
+    let n = side * side;
+    let cpu = Device::cpu();
+    let base: Vec<f64> = (0..n)
+        .map(|i| ((i * 7919) % 1_000_003) as f64 * 2e-6 - 1.0)
+        .collect();
+    println!("== exact float sums (cpu, n = {n}): GB/s of input, ratio = op / read kernel");
+    for (dtype, np_dtype, t) in [
+        (DType::Float64, "float64", 0.75),
+        (DType::Float16, "float16", 0.60),
+        (DType::BFloat16, "", 0.60),
+        (DType::Complex64, "complex64", 0.75),
+    ] {
+        let flat = Tensor::from_vec(&cpu, &[n], base.clone())
+            .and_then(|x| x.cast(dtype))
+            .expect("input");
+        let bytes = n * dtype.itemsize();
+        // The read kernel over a buffer of the same size (its values do not matter).
+        let input = vec![0u8; bytes];
+        let square = Tensor::from_vec(&cpu, &[side, side], base.clone())
+            .and_then(|x| x.cast(dtype))
+            .expect("square");
+        for op in [ReduceOp::Sum, ReduceOp::Mean] {
+            let np = (!np_dtype.is_empty())
+                .then(|| numpy_dtype(op, side, np_dtype))
+                .flatten();
+            for (k, (name, x, axes)) in [
+                ("full", &flat, Axes::All),
+                ("axis 0", &square, Axes::List(vec![0])),
+                ("axis 1", &square, Axes::List(vec![1])),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let run = || black_box(x.reduce(op, axes.clone(), false).expect("reduce"));
+                run();
+                let (mut gbs, mut ratios) = (Vec::new(), Vec::new());
+                for _ in 0..reps {
+                    let s = Instant::now();
+                    black_box(read_kernel(black_box(&input)));
+                    let read = bytes as f64 / s.elapsed().as_secs_f64() / 1e9;
+                    let s = Instant::now();
+                    run();
+                    let g = bytes as f64 / s.elapsed().as_secs_f64() / 1e9;
+                    gbs.push(g);
+                    ratios.push(g / read);
+                }
+                let (g, r) = (median(gbs), median(ratios));
+                let np = np.map_or("numpy n/a".to_string(), |v| {
+                    format!("numpy {:.2} GB/s ({:.2}x)", v[k], g / v[k])
+                });
+                println!(
+                    "{:<5} {:<9} {name:<7} {g:>6.2} GB/s {r:>5.2} x read   {np:<26} target >= {t:.2}: {}",
+                    op.name(),
+                    dtype.to_string(),
+                    if r >= t { "met" } else { "NOT met" }
+                );
+            }
+        }
+    }
 }
 
 /// A 1 Ki-element reduction's latency on each device (upload excluded, readback included)

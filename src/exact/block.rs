@@ -65,11 +65,11 @@ fn tally(_fast: bool) {
 /// is applied as two factors, since alone it may overflow f64 (u reaches -1074); neither
 /// partial product overflows or underflows.
 #[inline]
-fn lanes_int(lanes: &[f64], u: i32) -> i64 {
+fn lanes_int<'a>(lanes: impl IntoIterator<Item = &'a f64>, u: i32) -> i64 {
     let pow2 = |k: i32| f64::from_bits(((1023 + k) as u64) << 52);
     let (a, b) = (pow2(-u / 2), pow2(-u - -u / 2));
     lanes
-        .iter()
+        .into_iter()
         .map(|&v| {
             let y = v * a * b;
             debug_assert!(
@@ -106,18 +106,27 @@ impl Narrow for bf16 {
 
 /// Exact Σx into `acc`.
 pub(crate) fn sum_f32_into(acc: &mut Acc32, x: &[f32]) {
-    platform::avx2_or(|| sum_narrow(acc, x));
+    platform::avx2_or(|| sum_narrow(std::array::from_mut(acc), x));
 }
 
 /// Exact Σx into `acc`.
 pub(crate) fn sum_bf16_into(acc: &mut Acc32, x: &[bf16]) {
-    platform::avx2_or(|| sum_narrow(acc, x));
+    platform::avx2_or(|| sum_narrow(std::array::from_mut(acc), x));
 }
 
-/// One block's f64 lane sums, the largest magnitude's bits and the smallest non-zero
+/// Exact sums of the even (`re`) and odd (`im`) elements of `x`: the parts of interleaved
+/// complex64 values. `LANES` is even, so each f64 lane of the kernel holds one part.
+pub(crate) fn sum_c64_into(re: &mut Acc32, im: &mut Acc32, x: &[f32]) {
+    let mut accs = [std::mem::take(re), std::mem::take(im)];
+    platform::avx2_or(|| sum_narrow(&mut accs, x));
+    let [a, b] = accs;
+    (*re, *im) = (a, b);
+}
+
+/// One block's f64 lane sums, each lane's largest magnitude's bits and smallest non-zero
 /// magnitude's bits minus one (zeros wrap to u32::MAX, which never wins the minimum).
 #[inline(always)]
-fn narrow_pass<T: Narrow>(blk: &[T]) -> ([f64; LANES], u32, u32) {
+fn narrow_pass<T: Narrow>(blk: &[T]) -> ([f64; LANES], [u32; LANES], [u32; LANES]) {
     let (mut s, mut mx, mut mn) = ([0f64; LANES], [0u32; LANES], [u32::MAX; LANES]);
     for c in blk.chunks_exact(LANES) {
         for j in 0..LANES {
@@ -128,8 +137,6 @@ fn narrow_pass<T: Narrow>(blk: &[T]) -> ([f64; LANES], u32, u32) {
             s[j] += f64::from(f32::from_bits(b));
         }
     }
-    let mx = mx.into_iter().fold(0, u32::max);
-    let mn = mn.into_iter().fold(u32::MAX, u32::min);
     (s, mx, mn)
 }
 
@@ -137,34 +144,41 @@ fn narrow_pass<T: Narrow>(blk: &[T]) -> ([f64; LANES], u32, u32) {
 /// of 2^(F - 127 - MANT) below 2^(F - 126); so when the block's fields span `F_max - F_min`,
 /// each value is below 2^(span + MANT + 1) units of the smallest ulp, and `K32` of them in one
 /// lane stay below 2^53 units (exact) when `span <= 52 - MANT - log2(K32)`: 23 binades for
-/// float32, 39 for bfloat16.
+/// float32, 39 for bfloat16. Element `i` goes to `accs[i % P]` (P = 2: complex parts), each
+/// part checked on its own lanes.
 #[inline(always)]
-fn sum_narrow<T: Narrow>(acc: &mut Acc32, x: &[T]) {
+fn sum_narrow<T: Narrow, const P: usize>(accs: &mut [Acc32; P], x: &[T]) {
     const BLOCK: usize = LANES * K32;
     let max_span = 52 - T::MANT - K32.trailing_zeros() as i32;
     let mut blocks = x.chunks_exact(BLOCK);
     for blk in &mut blocks {
         let (s, mx, mn) = narrow_pass(blk);
-        if mn == u32::MAX {
-            continue; // all zeros
-        }
-        let fmax = (mx >> 23).max(1) as i32;
-        let fmin = ((mn + 1) >> 23).max(1) as i32;
-        if mx < 0x7f80_0000 && fmax - fmin <= max_span {
-            let u = fmin - 127 - T::MANT;
-            let total = lanes_int(&s, u);
-            acc.add_scaled(total, u);
-            tally(true);
-        } else {
-            slow_narrow(acc, blk);
-            tally(false);
+        for (p, acc) in accs.iter_mut().enumerate() {
+            let mx = (p..LANES).step_by(P).map(|j| mx[j]).fold(0, u32::max);
+            let mn = (p..LANES).step_by(P).map(|j| mn[j]).fold(u32::MAX, u32::min);
+            if mn == u32::MAX {
+                continue; // all zeros
+            }
+            let fmax = (mx >> 23).max(1) as i32;
+            let fmin = ((mn + 1) >> 23).max(1) as i32;
+            if mx < 0x7f80_0000 && fmax - fmin <= max_span {
+                let u = fmin - 127 - T::MANT;
+                let total = lanes_int(s.iter().skip(p).step_by(P), u);
+                acc.add_scaled(total, u);
+                tally(true);
+            } else {
+                slow_narrow(acc, blk.iter().skip(p).step_by(P));
+                tally(false);
+            }
         }
     }
-    slow_narrow(acc, blocks.remainder());
+    for (i, &v) in blocks.remainder().iter().enumerate() {
+        accs[i % P].add_f32(f32::from_bits(v.f32_bits()));
+    }
 }
 
 #[inline(never)]
-fn slow_narrow<T: Narrow>(acc: &mut Acc32, x: &[T]) {
+fn slow_narrow<'a, T: Narrow + 'a>(acc: &mut Acc32, x: impl Iterator<Item = &'a T>) {
     for &v in x {
         acc.add_f32(f32::from_bits(v.f32_bits()));
     }
@@ -339,14 +353,17 @@ pub(crate) fn par_sum_f64(x: &[f64]) -> Acc64 {
         })
 }
 
-/// Exact sums of the even (`re`) and odd (`im`) elements of `x`: the parts of interleaved
-/// complex64 values.
-pub(crate) fn sum_c64_into(re: &mut Acc32, im: &mut Acc32, x: &[f32]) {
-    for c in x.chunks_exact(2) {
-        re.add_f32(c[0]);
-        im.add_f32(c[1]);
-    }
-}
+// ---- strided columns ------------------------------------------------------------------------
+//
+// The same idea across columns: each column is one f64 lane, a block is `K32` (or `K64`)
+// rows of a tile of up to `COLS` columns, read row by row (contiguous runs), and each
+// column's block is checked on its own; a block that fails the check is added again value by
+// value, down that column.
+
+/// Columns per lane array of the column kernels (the caller's tiles may be wider).
+const COLS: usize = 256;
+
+type Rows = std::ops::Range<usize>;
 
 /// Per-column exact sums of the columns `start..start + accs.len()` over `rows` of a
 /// `[len, inner]` slab (one accumulator per column). For the nan-variants (`skip_nan`) NaNs
@@ -356,17 +373,10 @@ pub(crate) fn columns_f32(
     slab: &[f32],
     inner: usize,
     start: usize,
-    rows: std::ops::Range<usize>,
+    rows: Rows,
     skip_nan: bool,
 ) {
-    let w = accs.len();
-    for r in rows {
-        for (a, &v) in accs.iter_mut().zip(&slab[r * inner + start..][..w]) {
-            if !(skip_nan && v.is_nan()) {
-                a.add_f32(v);
-            }
-        }
-    }
+    platform::avx2_or(|| columns_narrow::<f32, false>(accs, slab, inner, start, rows, skip_nan));
 }
 
 /// As [`columns_f32`] for bfloat16.
@@ -375,78 +385,242 @@ pub(crate) fn columns_bf16(
     slab: &[bf16],
     inner: usize,
     start: usize,
-    rows: std::ops::Range<usize>,
+    rows: Rows,
     skip_nan: bool,
 ) {
-    let w = accs.len();
-    for r in rows {
-        for (a, &v) in accs.iter_mut().zip(&slab[r * inner + start..][..w]) {
-            if !(skip_nan && v.is_nan()) {
-                a.add_bf16(v);
-            }
-        }
-    }
-}
-
-/// As [`columns_f32`] for float16.
-pub(crate) fn columns_f16(
-    accs: &mut [Acc32],
-    slab: &[f16],
-    inner: usize,
-    start: usize,
-    rows: std::ops::Range<usize>,
-    skip_nan: bool,
-) {
-    let w = accs.len();
-    for r in rows {
-        for (a, &v) in accs.iter_mut().zip(&slab[r * inner + start..][..w]) {
-            if !(skip_nan && v.is_nan()) {
-                a.add_f16(v);
-            }
-        }
-    }
-}
-
-/// As [`columns_f32`] for float64.
-pub(crate) fn columns_f64(
-    accs: &mut [Acc64],
-    slab: &[f64],
-    inner: usize,
-    start: usize,
-    rows: std::ops::Range<usize>,
-    skip_nan: bool,
-) {
-    let w = accs.len();
-    for r in rows {
-        for (a, &v) in accs.iter_mut().zip(&slab[r * inner + start..][..w]) {
-            if !(skip_nan && v.is_nan()) {
-                a.add_f64(v);
-            }
-        }
-    }
+    platform::avx2_or(|| columns_narrow::<bf16, false>(accs, slab, inner, start, rows, skip_nan));
 }
 
 /// As [`columns_f32`] for complex64 seen as float32 pairs (`inner`, `start` in float32
-/// units, `accs` alternating real and imaginary): an element with a NaN part is left out
-/// whole by the nan-variants.
+/// units, `start` even, `accs` alternating real and imaginary): an element with a NaN part is
+/// left out whole by the nan-variants.
 pub(crate) fn columns_c64(
     accs: &mut [Acc32],
     slab: &[f32],
     inner: usize,
     start: usize,
-    rows: std::ops::Range<usize>,
+    rows: Rows,
     skip_nan: bool,
 ) {
-    let w = accs.len();
-    for r in rows {
-        for (a, v) in accs
-            .chunks_exact_mut(2)
-            .zip(slab[r * inner + start..][..w].chunks_exact(2))
-        {
-            if !(skip_nan && (v[0].is_nan() || v[1].is_nan())) {
-                a[0].add_f32(v[0]);
-                a[1].add_f32(v[1]);
+    platform::avx2_or(|| columns_narrow::<f32, true>(accs, slab, inner, start, rows, skip_nan));
+}
+
+/// The float32-range column kernel (see [`sum_narrow`] for the bound). `PAIR`: columns come
+/// in (real, imaginary) pairs, which the nan-variants keep or drop together.
+#[inline(always)]
+fn columns_narrow<T: Narrow, const PAIR: bool>(
+    accs: &mut [Acc32],
+    slab: &[T],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    let max_span = 52 - T::MANT - K32.trailing_zeros() as i32;
+    for (c0, accs) in (0..).step_by(COLS).zip(accs.chunks_mut(COLS)) {
+        let w = accs.len();
+        let at = |r: usize, j: usize| slab[r * inner + start + c0 + j];
+        let mut r = rows.start;
+        while r < rows.end {
+            let k = K32.min(rows.end - r);
+            let (mut s, mut mx, mut mn) = ([0f64; COLS], [0u32; COLS], [u32::MAX; COLS]);
+            for rr in r..r + k {
+                let row = &slab[rr * inner + start + c0..][..w];
+                for (j, v) in row.iter().enumerate() {
+                    let b = v.f32_bits();
+                    let a = b & 0x7fff_ffff;
+                    mx[j] = mx[j].max(a);
+                    mn[j] = mn[j].min(a.wrapping_sub(1));
+                    s[j] += f64::from(f32::from_bits(b));
+                }
             }
+            let fast = |j: usize| {
+                let fmax = (mx[j] >> 23).max(1) as i32;
+                let fmin = ((mn[j].wrapping_add(1)) >> 23).max(1) as i32;
+                mx[j] < 0x7f80_0000 && fmax - fmin <= max_span
+            };
+            for (j, acc) in accs.iter_mut().enumerate() {
+                if mn[j] == u32::MAX {
+                    continue; // all zeros
+                }
+                let pair_ok = !(PAIR && skip_nan) || fast(j ^ 1);
+                if fast(j) && pair_ok {
+                    let u = ((mn[j] + 1) >> 23).max(1) as i32 - 127 - T::MANT;
+                    acc.add_scaled(lanes_int([&s[j]], u), u);
+                    tally(true);
+                    continue;
+                }
+                tally(false);
+                for rr in r..r + k {
+                    let v = f32::from_bits(at(rr, j).f32_bits());
+                    let nan = if PAIR {
+                        v.is_nan() || f32::from_bits(at(rr, j ^ 1).f32_bits()).is_nan()
+                    } else {
+                        v.is_nan()
+                    };
+                    if !(skip_nan && nan) {
+                        acc.add_f32(v);
+                    }
+                }
+            }
+            r += k;
+        }
+    }
+}
+
+/// As [`columns_f32`] for float16: `K16` rows of finite float16 always sum exactly in f64
+/// (multiples of 2^-24 below 2^16), so only blocks with an infinity or NaN go value by value.
+pub(crate) fn columns_f16(
+    accs: &mut [Acc32],
+    slab: &[f16],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    platform::avx2_or(|| columns_f16_kernel(accs, slab, inner, start, rows, skip_nan));
+}
+
+#[inline(always)]
+fn columns_f16_kernel(
+    accs: &mut [Acc32],
+    slab: &[f16],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    for (c0, accs) in (0..).step_by(COLS).zip(accs.chunks_mut(COLS)) {
+        let w = accs.len();
+        let mut r = rows.start;
+        while r < rows.end {
+            let k = K16.min(rows.end - r);
+            let (mut s, mut mx) = ([0f64; COLS], [0u16; COLS]);
+            for rr in r..r + k {
+                let row = &slab[rr * inner + start + c0..][..w];
+                for (j, v) in row.iter().enumerate() {
+                    let h = v.to_bits();
+                    mx[j] = mx[j].max(h & 0x7fff);
+                    s[j] += f16_value(h);
+                }
+            }
+            for (j, acc) in accs.iter_mut().enumerate() {
+                if mx[j] < 0x7c00 {
+                    acc.add_scaled(lanes_int([&s[j]], -24), -24);
+                    continue;
+                }
+                for rr in r..r + k {
+                    let v = slab[rr * inner + start + c0 + j];
+                    if !(skip_nan && v.is_nan()) {
+                        acc.add_f16(v);
+                    }
+                }
+            }
+            r += k;
+        }
+    }
+}
+
+/// As [`columns_f32`] for float64: per column, the high / low split of [`sum_f64_into`] with
+/// the grid speculated from the column's previous block; a column whose block fails the
+/// check is redone with its own grid, and if that fails too, value by value.
+pub(crate) fn columns_f64(
+    accs: &mut [Acc64],
+    slab: &[f64],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    platform::avx2_or(|| columns_f64_kernel(accs, slab, inner, start, rows, skip_nan));
+}
+
+/// Columns per lane array of the float64 column kernel.
+const COLS64: usize = 128;
+
+#[inline(always)]
+fn columns_f64_kernel(
+    accs: &mut [Acc64],
+    slab: &[f64],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    let grid_for = |f: i32| f - 1023 + LOG_K64;
+    let big_of = |c: i32| f64::from_bits(((c + 1023) as u64) << 52) * 1.5;
+    for (c0, accs) in (0..).step_by(COLS64).zip(accs.chunks_mut(COLS64)) {
+        let w = accs.len();
+        let at = |r: usize, j: usize| slab[r * inner + start + c0 + j];
+        let mut grid = [grid_for(1); COLS64];
+        let mut r = rows.start;
+        while r < rows.end {
+            let k = K64.min(rows.end - r);
+            let mut big = [0f64; COLS64];
+            for (b, &c) in big.iter_mut().zip(&grid) {
+                *b = big_of(c);
+            }
+            let (mut hs, mut ls) = ([0f64; COLS64], [0f64; COLS64]);
+            let (mut mx, mut mn) = ([0f64; COLS64], [f64::INFINITY; COLS64]);
+            for rr in r..r + k {
+                let row = &slab[rr * inner + start + c0..][..w];
+                for (j, &x) in row.iter().enumerate() {
+                    let a = f64::from_bits(x.to_bits() & !(1 << 63));
+                    mx[j] = if a > mx[j] { a } else { mx[j] };
+                    let a1 = f64::from_bits(a.to_bits().wrapping_sub(1));
+                    mn[j] = if a1 < mn[j] { a1 } else { mn[j] };
+                    let h = (x + big[j]) - big[j];
+                    hs[j] += h;
+                    ls[j] += x - h;
+                }
+            }
+            for (j, acc) in accs.iter_mut().enumerate() {
+                let (mut h, mut l, mut m, mut n) = (hs[j], ls[j], mx[j], mn[j]);
+                let mut done = false;
+                for attempt in 0..2 {
+                    let finite = h.is_finite() && l.is_finite();
+                    if finite && m == 0.0 {
+                        done = true; // zeros only
+                        break;
+                    }
+                    let c = grid[j];
+                    let fmax = field64(m);
+                    let u = field64(n) - 1075;
+                    if finite && grid_for(fmax) <= c && c - u <= 106 - LOG_K64 {
+                        acc.add_scaled(lanes_int([&h], c - 52), c - 52);
+                        acc.add_scaled(lanes_int([&l], u), u);
+                        done = true;
+                        break;
+                    }
+                    if attempt == 1 || !m.is_finite() || grid_for(fmax) > 1023 {
+                        break;
+                    }
+                    // Redo this column's block on the grid its largest value needs.
+                    grid[j] = grid_for(fmax);
+                    let b = big_of(grid[j]);
+                    (h, l, m, n) = (0.0, 0.0, 0.0, f64::INFINITY);
+                    for rr in r..r + k {
+                        let x = at(rr, j);
+                        let a = f64::from_bits(x.to_bits() & !(1 << 63));
+                        m = if a > m { a } else { m };
+                        let a1 = f64::from_bits(a.to_bits().wrapping_sub(1));
+                        n = if a1 < n { a1 } else { n };
+                        let hh = (x + b) - b;
+                        h += hh;
+                        l += x - hh;
+                    }
+                }
+                tally(done);
+                if !done {
+                    for rr in r..r + k {
+                        let v = at(rr, j);
+                        if !(skip_nan && v.is_nan()) {
+                            acc.add_f64(v);
+                        }
+                    }
+                }
+            }
+            r += k;
         }
     }
 }
