@@ -6,6 +6,7 @@
 mod common;
 mod gpu_common;
 
+use gpu_common::Rng;
 use ndgpu::gpu::{exact_reference_round, exact_reference_words};
 use ndgpu::{Axes, DType, Device, Reduce3, ReduceOp};
 
@@ -16,20 +17,6 @@ const FLOATS: [DType; 5] = [
     DType::Float64,
     DType::Complex64,
 ];
-
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// One random float of `d`'s format (float16 / bfloat16 / float32 bits for complex parts)
 /// from a mix of kinds; `specials` allows NaN and infinities.

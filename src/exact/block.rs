@@ -155,7 +155,10 @@ fn sum_narrow<T: Narrow, const P: usize>(accs: &mut [Acc32; P], x: &[T]) {
         let (s, mx, mn) = narrow_pass(blk);
         for (p, acc) in accs.iter_mut().enumerate() {
             let mx = (p..LANES).step_by(P).map(|j| mx[j]).fold(0, u32::max);
-            let mn = (p..LANES).step_by(P).map(|j| mn[j]).fold(u32::MAX, u32::min);
+            let mn = (p..LANES)
+                .step_by(P)
+                .map(|j| mn[j])
+                .fold(u32::MAX, u32::min);
             if mn == u32::MAX {
                 continue; // all zeros
             }

@@ -29,7 +29,7 @@ pub(crate) use block::{
     sum_f16_into, sum_f32_into, sum_f64_into,
 };
 #[cfg(test)]
-pub(crate) use block::{par_sum_f32, par_sum_f64};
+pub(crate) use block::par_sum_f32;
 pub(crate) use round::Fmt;
 
 // ---- the canonical accumulator words (the interface every device shares) -----------------
