@@ -154,6 +154,22 @@ fn several_passes_merge_accumulators() {
     }
 }
 
+/// Rows far longer than one block (32768 rows) and than lavapipe's 65535-iteration loop cap:
+/// blocks merged over two passes.
+#[test]
+fn long_rows_merge_over_passes() {
+    let dev = gpu();
+    let g = dev.gpu_device().unwrap();
+    let mut rng = Rng(5);
+    for d in FLOATS {
+        for r in [r3(1, 300_001, 1), r3(2, 70_000, 3)] {
+            let b = random_bytes(&mut rng, d, r.input_len(), false, true);
+            let want = exact_reference_words(d, &b, true, r);
+            assert_eq!(g.exact_sum_words(d, &b, true, &[r]).unwrap(), want, "{d} {r:?}");
+        }
+    }
+}
+
 #[test]
 fn rounding_equals_the_cpu() {
     let dev = gpu();
