@@ -57,6 +57,8 @@ var<private> win0: vec3<u32>;
 var<private> win1: vec3<u32>;
 var<private> wpos0: u32;
 var<private> wpos1: u32;
+// Whether the fast sweep met a value it left for the slow sweep.
+var<private> pending: bool;
 var<workgroup> wins: array<vec4<u32>, 256u * PARTS>;
 
 fn add128(a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
@@ -94,14 +96,23 @@ fn sext128(w: vec3<u32>) -> vec4<u32> {
 }
 
 // Adds (-1)^neg * m * 2^(LO + p), m below 2^53 (a pair, x = low word; zero adds nothing),
-// to accumulator a. The window add is branch-free (the adapters run lanes in lockstep); only
-// values outside the window branch to the slow path. A window takes at most K = 2^7 values
+// to accumulator a, in two sweeps over the rows (`slow` is a constant at each call site):
+// the fast sweep adds window values branch-free (lanes run in lockstep) and only notes that
+// an outlier or a special exists (`pending`); the slow sweep, run only then, adds those. A window takes at most K = 2^7 values
 // below 2^(53 + SPAN - 1) <= 2^88, so its 96 bits never overflow.
-fn put53(a: u32, p: u32, m: vec2<u32>, neg: bool) {
+fn put53(a: u32, p: u32, m: vec2<u32>, neg: bool, slow: bool) {
     let second = PARTS == 2u && (a & 1u) == 1u;
     let pos = select(wpos0, wpos1, second);
     let sh = p - pos;
     let inwin = p >= pos && sh < SPAN;
+    let outlier = !inwin && (m.x | m.y) != 0u;
+    if (slow) {
+        if (outlier) {
+            put53_slow(a, p, m, neg);
+        }
+        return;
+    }
+    pending = pending || outlier;
     // m << sh over three words: a word shift (0 or 1) and a bit shift.
     let b = sh & 31u;
     let w0 = m.x << b;
@@ -115,9 +126,6 @@ fn put53(a: u32, p: u32, m: vec2<u32>, neg: bool) {
         win1 = add96(win1, v, x, c);
     } else {
         win0 = add96(win0, v, x, c);
-    }
-    if (!inwin && (m.x | m.y) != 0u) {
-        put53_slow(a, p, m, neg);
     }
 }
 
@@ -168,28 +176,30 @@ fn window_at(i: u32) -> vec2<u32> {
 
 // Adds the float32 with bits b to accumulator a (float16 / bfloat16 come as their exact
 // float32 bits). A value m * 2^(max(field, 1) - 150) sits at bit max(field, 1) + 10 above 2^LO.
-fn add_f32(a: u32, b: u32) {
+fn add_f32(a: u32, b: u32, slow: bool) {
     let field = (b >> 23u) & 0xffu;
     let man = b & 0x007fffffu;
     let special = field == 0xffu;
-    if (special) {
+    if (slow && special) {
         atomicOr(&flags[a], ex_special(man != 0u, (b >> 31u) != 0u));
     }
+    pending = pending || special;
     let m = select(man | select(0u, 0x00800000u, field != 0u), 0u, special);
-    put53(a, u32(i32(max(field, 1u)) - 150 - LO), vec2<u32>(m, 0u), (b >> 31u) != 0u);
+    put53(a, u32(i32(max(field, 1u)) - 150 - LO), vec2<u32>(m, 0u), (b >> 31u) != 0u, slow);
 }
 
 // Adds the float64 with bits v (x = low word) to accumulator a.
-fn add_f64(a: u32, v: vec2<u32>) {
+fn add_f64(a: u32, v: vec2<u32>, slow: bool) {
     let field = (v.y >> 20u) & 0x7ffu;
     let man = vec2<u32>(v.x, v.y & 0x000fffffu);
     let special = field == 0x7ffu;
-    if (special) {
+    if (slow && special) {
         atomicOr(&flags[a], ex_special((man.x | man.y) != 0u, (v.y >> 31u) != 0u));
     }
+    pending = pending || special;
     let m = vec2<u32>(man.x, man.y | select(0u, 0x00100000u, field != 0u));
     let p = u32(i32(min(max(field, 1u), 0x7feu)) - 1075 - LO);
-    put53(a, p, select(m, vec2<u32>(0u, 0u), special), (v.y >> 31u) != 0u);
+    put53(a, p, select(m, vec2<u32>(0u, 0u), special), (v.y >> 31u) != 0u, slow);
 }
 
 // Merges accumulator number `k` of the previous pass into accumulator a: its digits as
@@ -210,17 +220,17 @@ fn add_acc(a: u32, k: u32) {
 }
 
 // Adds input item i (an element or the accumulators of a previous pass) to accumulators
-// a .. a + PARTS.
-fn add_item(a: u32, i: u32) {
+// a .. a + PARTS, in the fast or the slow sweep (accumulators: the fast one only).
+fn add_item(a: u32, i: u32, slow: bool) {
 {{ADD_ITEM}}
 }
 
 // Adds row k of this invocation's K (if inside the row range) to accumulators a.. . Packed
 // 8/16-bit rows: consecutive rows per invocation share words (ld_cached).
-fn row(a: u32, b: u32, lane: u32, o: u32, col: u32, k: u32) {
+fn row(a: u32, b: u32, lane: u32, o: u32, col: u32, k: u32, slow: bool) {
     let r = select(b * (R * K) + lane + k * R, b * (R * K) + lane * K + k, PACKED);
     if (r < P.len) {
-        add_item(a, (o * P.len + r) * P.inner + col);
+        add_item(a, (o * P.len + r) * P.inner + col, slow);
     }
 }
 
@@ -249,16 +259,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         let wp = window_at((o * P.len + b * (R * K)) * P.inner + col);
         wpos0 = wp.x;
         wpos1 = wp.y;
+        pending = false;
         // Eight rows per iteration (loop overhead dominates a one-row body on some adapters).
         for (var k = 0u; k < K; k += 8u) {
-            row(a, b, lane, o, col, k);
-            row(a, b, lane, o, col, k + 1u);
-            row(a, b, lane, o, col, k + 2u);
-            row(a, b, lane, o, col, k + 3u);
-            row(a, b, lane, o, col, k + 4u);
-            row(a, b, lane, o, col, k + 5u);
-            row(a, b, lane, o, col, k + 6u);
-            row(a, b, lane, o, col, k + 7u);
+            row(a, b, lane, o, col, k, false);
+            row(a, b, lane, o, col, k + 1u, false);
+            row(a, b, lane, o, col, k + 2u, false);
+            row(a, b, lane, o, col, k + 3u, false);
+            row(a, b, lane, o, col, k + 4u, false);
+            row(a, b, lane, o, col, k + 5u, false);
+            row(a, b, lane, o, col, k + 6u, false);
+            row(a, b, lane, o, col, k + 7u, false);
+        }
+        if (pending) {
+            for (var k = 0u; k < K; k++) {
+                row(a, b, lane, o, col, k, true);
+            }
         }
     }
     // The windows of each slot, summed over its R lanes in a tree; lane 0 adds the total.

@@ -760,16 +760,16 @@ pub(crate) fn exact_fold_vars(
     };
     let f32_nan = |b: &str| format!("({b} & 0x7fffffffu) > 0x7f800000u");
     let body = if !elements {
-        "    for (var p = 0u; p < PARTS; p++) {\n        add_acc(a + p, i * PARTS + p);\n    }"
+        "    if (slow) {\n        return;\n    }\n    for (var p = 0u; p < PARTS; p++) {\n        add_acc(a + p, i * PARTS + p);\n    }"
             .to_string()
     } else {
         match dtype {
             DType::Float64 => {
                 let test = "(v.y & 0x7fffffffu) > 0x7ff00000u || ((v.y & 0x7fffffffu) == 0x7ff00000u && v.x != 0u)";
-                format!("    let v = elem(i);\n{}    add_f64(a, v);", skip(test))
+                format!("    let v = elem(i);\n{}    add_f64(a, v, slow);", skip(test))
             }
             DType::Complex64 => format!(
-                "    let v = elem(i);\n{}    add_f32(a, v.x);\n    add_f32(a + 1u, v.y);",
+                "    let v = elem(i);\n{}    add_f32(a, v.x, slow);\n    add_f32(a + 1u, v.y, slow);",
                 skip(&format!("{} || {}", f32_nan("v.x"), f32_nan("v.y")))
             ),
             d => {
@@ -779,7 +779,7 @@ pub(crate) fn exact_fold_vars(
                     _ => "elem(i).x",
                 };
                 format!(
-                    "    let b = {b};\n{}    add_f32(a, b);",
+                    "    let b = {b};\n{}    add_f32(a, b, slow);",
                     skip(&f32_nan("b"))
                 )
             }
