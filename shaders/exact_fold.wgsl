@@ -1,13 +1,17 @@
 // An exact float sum (issue 8) over the middle axis of [outer, len, inner], on the grid of
 // fold.wgsl: a workgroup covers W output slots and R * K rows. Every value is added exactly,
-// integer operations only, into its slot's superaccumulator in workgroup memory: NL = 2 D
-// signed 16-bit limbs held in i32 atomics (carry-save: a value adds at most one chunk below
-// 2^16 to a limb, and a workgroup adds at most R * K = 2^15 items, so limbs stay within
-// +-(2^31 - 2^15) and no carry is lost). At the end one invocation per
-// accumulator settles the carries into D two's-complement digits and stores the words. The
-// first pass reads elements (`add_item` decodes them), later passes merge the accumulators of
-// the previous pass (digit-wise adds mod 2^(32 D), flags ORed). Integer addition is
-// associative, so the words never depend on the grid.
+// integer operations only. Fast path: each invocation adds its values into a fixed-point
+// window (three u32 words) around the first value of its slot's block; the windows of a slot
+// are summed in a tree and added once to the slot's superaccumulator in workgroup memory.
+// Values outside the window, and infinities and NaN, go there directly (a second sweep over
+// the rows, only when the first met any). The superaccumulator is NL = 2 D signed 16-bit
+// limbs in i32 atomics (carry-save: an item adds at most one chunk below 2^16 to a limb, a
+// window's total stands for at least one item, and a workgroup adds at most R * K = 2^15
+// items, so limbs stay within +-(2^31 - 2^16) and no carry is lost). At the end one
+// invocation per accumulator settles the carries into D two's-complement digits and stores
+// the words. The first pass reads elements (`add_item` decodes them), later passes merge the
+// accumulators of the previous pass (digit-wise adds mod 2^(32 D), flags ORed). Integer
+// addition is associative, so the words never depend on the grid.
 //!import convert
 //!import grid
 //!import reduce
@@ -44,14 +48,15 @@ fn put53_slow(a: u32, p: u32, m: vec2<u32>, neg: bool) {
     put(a, l + 4u, w2, neg);
 }
 
-// The fast path: each invocation keeps, per accumulator, a 128-bit two's-complement window
+// The fast path: each invocation keeps, per accumulator, a 96-bit two's-complement window
 // `win` of its values whose bit positions p lie in [wpos, wpos + SPAN): a value adds with a
 // few word operations, no atomics. Every invocation of a slot takes wpos from the first
 // element of the slot's block (SPAN / 2 below it), so the windows of a slot add up in a tree
-// in workgroup memory and one invocation per accumulator adds the total to the limbs. A
-// window gets at most R * K = 2^15 values below 2^(53 + SPAN), SPAN = 64 for 24-bit and 32
-// for 53-bit mantissas: totals stay below 2^103 and never overflow. Values outside the window
-// (rare in ordinary data) take the slow path: atomic adds of their 16-bit chunks.
+// in workgroup memory (128 bits) and one invocation per accumulator adds the total to the
+// limbs. Values are below 2^88 (24-bit mantissas shifted by less than SPAN = 64, 53-bit ones
+// by less than 32): a window of K = 2^7 of them stays below 2^95, a slot's R * K = 2^15
+// below 2^103, so nothing overflows. Values outside the window (rare in ordinary data) take
+// the slow path: atomic adds of their 16-bit chunks.
 const SPAN: u32 = {{SPAN}};
 var<private> win0: vec3<u32>;
 var<private> win1: vec3<u32>;

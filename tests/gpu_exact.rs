@@ -165,7 +165,11 @@ fn long_rows_merge_over_passes() {
         for r in [r3(1, 300_001, 1), r3(2, 70_000, 3)] {
             let b = random_bytes(&mut rng, d, r.input_len(), false, true);
             let want = exact_reference_words(d, &b, true, r);
-            assert_eq!(g.exact_sum_words(d, &b, true, &[r]).unwrap(), want, "{d} {r:?}");
+            assert_eq!(
+                g.exact_sum_words(d, &b, true, &[r]).unwrap(),
+                want,
+                "{d} {r:?}"
+            );
         }
     }
 }
