@@ -243,9 +243,10 @@ fn exact_speed() {
         v[2]
     };
     let gbs = |bytes: usize, s: f64| bytes as f64 / s / 1e9;
-    // Today's pairwise float kernel: a float32 product runs the tree of the former float32
-    // sum (fold.wgsl, `a * b` for `a + b`), so it stands in for it.
-    let rows_of: [(&str, usize, &dyn Fn()); 7] = [
+    // The pairwise float kernel: a float product runs the tree of the former float sums
+    // (fold.wgsl, `a * b` for `a + b`), so it stands in for them.
+    let x64 = x.cast(DType::Float64).unwrap();
+    let rows_of: [(&str, usize, &dyn Fn()); 9] = [
         ("pairwise f32 kernel (prod), all", n * 4, &|| {
             drop(x.prod(Axes::All, false).unwrap())
         }),
@@ -266,6 +267,12 @@ fn exact_speed() {
         }),
         ("exact sum f32, axis 1", n * 4, &|| {
             drop(rows.sum(1, false).unwrap())
+        }),
+        ("pairwise f64 kernel (prod), all", n * 8, &|| {
+            drop(x64.prod(Axes::All, false).unwrap())
+        }),
+        ("exact sum f64, all", n * 8, &|| {
+            drop(x64.sum(Axes::All, false).unwrap())
         }),
     ];
     for (name, bytes, f) in rows_of {
