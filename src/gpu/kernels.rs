@@ -724,7 +724,7 @@ pub(crate) fn exact_words(dtype: DType) -> usize {
     exact_parts(dtype) * (exact_family(dtype).0 as usize + 1)
 }
 
-/// Output slots per workgroup of an exact-sum pass: [`width`], capped so the workgroup's
+/// Output slots per workgroup of an exact-sum pass, capped so the workgroup's
 /// windows and accumulators (2 D i32 limbs and a flags word each) fit the 16 KiB of
 /// workgroup memory every adapter has.
 pub(crate) fn exact_width(dtype: DType, inner: usize, len: usize) -> u32 {
@@ -732,7 +732,11 @@ pub(crate) fn exact_width(dtype: DType, inner: usize, len: usize) -> u32 {
     let parts = exact_parts(dtype) as u32;
     let per = parts * (2 * exact_family(dtype).0 + 1);
     let cap = 1u32 << ((4096 - 1024 * parts) / per).ilog2();
-    width(inner, len).min(cap)
+    // As `width` with EXACT_K rows per lane, and at least 16 neighbouring slots (not 64):
+    // every slot costs its own flush, carry settlement and merge, so more lanes per slot and
+    // fewer blocks pay off.
+    let lanes = len.div_ceil(EXACT_K).next_power_of_two().clamp(1, 256);
+    ((256 / lanes).max(inner.next_power_of_two().min(16)) as u32).min(cap)
 }
 
 /// A pass of an exact sum over elements of float `dtype` (`elements`: the first pass) or over
