@@ -91,40 +91,18 @@ fn shr128(m: vec4<u32>, n: u32) -> vec2<u32> {
 
 var<private> dg: array<u32, D>;
 
-// Accumulator a divided by count, rounded to the output format (bits, x = low word).
-fn round_acc(a: u32, count: u32) -> vec2<u32> {
-    let base = a * WORDS;
-    let f = src_ld(base);
-    if (count == 0u || (f & EX_NAN) != 0u || (f & (EX_POS_INF | EX_NEG_INF)) == (EX_POS_INF | EX_NEG_INF)) {
-        return nan_bits();
-    }
-    if (f != 0u) {
-        return inf_bits(f == EX_NEG_INF);
-    }
-    for (var j = 0u; j < D; j++) {
-        dg[j] = src_ld(base + 1u + j);
-    }
-    let neg = (dg[D - 1u] >> 31u) != 0u;
-    if (neg) {
-        var carry = 1u;
-        for (var j = 0u; j < D; j++) {
-            let x = ~dg[j] + carry;
-            carry = select(0u, 1u, carry == 1u && x == 0u);
-            dg[j] = x;
-        }
-    }
-    var t = -1;
-    for (var j = 0u; j < D; j++) {
-        if (dg[j] != 0u) {
-            t = i32(j);
-        }
-    }
-    if (t < 0) {
-        return vec2<u32>(0u, 0u);
-    }
-    // Long division, one bit at a time from the top set bit: the first 128 bits of the
-    // quotient from its leading one form m; what is left (the remainder and the dividend's
-    // lower bits) only counts as non-zero (the sticky bit). Beyond digit 0 the dividend is 0.
+// A 128-bit significand m (bit 127 set) and the exponent of its bit 0.
+struct Quot {
+    m: vec4<u32>,
+    em: i32,
+}
+
+// Divides dg (top non-zero digit t) by count > 1: the first 128 bits of the quotient from
+// its leading one as m (the sticky bit in bit 0), and the exponent of m's bit 0.
+fn divide(t: i32, count: u32) -> Quot {
+    // Long division, one bit at a time from the top set bit: what is left after 128
+    // quotient bits (the remainder and the dividend's lower bits) only counts as non-zero
+    // (the sticky bit). Beyond digit 0 the dividend is 0.
     var j = t * 32 + 31 - i32(countLeadingZeros(dg[t]));
     var rem = 0u;
     var m = vec4<u32>(0u, 0u, 0u, 0u);
@@ -159,7 +137,74 @@ fn round_acc(a: u32, count: u32) -> vec2<u32> {
         }
     }
     m.x |= select(0u, 1u, sticky);
-    let em = LO + j + 1;
+    return Quot(m, LO + j + 1);
+}
+
+// Digit k of dg, 0 below digit 0.
+fn digit(k: i32) -> u32 {
+    if (k < 0) {
+        return 0u;
+    }
+    return dg[u32(k)];
+}
+
+// dg itself (top non-zero digit t) as Quot: its top four digits shifted up to bit 127, the
+// lower digits as the sticky bit (as the CPU's round_digits).
+fn top_bits(t: i32) -> Quot {
+    let lz = countLeadingZeros(dg[t]);
+    var m = vec4<u32>(digit(t - 3), digit(t - 2), digit(t - 1), dg[t]);
+    if (lz != 0u) {
+        m = vec4<u32>(m.x << lz, (m.y << lz) | (m.x >> (32u - lz)), (m.z << lz) | (m.y >> (32u - lz)), (m.w << lz) | (m.z >> (32u - lz)));
+    }
+    var sticky = false;
+    for (var k = 0; k < t - 3; k++) {
+        sticky = sticky || dg[k] != 0u;
+    }
+    m.x |= select(0u, 1u, sticky);
+    return Quot(m, LO + 32 * (t - 3) - i32(lz));
+}
+
+
+// Accumulator a divided by count, rounded to the output format (bits, x = low word).
+fn round_acc(a: u32, count: u32) -> vec2<u32> {
+    let base = a * WORDS;
+    let f = src_ld(base);
+    if (count == 0u || (f & EX_NAN) != 0u || (f & (EX_POS_INF | EX_NEG_INF)) == (EX_POS_INF | EX_NEG_INF)) {
+        return nan_bits();
+    }
+    if (f != 0u) {
+        return inf_bits(f == EX_NEG_INF);
+    }
+    for (var j = 0u; j < D; j++) {
+        dg[j] = src_ld(base + 1u + j);
+    }
+    let neg = (dg[D - 1u] >> 31u) != 0u;
+    if (neg) {
+        var carry = 1u;
+        for (var j = 0u; j < D; j++) {
+            let x = ~dg[j] + carry;
+            carry = select(0u, 1u, carry == 1u && x == 0u);
+            dg[j] = x;
+        }
+    }
+    var t = -1;
+    for (var j = 0u; j < D; j++) {
+        if (dg[j] != 0u) {
+            t = i32(j);
+        }
+    }
+    if (t < 0) {
+        return vec2<u32>(0u, 0u);
+    }
+    // m: 128 bits of the value (or quotient) from its leading one, the sticky bit in bit 0.
+    var qt: Quot;
+    if (count == 1u) {
+        qt = top_bits(t);
+    } else {
+        qt = divide(t, count);
+    }
+    let m = qt.m;
+    let em = qt.em;
     // value ~= m * 2^em, m in [2^127, 2^128): its binary exponent is em + 127.
     let ex = em + 127;
     if (ex > BIAS) {
