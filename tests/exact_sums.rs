@@ -67,11 +67,17 @@ fn p2(e: i32) -> f32 {
 #[test]
 fn rounding_happens_once_on_the_exact_sum() {
     // A pairwise or sequential float32 sum would lose both halves of the ulp.
-    assert_eq!(f32_of(SUM, &[1.0, p2(-24), p2(-24)]), (1.0 + p2(-23)).to_bits());
+    assert_eq!(
+        f32_of(SUM, &[1.0, p2(-24), p2(-24)]),
+        (1.0 + p2(-23)).to_bits()
+    );
     assert_eq!(f32_of(SUM, &[p2(24), 1.0, 1.0]), (p2(24) + 2.0).to_bits());
     assert_eq!(f32_of(SUM, &[1e30, 1.0, -1e30]), 1f32.to_bits());
     assert_eq!(f64_of(SUM, &[1e300, 1.0, -1e300]), 1f64.to_bits());
-    assert_eq!(f64_of(SUM, &[2f64.powi(53), 1.0, 1.0]), (2f64.powi(53) + 2.0).to_bits());
+    assert_eq!(
+        f64_of(SUM, &[2f64.powi(53), 1.0, 1.0]),
+        (2f64.powi(53) + 2.0).to_bits()
+    );
     // Ties to even: exactly half an ulp goes to the even neighbour, a hair more goes up.
     assert_eq!(f32_of(SUM, &[1.0, p2(-24)]), 1f32.to_bits());
     assert_eq!(
@@ -85,8 +91,14 @@ fn rounding_happens_once_on_the_exact_sum() {
     assert_eq!(f32_of(SUM, &[1.0, p2(-24), -p2(-100)]), 1f32.to_bits());
     // bfloat16: 8 significant bits, so 257 is a tie between 256 and 258.
     assert_eq!(bf16_of(SUM, &[256.0, 1.0]), bf16::from_f32(256.0).to_bits());
-    assert_eq!(bf16_of(SUM, &[256.0, 1.0, p2(-20)]), bf16::from_f32(258.0).to_bits());
-    assert_eq!(bf16_of(SUM, &[1.0, p2(-8), p2(-8)]), bf16::from_f32(1.0 + p2(-7)).to_bits());
+    assert_eq!(
+        bf16_of(SUM, &[256.0, 1.0, p2(-20)]),
+        bf16::from_f32(258.0).to_bits()
+    );
+    assert_eq!(
+        bf16_of(SUM, &[1.0, p2(-8), p2(-8)]),
+        bf16::from_f32(1.0 + p2(-7)).to_bits()
+    );
 }
 
 #[test]
@@ -97,11 +109,20 @@ fn float16_overflow_follows_the_exact_value() {
     assert_eq!(f16_of(SUM, &[65504.0, 15.0]), f16::MAX.to_bits());
     assert_eq!(f16_of(SUM, &[-65504.0, -16.0]), 0xfc00);
     // Partial sums past the largest finite do not matter, only the exact total.
-    assert_eq!(f16_of(SUM, &[65504.0, 65504.0, -65504.0]), f16::MAX.to_bits());
+    assert_eq!(
+        f16_of(SUM, &[65504.0, 65504.0, -65504.0]),
+        f16::MAX.to_bits()
+    );
     assert_eq!(f16_of(MEAN, &[65504.0, 65504.0]), f16::MAX.to_bits());
     assert_eq!(f32_of(SUM, &[f32::MAX, f32::MAX]), f32::INFINITY.to_bits());
-    assert_eq!(f32_of(SUM, &[-f32::MAX, -f32::MAX]), f32::NEG_INFINITY.to_bits());
-    assert_eq!(f32_of(SUM, &[f32::MAX, f32::MAX, -f32::MAX]), f32::MAX.to_bits());
+    assert_eq!(
+        f32_of(SUM, &[-f32::MAX, -f32::MAX]),
+        f32::NEG_INFINITY.to_bits()
+    );
+    assert_eq!(
+        f32_of(SUM, &[f32::MAX, f32::MAX, -f32::MAX]),
+        f32::MAX.to_bits()
+    );
     assert_eq!(f32_of(MEAN, &[f32::MAX, f32::MAX]), f32::MAX.to_bits());
     assert_eq!(f64_of(SUM, &[f64::MAX, f64::MAX]), f64::INFINITY.to_bits());
     assert_eq!(f64_of(MEAN, &[f64::MAX; 3]), f64::MAX.to_bits());
@@ -121,7 +142,13 @@ fn zeros_and_subnormal_totals() {
     let min = f32::MIN_POSITIVE;
     let below = f32::from_bits(0x007f_ffff);
     assert_eq!(f32_of(SUM, &[min, -below]), 1);
-    assert_eq!(f64_of(SUM, &[f64::MIN_POSITIVE, -f64::from_bits(0x000f_ffff_ffff_ffff)]), 1);
+    assert_eq!(
+        f64_of(
+            SUM,
+            &[f64::MIN_POSITIVE, -f64::from_bits(0x000f_ffff_ffff_ffff)]
+        ),
+        1
+    );
     assert_eq!(
         u16::from_le_bytes(
             reduce_all(SUM, vec![f16::from_bits(1), f16::from_bits(1)])
@@ -174,7 +201,10 @@ fn means_round_once_from_the_exact_quotient() {
     // (1 + 3 * 2^-24) / 4 = 0.25 + 1.5 ulp(0.25): a tie, to the even 0.25 + 2 ulp. Rounding
     // the sum first (to 1 + 2^-22) and then dividing gives 0.25 + 4 ulp.
     let e = p2(-24);
-    assert_eq!(f32_of(MEAN, &[1.0, e, e, e]), (0.25 + 2.0 * p2(-25)).to_bits());
+    assert_eq!(
+        f32_of(MEAN, &[1.0, e, e, e]),
+        (0.25 + 2.0 * p2(-25)).to_bits()
+    );
     assert_eq!(f32_of(MEAN, &[1.0, 1.0, 2.0]), (4.0f32 / 3.0).to_bits());
     assert_eq!(f64_of(MEAN, &[1.0, 1.0, 2.0]), (4.0f64 / 3.0).to_bits());
     assert_eq!(f64_of(MEAN, &[1e308, 1e308, 1e308]), 1e308f64.to_bits());
@@ -227,7 +257,7 @@ fn draw(rng: &mut Rng, dtype: DType, mode: u64) -> f64 {
     };
     let e = e.clamp(emin + mant, emax);
     let m = (rng.next_u64() >> (64 - mant - 1)) | 1 << mant;
-    let v = m as f64 * 2f64.powi(e - mant) ;
+    let v = m as f64 * 2f64.powi(e - mant);
     let v = if v.is_finite() { v } else { f64::MAX };
     if rng.below(2) == 0 {
         -v
@@ -241,7 +271,9 @@ fn tensor(dtype: DType, shape: &[usize], seed: u64, mode: u64) -> Tensor {
     let n: usize = shape.iter().product();
     let mut rng = Rng::new(seed);
     let parts = if dtype == DType::Complex64 { 2 } else { 1 };
-    let mut v: Vec<f64> = (0..n * parts).map(|_| draw(&mut rng, dtype, mode)).collect();
+    let mut v: Vec<f64> = (0..n * parts)
+        .map(|_| draw(&mut rng, dtype, mode))
+        .collect();
     // Heavy cancellation: a third of the values are negations of earlier ones.
     for i in 0..v.len() {
         if i > 0 && rng.below(3) == 0 {
@@ -251,14 +283,26 @@ fn tensor(dtype: DType, shape: &[usize], seed: u64, mode: u64) -> Tensor {
     }
     let cpu = Device::cpu();
     let t = match dtype {
-        DType::Float16 => Tensor::from_vec(&cpu, shape, v.iter().map(|&x| f16::from_f64(x)).collect::<Vec<_>>()),
-        DType::BFloat16 => Tensor::from_vec(&cpu, shape, v.iter().map(|&x| bf16::from_f64(x)).collect::<Vec<_>>()),
-        DType::Float32 => Tensor::from_vec(&cpu, shape, v.iter().map(|&x| x as f32).collect::<Vec<_>>()),
+        DType::Float16 => Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter().map(|&x| f16::from_f64(x)).collect::<Vec<_>>(),
+        ),
+        DType::BFloat16 => Tensor::from_vec(
+            &cpu,
+            shape,
+            v.iter().map(|&x| bf16::from_f64(x)).collect::<Vec<_>>(),
+        ),
+        DType::Float32 => {
+            Tensor::from_vec(&cpu, shape, v.iter().map(|&x| x as f32).collect::<Vec<_>>())
+        }
         DType::Float64 => Tensor::from_vec(&cpu, shape, v),
         _ => Tensor::from_vec(
             &cpu,
             shape,
-            v.chunks_exact(2).map(|c| Complex::new(c[0] as f32, c[1] as f32)).collect::<Vec<_>>(),
+            v.chunks_exact(2)
+                .map(|c| Complex::new(c[0] as f32, c[1] as f32))
+                .collect::<Vec<_>>(),
         ),
     };
     t.unwrap()
@@ -270,7 +314,12 @@ fn reference(x: &Tensor, op: ReduceOp, mask: &[bool]) -> Vec<u8> {
     let vals = decode(x);
     let out = output_index(x.shape(), mask);
     let n_out = if vals.is_empty() {
-        x.shape().iter().zip(mask).filter(|(_, &m)| !m).map(|(d, _)| d).product()
+        x.shape()
+            .iter()
+            .zip(mask)
+            .filter(|(_, &m)| !m)
+            .map(|(d, _)| d)
+            .product()
     } else {
         out.iter().max().map_or(1, |m| m + 1)
     };
@@ -283,7 +332,11 @@ fn reference(x: &Tensor, op: ReduceOp, mask: &[bool]) -> Vec<u8> {
     let fmt = fmt_of(dtype);
     let mut b = Vec::new();
     for s in slices {
-        let count = if matches!(op, MEAN | NANMEAN) { s.len() as u64 } else { 1 };
+        let count = if matches!(op, MEAN | NANMEAN) {
+            s.len() as u64
+        } else {
+            1
+        };
         let (re, im): (Vec<f64>, Vec<f64>) = s
             .iter()
             .map(|v| match *v {
@@ -385,12 +438,21 @@ proptest! {
 #[test]
 fn large_inputs_on_every_strategy_match_the_reference() {
     for (k, dtype) in FLOATS.into_iter().enumerate() {
-        for (s, shape) in [vec![140_000], vec![2_600, 3], vec![300, 300], vec![20, 2, 300]]
-            .into_iter()
-            .enumerate()
+        for (s, shape) in [
+            vec![140_000],
+            vec![2_600, 3],
+            vec![300, 300],
+            vec![20, 2, 300],
+        ]
+        .into_iter()
+        .enumerate()
         {
             let x = tensor(dtype, &shape, (k * 10 + s) as u64, (s % 2) as u64);
-            for axes in [vec![0], vec![shape.len() - 1], (0..shape.len()).collect::<Vec<_>>()] {
+            for axes in [
+                vec![0],
+                vec![shape.len() - 1],
+                (0..shape.len()).collect::<Vec<_>>(),
+            ] {
                 let mask: Vec<bool> = (0..shape.len()).map(|i| axes.contains(&i)).collect();
                 let axes: Vec<isize> = axes.iter().map(|&a| a as isize).collect();
                 for op in [SUM, NANMEAN] {
@@ -398,7 +460,10 @@ fn large_inputs_on_every_strategy_match_the_reference() {
                     let got = x.reduce(op, axes.clone(), false).unwrap();
                     assert!(bytes(&got) == want, "{op} {dtype} {shape:?} {axes:?}");
                     let one = in_pool(1, || x.reduce(op, axes.clone(), false)).unwrap();
-                    assert!(bytes(&one) == want, "{op} {dtype} {shape:?} {axes:?}, 1 thread");
+                    assert!(
+                        bytes(&one) == want,
+                        "{op} {dtype} {shape:?} {axes:?}, 1 thread"
+                    );
                 }
             }
         }

@@ -129,7 +129,10 @@ fn reference(op: ReduceOp, dtype: DType, xs: &[Val]) -> Val {
             // Exact sums: the exact value rounded once to the output dtype.
             let exact = |count: u64| {
                 let (s, t) = if float {
-                    (exact_value(&re, count, dtype), exact_value(&im, count, dtype))
+                    (
+                        exact_value(&re, count, dtype),
+                        exact_value(&im, count, dtype),
+                    )
                 } else {
                     // Integer means: a float64 sum (checked with a bound).
                     let n = count as f64;

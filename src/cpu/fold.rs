@@ -1,8 +1,9 @@
 //! The CPU's launch strategies for every value-reduction, written once over a [`Fold`]
 //! instruction: contiguous rows (blocks of lanes, then a pairwise tree), long rows split into
 //! tasks, strided columns in tiles, and tall columns split by rows. Work is split at fixed
-//! power-of-two boundaries, never by thread, so results do not depend on the thread count, and
-//! floats are summed pairwise (error within eps·log2(n)·Σ|x|).
+//! power-of-two boundaries, never by thread, so results do not depend on the thread count;
+//! float products and the float64 sums of integer means combine pairwise. (Float sums are
+//! exact and have their own strategies, `exact_fold.rs`.)
 
 use super::par;
 use crate::plan::Reduce3;
@@ -483,7 +484,9 @@ pub(crate) mod tests {
 
     /// The float32 result of an exact sum's words.
     fn round_f32(words: &CpuStorage) -> Vec<u32> {
-        let CpuStorage::U32(w) = words else { panic!("words") };
+        let CpuStorage::U32(w) = words else {
+            panic!("words")
+        };
         w.chunks_exact(crate::exact::WORDS32)
             .map(|a| crate::exact::round_words(a, crate::exact::Fmt::F32, 1) as u32)
             .collect()
@@ -535,7 +538,9 @@ pub(crate) mod tests {
         let x = CpuStorage::F32(v.clone());
         // Values are multiples of 2^-24 below 2^4: an i128 in units of 2^-24 is exact.
         let exact = |it: &mut dyn Iterator<Item = f32>| -> f32 {
-            let s: i128 = it.map(|a| (f64::from(a) * (1u64 << 24) as f64) as i128).sum();
+            let s: i128 = it
+                .map(|a| (f64::from(a) * (1u64 << 24) as f64) as i128)
+                .sum();
             let mut a = crate::exact::Acc32::new();
             a.add_scaled(s as i64, -24);
             a.round_f32()
@@ -562,6 +567,8 @@ pub(crate) mod tests {
             len: cols,
             inner: 1,
         };
-        check(ax1, &|r| exact(&mut v[r * cols..(r + 1) * cols].iter().copied()));
+        check(ax1, &|r| {
+            exact(&mut v[r * cols..(r + 1) * cols].iter().copied())
+        });
     }
 }

@@ -1,4 +1,5 @@
-//! Exact float sums (issue 8): the CPU core, not yet wired into the ops.
+//! Exact float sums (issue 8): the core every float sum and mean goes through (the CPU's
+//! strategies are in `cpu/exact_fold.rs`).
 //!
 //! A [`SuperAcc`] holds the exact sum of any number (below 2^64) of floats as a fixed-point
 //! two's-complement integer, plus NaN / +inf / -inf flags. Integer addition is associative and
@@ -24,12 +25,12 @@ mod round;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use block::{
-    columns_bf16, columns_c64, columns_f16, columns_f32, columns_f64, sum_bf16_into,
-    sum_c64_into, sum_f16_into, sum_f32_into, sum_f64_into,
-};
 #[cfg(test)]
-pub(crate) use block::{par_sum_f32, par_sum_f64};
+pub(crate) use block::par_sum_f32;
+pub(crate) use block::{
+    columns_bf16, columns_c64, columns_f16, columns_f32, columns_f64, sum_bf16_into, sum_c64_into,
+    sum_f16_into, sum_f32_into, sum_f64_into,
+};
 pub(crate) use round::Fmt;
 
 // ---- the canonical accumulator words (the interface every device shares) -----------------
@@ -116,6 +117,8 @@ impl<const N: usize, const LO: i32> Default for SuperAcc<N, LO> {
     }
 }
 
+// Some conversions and roundings serve only the tests and the GPU's host-side finish.
+#[cfg_attr(not(test), allow(dead_code))]
 impl<const N: usize, const LO: i32> SuperAcc<N, LO> {
     pub(crate) fn new() -> Self {
         Self {

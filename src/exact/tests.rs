@@ -307,7 +307,10 @@ fn exact_words_roundtrip_and_merge() {
     merge_words(&mut nan, &m);
     assert_eq!(nan[0], 1);
     assert_eq!(nan[1..], m[1..]);
-    assert_eq!(round_words(&wp, Fmt::F32, 1), u64::from(acc32(&xs).round_f32().to_bits()));
+    assert_eq!(
+        round_words(&wp, Fmt::F32, 1),
+        u64::from(acc32(&xs).round_f32().to_bits())
+    );
     assert_eq!(
         round_words(&acc64(&[1.0, 2.0]).to_words(), Fmt::F64, 2),
         1.5f64.to_bits()

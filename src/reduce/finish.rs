@@ -65,7 +65,9 @@ fn finish_exact(
     counts: Option<&[i64]>,
 ) -> Result<CpuStorage> {
     let CpuStorage::U32(words) = acc else {
-        return Err(Error::Internal("exact sums: accumulators are not words".into()));
+        return Err(Error::Internal(
+            "exact sums: accumulators are not words".into(),
+        ));
     };
     let fmt = Fmt::of(dtype).ok_or_else(|| Error::Internal(format!("exact sums of {dtype}")))?;
     let w = if dtype == DType::Float64 {
@@ -79,9 +81,8 @@ fn finish_exact(
         _ => 1,
     };
     let per = if dtype == DType::Complex64 { 2 * w } else { w };
-    let bits = |i: usize, part: usize| {
-        exact::round_words(&words[i * per + part * w..][..w], fmt, div(i))
-    };
+    let bits =
+        |i: usize, part: usize| exact::round_words(&words[i * per + part * w..][..w], fmt, div(i));
     let n = words.len() / per;
     Ok(match dtype {
         DType::Float16 => {
@@ -108,7 +109,8 @@ fn finish_exact(
     })
 }
 
-/// `sum / count` in float64, rounded once to `out`; a count of 0 gives the canonical NaN.
+/// `sum / count` in float64 (the integer means: float sums are exact, [`finish_exact`]),
+/// rounded once to `out`; a count of 0 gives the canonical NaN.
 fn divide(sum: &CpuStorage, count: impl Fn(usize) -> f64, out: DType) -> Result<CpuStorage> {
     let nan = f64::from_bits(0x7ff8_0000_0000_0000);
     let q = |s: f64, i: usize| {
@@ -119,38 +121,13 @@ fn divide(sum: &CpuStorage, count: impl Fn(usize) -> f64, out: DType) -> Result<
             s / c
         }
     };
-    let wide: CpuStorage = match sum {
-        CpuStorage::F32(v) => CpuStorage::F64(
-            v.iter()
-                .enumerate()
-                .map(|(i, &s)| q(f64::from(s), i))
-                .collect(),
-        ),
-        CpuStorage::F64(v) => {
-            CpuStorage::F64(v.iter().enumerate().map(|(i, &s)| q(s, i)).collect())
-        }
-        CpuStorage::C64(v) => {
-            let nan32 = f32::from_bits(0x7fc0_0000);
-            return Ok(CpuStorage::C64(
-                v.iter()
-                    .enumerate()
-                    .map(|(i, s)| {
-                        if count(i) == 0.0 {
-                            Complex::new(nan32, nan32)
-                        } else {
-                            Complex::new(q(f64::from(s.re), i) as f32, q(f64::from(s.im), i) as f32)
-                        }
-                    })
-                    .collect(),
-            ));
-        }
-        other => {
-            return Err(Error::Internal(format!(
-                "a mean of {} accumulators",
-                other.dtype()
-            )))
-        }
+    let CpuStorage::F64(v) = sum else {
+        return Err(Error::Internal(format!(
+            "a mean of {} accumulators",
+            sum.dtype()
+        )));
     };
+    let wide = CpuStorage::F64(v.iter().enumerate().map(|(i, &s)| q(s, i)).collect());
     if out == DType::Float64 {
         return Ok(wide);
     }

@@ -55,7 +55,11 @@ fn value(b: u64, fmt: Fmt) -> BigInt {
     let b = b & ((1u64 << fmt.sign) - 1);
     let field = (b >> fmt.mant) as i32;
     let frac = b & ((1 << fmt.mant) - 1);
-    let m = if field == 0 { frac } else { frac | 1 << fmt.mant };
+    let m = if field == 0 {
+        frac
+    } else {
+        frac | 1 << fmt.mant
+    };
     let e = field.max(1) - fmt.bias - fmt.mant as i32;
     let v = BigInt::from(m) << (e + SCALE) as usize;
     if sign {
