@@ -66,6 +66,16 @@ pub fn gpu_raw_upload(device: &Device, bytes: &[u8], reps: usize) -> Result<Dura
     gpu_of(device)?.bench_raw_upload(bytes, reps)
 }
 
+/// The first fold pass alone of an exact float sum (`all`: every pass and the rounding) of the
+/// GPU tensor `t` viewed as `r`, its result dropped unread: the exact sum's kernel in the GPU
+/// report beside the copy kernel.
+///
+/// # Errors
+/// As [`gpu_copy_kernel`].
+pub fn gpu_exact_sum(t: &Tensor, r: crate::Reduce3, all: bool) -> Result<()> {
+    gpu_of(t.device())?.bench_exact_sum(t, r, all)
+}
+
 /// Casts the CPU tensor `x` into `out` (resized to `x.len()`), reusing `out`'s memory: the
 /// cast kernels without the cost of fresh pages, which the report shows apart.
 ///

@@ -39,7 +39,6 @@ mod device;
 mod dtype;
 mod element;
 mod error;
-#[allow(dead_code)] // the exact-sum core, not yet wired into the ops (issue 8)
 mod exact;
 mod gpu;
 pub mod npy;

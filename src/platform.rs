@@ -53,22 +53,10 @@ pub(crate) fn avx2_or<R>(f: impl FnOnce() -> R) -> R {
 }
 
 /// Sums of consecutive 256-element blocks of `x` into `out` (one per block), each exactly as
-/// `sum::sum_block` computes it: 32 lanes starting at +0.0, element `k` added to lane `k % 32`
-/// in order, then lanes halved pairwise (`lane[i] + lane[i + w]`, w = 16, 8, 4, 2, 1).
-/// Returns false (and does nothing) when AVX2 is missing.
-pub(crate) fn block_sums_f32(x: &[f32], out: &mut [f32]) -> bool {
-    assert_eq!(x.len(), out.len() * 256, "whole blocks only");
-    #[cfg(target_arch = "x86_64")]
-    if avx2() {
-        // SAFETY: AVX2 is present (checked above); the kernel reads `out.len() * 256` elements
-        // of `x`, which the assert guarantees exist.
-        unsafe { x86::block_sums_f32(x, out) };
-        return true;
-    }
-    false
-}
-
-/// As [`block_sums_f32`] for f64 (32 lanes are eight 4-wide registers).
+/// `fold::fold_block` computes it: 32 lanes starting at +0.0, element `k` added to lane
+/// `k % 32` in order, then lanes halved pairwise (`lane[i] + lane[i + w]`, w = 16, 8, 4, 2,
+/// 1); 32 lanes are eight 4-wide registers. Returns false (and does nothing) when AVX2 is
+/// missing. (The float64 sums of integer means use it; float sums are exact, `exact`.)
 pub(crate) fn block_sums_f64(x: &[f64], out: &mut [f64]) -> bool {
     assert_eq!(x.len(), out.len() * 256, "whole blocks only");
     #[cfg(target_arch = "x86_64")]
@@ -440,28 +428,6 @@ mod guard {
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
-
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn block_sums_f32(x: &[f32], out: &mut [f32]) {
-        for (o, blk) in out.iter_mut().zip(x.chunks_exact(256)) {
-            let p = blk.as_ptr();
-            let mut a = [_mm256_setzero_ps(); 4];
-            for r in 0..8 {
-                for (j, a) in a.iter_mut().enumerate() {
-                    // SAFETY: r * 32 + j * 8 + 8 <= 256 = blk.len().
-                    *a = _mm256_add_ps(*a, unsafe { _mm256_loadu_ps(p.add(r * 32 + j * 8)) });
-                }
-            }
-            // Lanes 0-7 are a[0], 8-15 a[1], 16-23 a[2], 24-31 a[3].
-            let b0 = _mm256_add_ps(a[0], a[2]);
-            let b1 = _mm256_add_ps(a[1], a[3]);
-            let c = _mm256_add_ps(b0, b1);
-            let d = _mm_add_ps(_mm256_castps256_ps128(c), _mm256_extractf128_ps::<1>(c));
-            let e = _mm_add_ps(d, _mm_movehl_ps(d, d));
-            let f = _mm_add_ss(e, _mm_shuffle_ps::<1>(e, e));
-            *o = _mm_cvtss_f32(f);
-        }
-    }
 
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn block_sums_f64(x: &[f64], out: &mut [f64]) {

@@ -73,3 +73,38 @@ fn too_many_bindings_is_an_error() {
         .unwrap();
     assert_eq!(s.to_ndarray::<i64>().unwrap()[[]], 6);
 }
+
+/// Exact float sums (issue 8) with accumulators and elements across many 64 KiB chunks and on
+/// 3-D grids: the CPU's bytes.
+#[test]
+fn exact_sums_across_chunks_and_folded_grids() {
+    let (g, c) = (gpu(), Device::cpu());
+    let mut rng = Rng(11);
+    for d in [
+        DType::Float16,
+        DType::Float32,
+        DType::Float64,
+        DType::Complex64,
+    ] {
+        let n = 30_000;
+        let b = random_bytes(&mut rng, d, n, true);
+        for (shape, axes) in [
+            (vec![n], Axes::All),
+            (vec![n / 60, 60], Axes::List(vec![1])),
+            (vec![n / 60, 60], Axes::List(vec![0])),
+        ] {
+            let (tc, tg) = (tensor(&c, &shape, d, &b), tensor(&g, &shape, d, &b));
+            for op in [ndgpu::ReduceOp::Sum, ndgpu::ReduceOp::NanMean] {
+                match tg.reduce(op, axes.clone(), false) {
+                    Ok(x) => assert_eq!(
+                        bytes(&tc.reduce(op, axes.clone(), false).unwrap()),
+                        bytes(&x),
+                        "{op} {d} {shape:?} {axes:?}"
+                    ),
+                    Err(Error::Unsupported(_)) => {} // more bindings than the adapter allows
+                    Err(e) => panic!("{op} {d}: {e}"),
+                }
+            }
+        }
+    }
+}

@@ -50,3 +50,42 @@ fn force_emulation_env_is_honoured() {
         }
     }
 }
+
+/// Exact float sums (issue 8) use integer operations only: the same bytes as the CPU on a
+/// handle forced onto the no-f64 path (`set_f64_emulation`, what the variable sets).
+#[test]
+fn exact_sums_without_native_f64() {
+    let Some(_native) = common::gpu() else {
+        return;
+    };
+    // What the variable sets (the other test owns the environment of this binary).
+    let forced = ndgpu::Device::gpu().expect("a second handle");
+    forced.set_f64_emulation(true);
+    let cpu = ndgpu::Device::cpu();
+    let data: Vec<f64> = (0..6000)
+        .map(|i| (1.0 / (i as f64 + 3.0)) * if i % 3 == 0 { 1e300 } else { -1e-300 })
+        .collect();
+    for op in [
+        ReduceOp::Sum,
+        ReduceOp::Mean,
+        ReduceOp::NanSum,
+        ReduceOp::NanMean,
+    ] {
+        let a = Tensor::from_vec(&forced, &[60, 100], data.clone()).unwrap();
+        let b = Tensor::from_vec(&cpu, &[60, 100], data.clone()).unwrap();
+        for axes in [ndgpu::Axes::All, ndgpu::Axes::List(vec![0])] {
+            let x = a
+                .reduce(op, axes.clone(), false)
+                .unwrap()
+                .to_ndarray::<f64>()
+                .unwrap();
+            let y = b
+                .reduce(op, axes, false)
+                .unwrap()
+                .to_ndarray::<f64>()
+                .unwrap();
+            let bits = |v: &ndarray::ArrayD<f64>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&x), bits(&y), "{op}");
+        }
+    }
+}

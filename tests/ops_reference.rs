@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::reference::{cast_value, greater, output_index, same, sum_tolerances, FloatAcc};
+use common::exact::exact_value;
+use common::reference::{cast_value, greater, output_index, same};
 use common::values::{decode, random_tensor, Mix, Val};
 use ndgpu::{Axes, DType, Device};
 use proptest::prelude::*;
@@ -111,31 +112,32 @@ fn check_sum_of(
                 assert_eq!(*g, Val::I(want), "{ctx}: output {o}");
             }
         }
-        out => {
-            let (eps, eps_out, tiny) = sum_tolerances(out);
-            let mut re = vec![FloatAcc::default(); n_out];
-            let mut im = vec![FloatAcc::default(); n_out];
+        _ => {
+            // Exact sums: the exact value rounded once, bit for bit.
+            let mut re = vec![Vec::new(); n_out];
+            let mut im = vec![Vec::new(); n_out];
             for (v, &o) in input.iter().zip(&map) {
                 match *v {
-                    Val::F(x) => re[o].add(x),
+                    Val::F(x) => re[o].push(x),
                     Val::C(a, b) => {
-                        re[o].add(a);
-                        im[o].add(b);
+                        re[o].push(a);
+                        im[o].push(b);
                     }
                     _ => unreachable!(),
                 }
             }
+            let same_bits =
+                |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
             for (o, g) in got.iter().enumerate() {
-                let r = match *g {
-                    Val::F(x) => re[o].check(x, eps, eps_out, tiny),
-                    Val::C(a, b) => re[o]
-                        .check(a, eps, 0.0, 0.0)
-                        .and(im[o].check(b, eps, 0.0, 0.0)),
+                let ok = match *g {
+                    Val::F(x) => same_bits(x, exact_value(&re[o], 1, dtype)),
+                    Val::C(a, b) => {
+                        same_bits(a, exact_value(&re[o], 1, dtype))
+                            && same_bits(b, exact_value(&im[o], 1, dtype))
+                    }
                     _ => unreachable!(),
                 };
-                if let Err(e) = r {
-                    panic!("{ctx}: output {o}: {e}");
-                }
+                assert!(ok, "{ctx}: output {o}: got {g:?}");
             }
         }
     }
@@ -255,10 +257,10 @@ proptest! {
     }
 }
 
-/// Longer rows than the kernels' blocks and tasks, on every axis of a 3-D array, so blocked
-/// pairwise sums and parallel splits are checked against the bound too.
+/// Longer rows than the kernels' blocks and tasks, on every axis of a 3-D array, so the
+/// blocked kernels and parallel splits are checked against the exact reference too.
 #[test]
-fn large_sums_stay_within_the_pairwise_bound() {
+fn large_sums_are_exact() {
     for device in common::devices() {
         for dtype in [
             DType::Float32,

@@ -65,7 +65,13 @@ pub fn report(opts: &super::Opts) {
          kernel on the same buffer; NumPy measured now"
     );
     let mut plain = std::collections::HashMap::new();
+    // NDGPU_BENCH_OPS=min,max,... measures only those operations.
+    let wanted = std::env::var("NDGPU_BENCH_OPS").ok();
+    let wanted: Option<Vec<&str>> = wanted.as_deref().map(|w| w.split(',').collect());
     for op in ReduceOp::ALL {
+        if wanted.as_ref().is_some_and(|w| !w.contains(&op.name())) {
+            continue;
+        }
         let np = numpy(op, side);
         for (k, (name, t, axes)) in [
             ("full", &flat, Axes::All),

@@ -4,7 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use ndgpu::{Axes, DType, Device, Tensor};
+use ndgpu::{Axes, DType, Device, Reduce3, Tensor};
+
+fn r3(outer: usize, len: usize, inner: usize) -> Reduce3 {
+    Reduce3 { outer, len, inner }
+}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -66,19 +70,29 @@ pub fn report(opts: &super::Opts) {
     type Op<'a> = (&'a str, usize, Box<dyn Fn() + 'a>);
     let ops: Vec<Op> = vec![
         (
-            "sum f32, all",
+            "sum f32 (exact), all",
             n * 4,
             Box::new(|| drop(x2.sum(Axes::All, false).unwrap())),
         ),
         (
-            "sum f32, axis 0 of [n/1024, 1024]",
+            "sum f32 (exact), axis 0 of [n/1024, 1024]",
             n * 4,
             Box::new(|| drop(rows.sum(0, false).unwrap())),
         ),
         (
-            "sum f32, axis 1 of [n/1024, 1024]",
+            "sum f32 (exact), axis 1 of [n/1024, 1024]",
             n * 4,
             Box::new(|| drop(rows.sum(1, false).unwrap())),
+        ),
+        (
+            "prod f32, all (pairwise float tree)",
+            n * 4,
+            Box::new(|| drop(x2.prod(Axes::All, false).unwrap())),
+        ),
+        (
+            "exact sum f32, all, first pass",
+            n * 4,
+            Box::new(|| ndgpu::bench::gpu_exact_sum(&x2, r3(1, n, 1), false).unwrap()),
         ),
         (
             "sum int32 -> int64, all",
@@ -91,12 +105,12 @@ pub fn report(opts: &super::Opts) {
             Box::new(|| drop(xu8.sum(Axes::All, false).unwrap())),
         ),
         (
-            "sum f64 native, all",
+            "sum f64 (exact), all",
             n * 8,
             Box::new(|| drop(xf64.sum(Axes::All, false).unwrap())),
         ),
         (
-            "sum f64 emulated, all",
+            "sum f64 (exact), no-f64 handle",
             n * 8,
             Box::new(|| drop(xf64e.sum(Axes::All, false).unwrap())),
         ),

@@ -1,8 +1,9 @@
 //! The CPU's launch strategies for every value-reduction, written once over a [`Fold`]
 //! instruction: contiguous rows (blocks of lanes, then a pairwise tree), long rows split into
 //! tasks, strided columns in tiles, and tall columns split by rows. Work is split at fixed
-//! power-of-two boundaries, never by thread, so results do not depend on the thread count, and
-//! floats are summed pairwise (error within eps·log2(n)·Σ|x|).
+//! power-of-two boundaries, never by thread, so results do not depend on the thread count;
+//! float products and the float64 sums of integer means combine pairwise. (Float sums are
+//! exact and have their own strategies, `exact_fold.rs`.)
 
 use super::par;
 use crate::plan::Reduce3;

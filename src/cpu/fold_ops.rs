@@ -16,11 +16,12 @@ use crate::Element;
 /// (`reduce::FoldKind` picks them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum FoldKind {
-    /// Wrapping integer sums (int64 / uint64), float sums (float32 for float16/bfloat16).
+    /// Wrapping integer sums (int64 / uint64); float sums are exact (`exact_fold`: canonical
+    /// accumulator words, see `FoldKind::is_exact`).
     Sum,
     /// As `Sum` with NaN -> 0.
     NanSum,
-    /// Sums of a mean: integers as float64, floats as `Sum`.
+    /// Sums of a mean: integers as float64 (pairwise), floats as `Sum`.
     MeanSum,
     /// As `MeanSum` with NaN -> 0.
     NanMeanSum,
@@ -67,7 +68,8 @@ impl FoldKind {
     ];
 }
 
-/// Zero-sized instruction types, one per [`FoldKind`] (plus `KeyMax`, the merge of keys).
+/// Zero-sized instruction types, one per [`FoldKind`] but the nan-sums (integers have no NaN,
+/// float sums are exact, `exact_fold`), plus `KeyMax`, the merge of keys.
 macro_rules! instructions {
     ($($name:ident),*) => {$(
         #[derive(Clone, Copy, Debug, Default)]
@@ -76,9 +78,7 @@ macro_rules! instructions {
 }
 instructions!(
     Sum,
-    NanSum,
     MeanSum,
-    NanMeanSum,
     Prod,
     NanProd,
     CountNonzero,
@@ -92,71 +92,7 @@ instructions!(
     KeyMax
 );
 
-/// Runs `$body` with `$F` naming the instruction type of `$kind`.
-macro_rules! with_fold {
-    ($kind:expr, $F:ident => $body:expr) => {
-        match $kind {
-            FoldKind::Sum => {
-                type $F = Sum;
-                $body
-            }
-            FoldKind::NanSum => {
-                type $F = NanSum;
-                $body
-            }
-            FoldKind::MeanSum => {
-                type $F = MeanSum;
-                $body
-            }
-            FoldKind::NanMeanSum => {
-                type $F = NanMeanSum;
-                $body
-            }
-            FoldKind::Prod => {
-                type $F = Prod;
-                $body
-            }
-            FoldKind::NanProd => {
-                type $F = NanProd;
-                $body
-            }
-            FoldKind::CountNonzero => {
-                type $F = CountNonzero;
-                $body
-            }
-            FoldKind::CountNotNan => {
-                type $F = CountNotNan;
-                $body
-            }
-            FoldKind::Any => {
-                type $F = Any;
-                $body
-            }
-            FoldKind::All => {
-                type $F = All;
-                $body
-            }
-            FoldKind::Max => {
-                type $F = Max;
-                $body
-            }
-            FoldKind::Min => {
-                type $F = Min;
-                $body
-            }
-            FoldKind::NanMax => {
-                type $F = NanMax;
-                $body
-            }
-            FoldKind::NanMin => {
-                type $F = NanMin;
-                $body
-            }
-        }
-    };
-}
-
-/// [`with_fold`] for integers and bool, which have no NaN: the nan-variants are the plain
+/// Runs `$body` with `$F` naming the instruction type of `$kind`, for integers and bool, which have no NaN: the nan-variants are the plain
 /// instructions, so they are not compiled twice.
 macro_rules! with_fold_int {
     ($kind:expr, $F:ident => $body:expr) => {
@@ -254,24 +190,69 @@ macro_rules! fold_elem {
 }
 fold_elem!(with_fold_int: bool, i8, u8, i16, u16, i32, u32, i64, u64);
 
+/// The same for floats, whose sums are exact (`exact_fold`, not a [`Fold`]
+/// instruction): `$sums` runs for `Sum`, `NanSum`, `MeanSum` and `NanMeanSum`.
+macro_rules! with_fold_float {
+    ($kind:expr, $F:ident => $body:expr, sums => $sums:expr) => {
+        match $kind {
+            FoldKind::Sum | FoldKind::NanSum | FoldKind::MeanSum | FoldKind::NanMeanSum => $sums,
+            FoldKind::Prod => {
+                type $F = Prod;
+                $body
+            }
+            FoldKind::NanProd => {
+                type $F = NanProd;
+                $body
+            }
+            FoldKind::CountNonzero => {
+                type $F = CountNonzero;
+                $body
+            }
+            FoldKind::CountNotNan => {
+                type $F = CountNotNan;
+                $body
+            }
+            FoldKind::Any => {
+                type $F = Any;
+                $body
+            }
+            FoldKind::All => {
+                type $F = All;
+                $body
+            }
+            FoldKind::Max => {
+                type $F = Max;
+                $body
+            }
+            FoldKind::Min => {
+                type $F = Min;
+                $body
+            }
+            FoldKind::NanMax => {
+                type $F = NanMax;
+                $body
+            }
+            FoldKind::NanMin => {
+                type $F = NanMin;
+                $body
+            }
+        }
+    };
+}
+
 /// Floats: the sums are exact (`exact_fold`), the other folds as for every type.
 macro_rules! fold_elem_float {
     ($($t:ty),*) => {$(
         impl FoldElem for $t {
             fn fold(kind: FoldKind, x: &[$t], passes: &[Reduce3]) -> CpuStorage {
-                if kind.is_exact(<$t as Element>::DTYPE) {
-                    return fold_exact(x, passes, exact_skips_nan(kind));
-                }
-                with_fold!(kind, F => fold_passes::<$t, F>(x, passes))
+                with_fold_float!(kind, F => fold_passes::<$t, F>(x, passes),
+                    sums => fold_exact(x, passes, exact_skips_nan(kind)))
             }
             #[cfg(test)]
             fn reference(kind: FoldKind, x: &[$t], r: Reduce3) -> CpuStorage {
-                if kind.is_exact(<$t as Element>::DTYPE) {
-                    return super::exact_fold::reference(x, r, exact_skips_nan(kind));
-                }
-                with_fold!(kind, F => {
+                with_fold_float!(kind, F => {
                     <F as Fold<$t>>::Acc::into_storage(super::fold::tests::ref_sum::<$t, F>(x, r))
-                })
+                }, sums => super::exact_fold::reference(x, r, exact_skips_nan(kind)))
             }
         }
     )*};
@@ -298,26 +279,28 @@ pub(crate) fn fold_passes<T: Copy + Send + Sync, F: Fold<T>>(
     F::Acc::into_storage(acc)
 }
 
-/// `n` accumulators of `kind` over nothing (its identity) for elements of `dtype`.
+/// `n` accumulators of `kind` over nothing (its identity) for elements of `dtype`: 0 (and
+/// the exact sums' zero words, the extrema's below-everything key 0), 1 for products and
+/// `all`.
 pub(crate) fn fold_identity(kind: FoldKind, dtype: crate::DType, n: usize) -> CpuStorage {
-    if kind.is_exact(dtype) {
-        // Exact zero, no flags.
-        return CpuStorage::U32(vec![0; n * kind.acc_len(dtype)]);
+    let acc = kind.acc_dtype(dtype);
+    let n = n * kind.acc_len(dtype);
+    match (kind, acc) {
+        (FoldKind::All, _) => CpuStorage::U32(vec![1; n]),
+        (FoldKind::Prod | FoldKind::NanProd, _) => match acc {
+            crate::DType::Int64 => CpuStorage::I64(vec![1; n]),
+            crate::DType::UInt64 => CpuStorage::U64(vec![1; n]),
+            crate::DType::Float32 => CpuStorage::F32(vec![1.0; n]),
+            crate::DType::Float64 => CpuStorage::F64(vec![1.0; n]),
+            _ => CpuStorage::C64(vec![Complex::new(1.0, 0.0); n]),
+        },
+        _ => CpuStorage::zeros(acc, n),
     }
-    crate::element::with_dtype!(dtype, T => with_fold!(kind, F => {
-        <F as Fold<T>>::Acc::into_storage(vec![<F as Fold<T>>::identity(); n])
-    }))
 }
 
 /// `a[i] = combine(a[i], b[i])` for accumulators of `kind` over elements of `elem` (`a`
 /// earlier than `b`): how the stream merges the partial results of two chunks.
 pub(crate) fn merge(kind: FoldKind, elem: crate::DType, a: &mut CpuStorage, b: &CpuStorage) {
-    if kind.is_exact(elem) {
-        if let (CpuStorage::U32(a), CpuStorage::U32(b)) = (a, b) {
-            merge_words(elem, a, b);
-        }
-        return;
-    }
     fn typed<A: Element, M: Fold<A, Acc = A>>(a: &mut CpuStorage, b: &CpuStorage) {
         if let (Some(a), Some(b)) = (A::slice_mut(a), A::slice(b)) {
             for (x, &y) in a.iter_mut().zip(b) {
@@ -325,32 +308,34 @@ pub(crate) fn merge(kind: FoldKind, elem: crate::DType, a: &mut CpuStorage, b: &
             }
         }
     }
-    let dtype = a.dtype();
-    macro_rules! merge_as {
-        ($($t:ty),*) => {
-            with_fold!(kind, F => {
-                $(if <F as Fold<$t>>::Acc::DTYPE == dtype {
-                    return typed::<<F as Fold<$t>>::Acc, <F as Fold<$t>>::Merge>(a, b);
-                })*
-            })
-        };
+    use crate::DType as D;
+    use FoldKind as K;
+    if kind.is_exact(elem) {
+        if let (CpuStorage::U32(a), CpuStorage::U32(b)) = (a, b) {
+            merge_words(elem, a, b);
+        }
+        return;
     }
-    merge_as!(
-        bool,
-        i8,
-        u8,
-        i16,
-        u16,
-        i32,
-        u32,
-        i64,
-        u64,
-        f16,
-        bf16,
-        f32,
-        f64,
-        Complex<f32>
-    );
+    match (kind, a.dtype()) {
+        (K::Sum | K::NanSum | K::MeanSum | K::NanMeanSum | K::CountNonzero | K::CountNotNan, d) => {
+            match d {
+                D::Int64 => typed::<i64, Sum>(a, b),
+                D::UInt64 => typed::<u64, Sum>(a, b),
+                _ => typed::<f64, Sum>(a, b),
+            }
+        }
+        (K::Prod | K::NanProd, d) => match d {
+            D::Int64 => typed::<i64, Prod>(a, b),
+            D::UInt64 => typed::<u64, Prod>(a, b),
+            D::Float32 => typed::<f32, Prod>(a, b),
+            D::Float64 => typed::<f64, Prod>(a, b),
+            _ => typed::<Complex<f32>, Prod>(a, b),
+        },
+        (K::Any, _) => typed::<u32, Any>(a, b),
+        (K::All, _) => typed::<u32, All>(a, b),
+        (K::Max | K::Min | K::NanMax | K::NanMin, D::UInt32) => typed::<u32, KeyMax>(a, b),
+        (K::Max | K::Min | K::NanMax | K::NanMin, _) => typed::<u64, KeyMax>(a, b),
+    }
 }
 
 // ---- sums and products ------------------------------------------------------------------
@@ -383,17 +368,13 @@ macro_rules! fold {
 
 /// Integer (and bool) sums and products, wrapping in 64 bits, and the float64 sums of their
 /// means; `$row` is the type's whole-row sum kernel, if it has one. Integers have no NaN:
-/// the nan-variants are the plain folds (needed for `merge` and `fold_identity`).
+/// the nan-variants run the plain folds (`with_fold_int`).
 macro_rules! int_folds {
     ($t:ty => $acc:ty, |$m:ident| $mean:expr $(, $row:path)?) => {
         fold!(Sum, $t, $acc, Sum, free = true, id = 0, |x| x as $acc, |a, b| a.wrapping_add(b)
               $(, #[inline(always)] fn row(x: &[$t]) -> Option<$acc> { Some($row(x)) })?);
-        fold!(NanSum, $t, $acc, Sum, free = true, id = 0, |x| x as $acc, |a, b| a.wrapping_add(b)
-              $(, #[inline(always)] fn row(x: &[$t]) -> Option<$acc> { Some($row(x)) })?);
         fold!(Prod, $t, $acc, Prod, free = true, id = 1, |x| x as $acc, |a, b| a.wrapping_mul(b));
-        fold!(NanProd, $t, $acc, Prod, free = true, id = 1, |x| x as $acc, |a, b| a.wrapping_mul(b));
         fold!(MeanSum, $t, f64, Sum, free = false, id = 0.0, |$m| $mean, |a, b| a + b);
-        fold!(NanMeanSum, $t, f64, Sum, free = false, id = 0.0, |$m| $mean, |a, b| a + b);
     };
 }
 int_folds!(bool => i64, |x| f64::from(u8::from(x)));
@@ -418,29 +399,10 @@ fn sum_row_u32(x: &[u32]) -> u64 {
     platform::avx2_or(|| sum_split_u32(x))
 }
 
-/// Float sums and products: `$widen` takes an element to the accumulator, `$nan` tests it.
+/// Float products (the sums are exact, `exact_fold`): `$widen` takes an element to the
+/// accumulator, `$nan` tests it.
 macro_rules! float_folds {
-    ($t:ty, $acc:ty, |$x:ident| $widen:expr, $zero:expr, $one:expr, |$y:ident| $nan:expr) => {
-        fold!(
-            Sum,
-            $t,
-            $acc,
-            Sum,
-            free = false,
-            id = $zero,
-            |$x| $widen,
-            |a, b| a + b
-        );
-        fold!(
-            MeanSum,
-            $t,
-            $acc,
-            Sum,
-            free = false,
-            id = $zero,
-            |$x| $widen,
-            |a, b| a + b
-        );
+    ($t:ty, $acc:ty, |$x:ident| $widen:expr, $one:expr, |$y:ident| $nan:expr) => {
         fold!(
             Prod,
             $t,
@@ -450,36 +412,6 @@ macro_rules! float_folds {
             id = $one,
             |$x| $widen,
             |a, b| a * b
-        );
-        fold!(
-            NanSum,
-            $t,
-            $acc,
-            Sum,
-            free = false,
-            id = $zero,
-            |$y| if $nan {
-                $zero
-            } else {
-                let $x = $y;
-                $widen
-            },
-            |a, b| a + b
-        );
-        fold!(
-            NanMeanSum,
-            $t,
-            $acc,
-            Sum,
-            free = false,
-            id = $zero,
-            |$y| if $nan {
-                $zero
-            } else {
-                let $x = $y;
-                $widen
-            },
-            |a, b| a + b
         );
         fold!(
             NanProd,
@@ -498,86 +430,37 @@ macro_rules! float_folds {
         );
     };
 }
-float_folds!(f16, f32, |x| x.to_f32(), 0.0, 1.0, |y| y.is_nan());
-float_folds!(bf16, f32, |x| x.to_f32(), 0.0, 1.0, |y| y.is_nan());
+float_folds!(f16, f32, |x| x.to_f32(), 1.0, |y| y.is_nan());
+float_folds!(bf16, f32, |x| x.to_f32(), 1.0, |y| y.is_nan());
+float_folds!(f32, f32, |x| x, 1.0, |y| y.is_nan());
+float_folds!(f64, f64, |x| x, 1.0, |y| y.is_nan());
 float_folds!(
     Complex<f32>,
     Complex<f32>,
     |x| x,
-    Complex::new(0.0, 0.0),
     Complex::new(1.0, 0.0),
     |y| y.re.is_nan() || y.im.is_nan()
 );
 
-// float32 and float64: the plain sums have vector block kernels.
-macro_rules! wide_float_folds {
-    ($t:ty, $blocks:path) => {
-        fold!(
-            Sum,
-            $t,
-            $t,
-            Sum,
-            free = false,
-            id = 0.0,
-            |x| x,
-            |a, b| a + b,
-            fn blocks(x: &[$t], out: &mut [$t]) {
-                if !$blocks(x, out) {
-                    for (o, b) in out.iter_mut().zip(x.chunks_exact(super::fold::BLOCK)) {
-                        *o = super::fold::fold_block::<$t, Sum>(b);
-                    }
-                }
+// The float64 sums of integer means (and their merges in later passes and across chunks),
+// pairwise with the vector block kernel.
+fold!(
+    Sum,
+    f64,
+    f64,
+    Sum,
+    free = false,
+    id = 0.0,
+    |x| x,
+    |a, b| a + b,
+    fn blocks(x: &[f64], out: &mut [f64]) {
+        if !platform::block_sums_f64(x, out) {
+            for (o, b) in out.iter_mut().zip(x.chunks_exact(super::fold::BLOCK)) {
+                *o = super::fold::fold_block::<f64, Sum>(b);
             }
-        );
-        fold!(
-            MeanSum,
-            $t,
-            $t,
-            Sum,
-            free = false,
-            id = 0.0,
-            |x| x,
-            |a, b| a + b,
-            fn blocks(x: &[$t], out: &mut [$t]) {
-                <Sum as Fold<$t>>::blocks(x, out)
-            }
-        );
-        fold!(Prod, $t, $t, Prod, free = false, id = 1.0, |x| x, |a, b| a
-            * b);
-        fold!(
-            NanSum,
-            $t,
-            $t,
-            Sum,
-            free = false,
-            id = 0.0,
-            |x| if x.is_nan() { 0.0 } else { x },
-            |a, b| a + b
-        );
-        fold!(
-            NanMeanSum,
-            $t,
-            $t,
-            Sum,
-            free = false,
-            id = 0.0,
-            |x| if x.is_nan() { 0.0 } else { x },
-            |a, b| a + b
-        );
-        fold!(
-            NanProd,
-            $t,
-            $t,
-            Prod,
-            free = false,
-            id = 1.0,
-            |x| if x.is_nan() { 1.0 } else { x },
-            |a, b| a * b
-        );
-    };
-}
-wide_float_folds!(f32, platform::block_sums_f32);
-wide_float_folds!(f64, platform::block_sums_f64);
+        }
+    }
+);
 
 // ---- counts and flags ---------------------------------------------------------------------
 

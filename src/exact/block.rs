@@ -18,6 +18,7 @@
 //!   block and verified with the same loads (see [`sum_f64_into`]).
 
 use half::{bf16, f16};
+#[cfg(test)]
 use rayon::prelude::*;
 
 use super::{Acc32, Acc64};
@@ -29,6 +30,7 @@ const LANES: usize = 16;
 /// block may then span 23 binades, which ordinary data does).
 const K32: usize = 64;
 /// The widest exponent span (in binades) of a float32 block on the fast path.
+#[cfg(test)]
 pub(super) const F32_MAX_SPAN: i32 = 52 - 23 - K32.trailing_zeros() as i32;
 /// Values per lane per float16 block (at most 2^13, see the module comment).
 const K16: usize = 256;
@@ -38,10 +40,12 @@ const LANES64: usize = 8;
 /// Values per lane per float64 block (2^LOG_K64): block = 512 values.
 pub(super) const LOG_K64: i32 = 6;
 /// The widest exponent span of a float64 block on the fast path (see [`sum_f64_into`]).
+#[cfg(test)]
 pub(super) const F64_MAX_SPAN: i32 = 54 - 2 * LOG_K64;
 const K64: usize = 1 << LOG_K64;
 /// Elements per parallel task in [`par_sum_f32`]: fixed, so the split never depends on the
 /// number of threads (though for exact sums any split gives the same bits anyway).
+#[cfg(test)]
 const TASK: usize = 1 << 16;
 
 // Blocks taken by the fast and the exact per-value paths on this thread (tests only: they
@@ -150,8 +154,14 @@ fn narrow_pass<T: Narrow>(blk: &[T]) -> ([f64; LANES], [u32; LANES], [u32; LANES
 fn sum_narrow<T: Narrow, const P: usize>(accs: &mut [Acc32; P], x: &[T]) {
     const BLOCK: usize = LANES * K32;
     let max_span = 52 - T::MANT - K32.trailing_zeros() as i32;
-    let mut blocks = x.chunks_exact(BLOCK);
-    for blk in &mut blocks {
+    // The last block may be short: whole lane rows on the fast path (fewer values per lane
+    // keep the bound), the rest (under LANES values, an even count of them before it, so the
+    // parts stay on their lanes) value by value.
+    for blk in x.chunks(BLOCK) {
+        let (blk, tail) = blk.split_at(blk.len() / LANES * LANES);
+        for (i, &v) in tail.iter().enumerate() {
+            accs[i % P].add_f32(f32::from_bits(v.f32_bits()));
+        }
         let (s, mx, mn) = narrow_pass(blk);
         for (p, acc) in accs.iter_mut().enumerate() {
             let mx = (p..LANES).step_by(P).map(|j| mx[j]).fold(0, u32::max);
@@ -174,9 +184,6 @@ fn sum_narrow<T: Narrow, const P: usize>(accs: &mut [Acc32; P], x: &[T]) {
                 tally(false);
             }
         }
-    }
-    for (i, &v) in blocks.remainder().iter().enumerate() {
-        accs[i % P].add_f32(f32::from_bits(v.f32_bits()));
     }
 }
 
@@ -206,8 +213,11 @@ fn f16_value(h: u16) -> f64 {
 #[inline(always)]
 fn sum_f16_kernel(acc: &mut Acc32, x: &[f16]) {
     const BLOCK: usize = LANES * K16;
-    let mut blocks = x.chunks_exact(BLOCK);
-    for blk in &mut blocks {
+    for blk in x.chunks(BLOCK) {
+        let (blk, tail) = blk.split_at(blk.len() / LANES * LANES);
+        for &v in tail {
+            acc.add_f16(v);
+        }
         let (mut s, mut mx) = ([0f64; LANES], [0u16; LANES]);
         for c in blk.chunks_exact(LANES) {
             for j in 0..LANES {
@@ -226,9 +236,6 @@ fn sum_f16_kernel(acc: &mut Acc32, x: &[f16]) {
                 acc.add_f16(v);
             }
         }
-    }
-    for &v in blocks.remainder() {
-        acc.add_f16(v);
     }
 }
 
@@ -289,8 +296,10 @@ fn sum_f64_kernel(acc: &mut Acc64, x: &[f64]) {
     // C = 1.5 * 2^c must stay finite and normal.
     let c_max = 1023;
     let mut c = grid_for(1);
-    let mut blocks = x.chunks_exact(BLOCK);
-    'blocks: for blk in &mut blocks {
+    'blocks: for blk in x.chunks(BLOCK) {
+        // A short last block: whole lane rows as a block, the rest value by value.
+        let (blk, tail) = blk.split_at(blk.len() / LANES64 * LANES64);
+        slow_f64(acc, tail);
         for attempt in 0..2 {
             let big = f64::from_bits(((c + 1023) as u64) << 52) * 1.5;
             let (hs, ls, mx, mn) = f64_pass(blk, big);
@@ -317,7 +326,6 @@ fn sum_f64_kernel(acc: &mut Acc64, x: &[f64]) {
         slow_f64(acc, blk);
         tally(false);
     }
-    slow_f64(acc, blocks.remainder());
 }
 
 #[inline(never)]
@@ -329,6 +337,7 @@ fn slow_f64(acc: &mut Acc64, x: &[f64]) {
 
 /// Exact Σx on the rayon pool: fixed `TASK`-element chunks, one accumulator each, merged.
 /// The bytes equal a serial [`sum_f32_into`]'s for any thread count.
+#[cfg(test)]
 pub(crate) fn par_sum_f32(x: &[f32]) -> Acc32 {
     x.par_chunks(TASK)
         .map(|c| {
@@ -343,6 +352,7 @@ pub(crate) fn par_sum_f32(x: &[f32]) -> Acc32 {
 }
 
 /// As [`par_sum_f32`] for float64.
+#[cfg(test)]
 pub(crate) fn par_sum_f64(x: &[f64]) -> Acc64 {
     x.par_chunks(TASK)
         .map(|c| {

@@ -66,3 +66,20 @@ impl GpuDevice {
         })
     }
 }
+
+impl GpuDevice {
+    /// The first fold pass alone of an exact sum (issue 8) of the float tensor over one
+    /// `Reduce3` (`all`: every pass and the rounding), the result dropped unread.
+    pub(crate) fn bench_exact_sum(&self, t: &Tensor, r: crate::Reduce3, all: bool) -> Result<()> {
+        let x = storage(t)?;
+        if all {
+            let acc = self.exact_fold(x, t.dtype(), false, &[r])?;
+            let d = super::exact::Divisor::All(1);
+            drop(self.exact_round(&acc, t.dtype(), d, r.output_len())?);
+        } else {
+            self.ctx
+                .scoped(|| self.exact_pass(x, t.dtype(), true, false, r, r.len))?;
+        }
+        Ok(())
+    }
+}

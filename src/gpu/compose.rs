@@ -9,6 +9,11 @@ pub const KERNELS: &[(&str, &str)] = &[
     ("fold", include_str!("../../shaders/fold.wgsl")),
     ("arg", include_str!("../../shaders/arg.wgsl")),
     ("copy", include_str!("../../shaders/copy.wgsl")),
+    ("exact_fold", include_str!("../../shaders/exact_fold.wgsl")),
+    (
+        "exact_round",
+        include_str!("../../shaders/exact_round.wgsl"),
+    ),
 ];
 
 /// The shared snippets, embedded.
@@ -19,6 +24,7 @@ pub const SNIPPETS: &[(&str, &str)] = &[
     ("f64emu", include_str!("../../shaders/common/f64emu.wgsl")),
     ("fold", include_str!("../../shaders/common/fold.wgsl")),
     ("reduce", include_str!("../../shaders/common/reduce.wgsl")),
+    ("exact", include_str!("../../shaders/common/exact.wgsl")),
     (
         "elementwise",
         include_str!("../../shaders/common/elementwise.wgsl"),

@@ -34,11 +34,17 @@ impl Side {
 
 /// The `src*` / `dst*` bindings and their chunk-selecting accessors `src_ld` / `dst_st`.
 pub(crate) fn bindings(src: Side, dst: Side) -> String {
+    bindings_of(&[("src", src, false), ("dst", dst, true)])
+}
+
+/// Bindings `NAME0..` for each (name, side, written) in order from binding 1, with an accessor
+/// each: `NAME_ld(i)` for read sides, `NAME_st(i, v)` for written ones.
+pub(crate) fn bindings_of(sides: &[(&str, Side, bool)]) -> String {
     let mut s = String::new();
     let mut binding = 1;
-    for (name, side) in [("src", src), ("dst", dst)] {
+    for &(name, side, written) in sides {
         let ty = if side.f64 { "f64" } else { "u32" };
-        let access = if name == "src" { "read" } else { "read_write" };
+        let access = if written { "read_write" } else { "read" };
         for k in 0..side.n {
             s += &format!(
                 "@group(0) @binding({binding}) var<storage, {access}> {name}{k}: array<{ty}>;\n"
@@ -46,16 +52,16 @@ pub(crate) fn bindings(src: Side, dst: Side) -> String {
             binding += 1;
         }
         let access_k = |k: usize| {
-            if name == "src" {
-                format!("return src{k}[j];")
+            if written {
+                format!("{name}{k}[j] = v;\n        return;")
             } else {
-                format!("dst{k}[j] = v;\n        return;")
+                format!("return {name}{k}[j];")
             }
         };
-        if name == "src" {
-            s += &format!("fn src_ld(i: u32) -> {ty} {{\n");
+        if written {
+            s += &format!("fn {name}_st(i: u32, v: {ty}) {{\n");
         } else {
-            s += &format!("fn dst_st(i: u32, v: {ty}) {{\n");
+            s += &format!("fn {name}_ld(i: u32) -> {ty} {{\n");
         }
         if side.n == 1 {
             s += "    let j = i;\n";
@@ -262,12 +268,8 @@ pub(crate) enum Acc {
 impl Acc {
     /// The accumulator of `kind` over elements of `dtype`.
     pub fn of(kind: FoldKind, dtype: DType, native_f64: bool) -> Acc {
-        // Skipping NaN needs the bits of each float64, which a native f64 load does not give
-        // (WGSL has no f64 bitcast): those sums use the bit-level emulation.
-        let nan_f64 =
-            matches!(kind, FoldKind::NanSum | FoldKind::NanMeanSum) && dtype == DType::Float64;
+        // (The float sums are exact: `exact_fold.wgsl`, not this accumulator.)
         match kind.acc_dtype(dtype) {
-            DType::Float64 if nan_f64 => Acc::F64Emu,
             DType::Float32 => Acc::F32,
             DType::Float64 if native_f64 => Acc::F64,
             DType::Float64 => Acc::F64Emu,
@@ -332,12 +334,16 @@ pub(crate) fn cast_vars(from: DType, to: DType, src: Side, dst: Side) -> Vars {
 /// What every reduction pass (fold or arg) is composed with: bindings, the grid, `W` slots
 /// per workgroup, `K` rows per invocation, and whether packed rows use `ld_cached`.
 fn reduction_vars(w: u32, packed: bool, src: Side, dst: Side) -> Vars {
+    reduction_vars_k(w, K, packed, src, dst)
+}
+
+fn reduction_vars_k(w: u32, k: usize, packed: bool, src: Side, dst: Side) -> Vars {
     let mut v = Vars::new();
     v.push(("CACHE", cache_fn(src)));
     v.push(("PACKED", packed.to_string()));
     grid_vars(&mut v, src, dst);
     v.push(("W", format!("{w}u")));
-    v.push(("K", format!("{K}u")));
+    v.push(("K", format!("{k}u")));
     v
 }
 
@@ -644,6 +650,7 @@ pub(crate) fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
     let layouts = [(1, 1), (3, 2)];
     for (a, b) in layouts {
         out.push(("copy", copy_vars(a, b, shift)));
+        exact_variants(&mut out, a, b, shift);
         for from in DType::ALL {
             for to in DType::ALL {
                 if from != to {
@@ -660,7 +667,7 @@ pub(crate) fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
                         let p = packed(input, inner);
                         for kind in FoldKind::ALL {
                             if kind.is_exact(d) {
-                                continue; // EXACT-SUM FALLBACK: on the host for now
+                                continue; // exact_fold.wgsl (exact_variants)
                             }
                             if native_f64 && kind == FoldKind::NanProd && d == DType::Float64 {
                                 continue; // runs on the host (GpuDevice::fold_on_host)
@@ -681,4 +688,196 @@ pub(crate) fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
         }
     }
     out
+}
+
+/// Rows each invocation of an exact-sum pass adds. A workgroup adds at most 256 * EXACT_K
+/// items, each at most one 16-bit chunk per i32 limb (a window's flush stands for at least
+/// one of its items), so limbs stay below 2^15 * 2^16 = 2^31 (`exact_fold.wgsl`).
+pub(crate) const EXACT_K: usize = 128;
+const _: () = assert!(
+    256 * EXACT_K <= 1 << 15,
+    "exact_fold.wgsl's limbs would overflow"
+);
+
+/// Exact float sums (issue 8): the accumulator family of float `dtype`, as (digits, LO):
+/// float64 (69 digits from 2^-1088), everything else (60 bits of count headroom above
+/// float32's range: 12 digits from 2^-160).
+pub(crate) fn exact_family(dtype: DType) -> (u32, i32) {
+    use crate::exact::{DIGITS32, DIGITS64, LO32, LO64};
+    if dtype == DType::Float64 {
+        (DIGITS64 as u32, LO64)
+    } else {
+        (DIGITS32 as u32, LO32)
+    }
+}
+
+/// Accumulators per element of `dtype` (complex64: real, imaginary).
+pub(crate) fn exact_parts(dtype: DType) -> usize {
+    if dtype == DType::Complex64 {
+        2
+    } else {
+        1
+    }
+}
+
+/// u32 words of the accumulators of one element of `dtype`.
+pub(crate) fn exact_words(dtype: DType) -> usize {
+    exact_parts(dtype) * (exact_family(dtype).0 as usize + 1)
+}
+
+/// Output slots per workgroup of an exact-sum pass, capped so the workgroup's
+/// windows and accumulators (2 D i32 limbs and a flags word each) fit the 16 KiB of
+/// workgroup memory every adapter has.
+pub(crate) fn exact_width(dtype: DType, inner: usize, len: usize) -> u32 {
+    // 256 windows of four words per part, then the limbs and flags.
+    let parts = exact_parts(dtype) as u32;
+    let per = parts * (2 * exact_family(dtype).0 + 1);
+    let cap = 1u32 << ((4096 - 1024 * parts) / per).ilog2();
+    // As `width` with EXACT_K rows per lane, and at least 16 neighbouring slots (not 64):
+    // every slot costs its own flush, carry settlement and merge, so more lanes per slot and
+    // fewer blocks pay off.
+    let lanes = len.div_ceil(EXACT_K).next_power_of_two().clamp(1, 256);
+    ((256 / lanes).max(inner.next_power_of_two().min(16)) as u32).min(cap)
+}
+
+/// A pass of an exact sum over elements of float `dtype` (`elements`: the first pass) or over
+/// the accumulators of a previous pass; `nan` skips NaN elements (nansum, nanmean).
+pub(crate) fn exact_fold_vars(
+    dtype: DType,
+    nan: bool,
+    elements: bool,
+    w: u32,
+    packed: bool,
+    src: Side,
+    dst: Side,
+) -> Vars {
+    let mut v = reduction_vars_k(w, EXACT_K, packed, src, dst);
+    exact_family_vars(&mut v, dtype);
+    let ld = if packed { "ld_cached" } else { "src_ld" };
+    let itemsize = if elements { dtype.itemsize() } else { 4 };
+    v.push(("ELEM", elem_body_with(itemsize, ld)));
+    let skip = |test: &str| {
+        if nan {
+            format!("    if ({test}) {{\n        return;\n    }}\n")
+        } else {
+            String::new()
+        }
+    };
+    let f32_nan = |b: &str| format!("({b} & 0x7fffffffu) > 0x7f800000u");
+    let body = if !elements {
+        "    if (slow) {\n        return;\n    }\n    for (var p = 0u; p < PARTS; p++) {\n        add_acc(a + p, i * PARTS + p);\n    }"
+            .to_string()
+    } else {
+        match dtype {
+            DType::Float64 => {
+                let test = "(v.y & 0x7fffffffu) > 0x7ff00000u || ((v.y & 0x7fffffffu) == 0x7ff00000u && v.x != 0u)";
+                format!("    let v = elem(i);\n{}    add_f64(a, v, slow);", skip(test))
+            }
+            DType::Complex64 => format!(
+                "    let v = elem(i);\n{}    add_f32(a, v.x, slow);\n    add_f32(a + 1u, v.y, slow);",
+                skip(&format!("{} || {}", f32_nan("v.x"), f32_nan("v.y")))
+            ),
+            d => {
+                let b = match d {
+                    DType::Float16 => "f16_to_f32(elem(i).x)",
+                    DType::BFloat16 => "bf16_to_f32(elem(i).x)",
+                    _ => "elem(i).x",
+                };
+                format!(
+                    "    let b = {b};\n{}    add_f32(a, b, slow);",
+                    skip(&f32_nan("b"))
+                )
+            }
+        }
+    };
+    v.push(("ADD_ITEM", body));
+    let window = match (elements, dtype) {
+        (false, _) => "    return vec2<u32>(0u, 0u);",
+        (true, DType::Float64) => "    return vec2<u32>(wpos_f64(elem(i)), 0u);",
+        (true, DType::Complex64) => {
+            "    let v = elem(i);\n    return vec2<u32>(wpos_f32(v.x), wpos_f32(v.y));"
+        }
+        (true, DType::Float16) => "    return vec2<u32>(wpos_f32(f16_to_f32(elem(i).x)), 0u);",
+        (true, DType::BFloat16) => "    return vec2<u32>(wpos_f32(bf16_to_f32(elem(i).x)), 0u);",
+        (true, _) => "    return vec2<u32>(wpos_f32(elem(i).x), 0u);",
+    };
+    v.push(("WINDOW", window.into()));
+    let span = if dtype == DType::Float64 { 32 } else { 64 };
+    v.push(("SPAN", format!("{span}u")));
+    v
+}
+
+fn exact_family_vars(v: &mut Vars, dtype: DType) {
+    let (digits, lo) = exact_family(dtype);
+    v.push(("DIGITS", format!("{digits}u")));
+    v.push(("LO", lo.to_string()));
+    v.push(("PARTS", format!("{}u", exact_parts(dtype))));
+}
+
+/// The rounding of exact-sum accumulators of float `dtype` to its own format; `counts`:
+/// divide each element by an int64 of the `cnt` bindings (nanmean), else by a uniform count.
+pub(crate) fn exact_round_vars(dtype: DType, src: Side, cnt: Option<Side>, dst: Side) -> Vars {
+    let mut v = Vars::new();
+    let mut sides = vec![("src", src, false)];
+    sides.extend(cnt.map(|c| ("cnt", c, false)));
+    sides.push(("dst", dst, true));
+    v.push(("BINDINGS", bindings_of(&sides)));
+    exact_family_vars(&mut v, dtype);
+    let (mant, bias, sign) = match dtype {
+        DType::Float64 => (52, 1023, 63),
+        DType::Float16 => (10, 15, 15),
+        DType::BFloat16 => (7, 127, 15),
+        _ => (23, 127, 31),
+    };
+    let bits = if dtype == DType::Complex64 {
+        32
+    } else {
+        dtype.itemsize() as u32 * 8
+    };
+    v.push(("MANT", format!("{mant}u")));
+    v.push(("BIAS", bias.to_string()));
+    v.push(("SIGN", format!("{sign}u")));
+    v.push(("OUT64", (bits == 64).to_string()));
+    v.push(("PER", format!("{}u", (32 / bits).max(1))));
+    v.push(("BITS", format!("{}u", bits.min(32))));
+    v.push(("COUNTS", cnt.is_some().to_string()));
+    v.push((
+        "COUNT",
+        if cnt.is_some() {
+            "    return cnt_ld(2u * e);".into()
+        } else {
+            "    return P.count;".into()
+        },
+    ));
+    v
+}
+
+/// Every exact-sum variant, for the naga test.
+#[cfg(test)]
+fn exact_variants(out: &mut Vec<(&'static str, Vars)>, a: usize, b: usize, shift: u32) {
+    let exact = [
+        DType::Float16,
+        DType::BFloat16,
+        DType::Float32,
+        DType::Float64,
+        DType::Complex64,
+    ];
+    for d in exact {
+        for w in [1, 256] {
+            for elements in [true, false] {
+                for inner in [1, 3] {
+                    let p = packed(elements.then_some(d), inner);
+                    for nan in [false, true] {
+                        let w = w.min(exact_width(d, 1, 1 << 20));
+                        let (s, dd) = (Side::words(a, shift), Side::words(b, shift));
+                        out.push(("exact_fold", exact_fold_vars(d, nan, elements, w, p, s, dd)));
+                    }
+                }
+            }
+        }
+        for cnt in [None, Some(Side::words(a, shift))] {
+            let (s, dd) = (Side::words(a, shift), Side::words(b, shift));
+            out.push(("exact_round", exact_round_vars(d, s, cnt, dd)));
+        }
+    }
 }

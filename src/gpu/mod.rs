@@ -4,6 +4,7 @@
 mod bench;
 mod compose;
 mod context;
+mod exact;
 mod info;
 mod kernels;
 mod stats;
@@ -15,6 +16,7 @@ pub use info::{gpu_info, AdapterSummary, GpuInfo};
 pub use stats::{TransferGuard, TransferStats};
 
 use self::context::{Buf, Ctx};
+use self::exact::Divisor;
 use self::kernels::{Acc, Side};
 use self::stats::Counters;
 use crate::backend::Backend;
@@ -24,6 +26,8 @@ use crate::plan::Reduce3;
 use crate::reduce::Finish;
 use crate::{DType, Error, ReduceOp, Result};
 
+#[cfg(test)]
+mod exact_tests;
 #[cfg(test)]
 mod naga_check;
 
@@ -201,7 +205,20 @@ impl GpuDevice {
         params: &[u32],
         grid: [u32; 3],
     ) -> Result<()> {
-        let n = src.chunks.len() + dst.chunks.len();
+        self.run_with(kernel, vars, &[src], dst, params, grid)
+    }
+
+    /// As `run`, with the chunks of several sources bound in order before `dst`'s.
+    fn run_with(
+        &self,
+        kernel: &str,
+        vars: &[(&'static str, String)],
+        srcs: &[&GpuStorage],
+        dst: &GpuStorage,
+        params: &[u32],
+        grid: [u32; 3],
+    ) -> Result<()> {
+        let n = srcs.iter().map(|s| s.chunks.len()).sum::<usize>() + dst.chunks.len();
         let max = self.ctx.limits.max_storage_buffers_per_shader_stage as usize;
         if n > max {
             return Err(Error::Unsupported(format!(
@@ -218,7 +235,9 @@ impl GpuDevice {
         let pipeline = self.ctx.cached_pipeline(kernel, src_text);
         let uniform = self.ctx.uniform(params);
         let mut bufs: Vec<&Buf> = vec![&uniform];
-        bufs.extend(src.chunks.iter());
+        for src in srcs {
+            bufs.extend(src.chunks.iter());
+        }
         bufs.extend(dst.chunks.iter());
         self.ctx.dispatch(&pipeline, &bufs, grid);
         self.counters.dispatches.fetch_add(1, Ordering::Relaxed);
@@ -363,9 +382,7 @@ impl GpuDevice {
         let f64_product = matches!(kind, FoldKind::Prod | FoldKind::NanProd)
             && kind.acc_dtype(dtype) == DType::Float64;
         // The emulation has no multiply; a native f64 load gives no bits to test for NaN.
-        // EXACT-SUM FALLBACK (issue 8, until the exact-sum shaders land): the exact float
-        // sums fold on the host, which returns their canonical accumulator words.
-        kind.is_exact(dtype) || (f64_product && (self.f64_emulated() || kind == FoldKind::NanProd))
+        f64_product && (self.f64_emulated() || kind == FoldKind::NanProd)
     }
 }
 
@@ -408,6 +425,11 @@ impl Backend for GpuDevice {
         kind: FoldKind,
         passes: &[Reduce3],
     ) -> Result<GpuStorage> {
+        if kind.is_exact(dtype) {
+            // Exact float sums (issue 8): accumulator words, integer operations only.
+            let nan = matches!(kind, FoldKind::NanSum | FoldKind::NanMeanSum);
+            return self.exact_fold(x, dtype, nan, passes);
+        }
         if self.fold_on_host(kind, dtype) {
             let n = passes.first().map_or(0, Reduce3::input_len);
             let host = crate::cpu::fold(&self.download(x, dtype, n)?, kind, passes);
@@ -434,6 +456,22 @@ impl Backend for GpuDevice {
         let (kinds, finish) = op.plan();
         let out = op.out_dtype(dtype);
         let acc_dtype = kinds[0].acc_dtype(dtype);
+        // Exact float sums: rounded once on the device (a count from 2^31 up, which only a
+        // stream merged on the host reaches, is rounded on the host below).
+        if kinds[0].is_exact(dtype) && count < 1 << 31 {
+            let div = match (finish, accs.get(1)) {
+                (Finish::Mean, _) => Divisor::All(count),
+                (Finish::NanMean, Some(c)) => Divisor::Each(c),
+                (Finish::NanMean, None) => {
+                    return Err(Error::Internal("nanmean: no counts to divide by".into()))
+                }
+                _ => Divisor::All(1),
+            };
+            let acc = accs
+                .first()
+                .ok_or_else(|| Error::Internal("no accumulator to finish".into()))?;
+            return self.exact_round(acc, dtype, div, n);
+        }
         match finish {
             Finish::Cast | Finish::Flag if !kinds[0].is_exact(dtype) => {
                 let acc = accs
@@ -445,8 +483,7 @@ impl Backend for GpuDevice {
                 }
                 self.cast(&acc, acc_dtype, out, n)
             }
-            // Output-sized: finished on the host, as the CPU does (so are the exact sums'
-            // roundings, for now: EXACT-SUM FALLBACK).
+            // Output-sized: finished on the host, as the CPU does.
             _ => {
                 let host = accs
                     .iter()
@@ -505,10 +542,10 @@ mod tests {
 
     /// The unit tests that use the GPU run one at a time: one of them destroys the shared
     /// device, which would break a concurrent one.
-    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    pub(super) static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
     /// A handle on the GPU, or `None` (a failure under `NDGPU_REQUIRE_GPU=1`).
-    fn gpu() -> Option<GpuDevice> {
+    pub(super) fn gpu() -> Option<GpuDevice> {
         match GpuDevice::new() {
             Ok(g) => Some(g),
             Err(e) if std::env::var("NDGPU_REQUIRE_GPU").is_ok_and(|v| v == "1") => {

@@ -4,10 +4,12 @@
 //! when everything is reduced), reduced by the engine on the chosen device into its partial
 //! result, and partial results merge with the engine's own merge; NumPy's rules are decided
 //! by the engine (`reduce`), never here:
-//! - value-reductions: a chunk gives its fold accumulators (float16 sums stay float32 until
-//!   the end); along the leading axis they merge pairwise, as the in-memory tree does (chunks
-//!   hold a power of two of rows, which makes 1-D float sums bit-identical to the in-memory
-//!   ones); with the leading axis kept they are concatenated; the engine finishes them once;
+//! - value-reductions: a chunk gives its fold accumulators (the exact float sums' canonical
+//!   accumulator words, merged as integers, so any chunking gives the in-memory bytes); along
+//!   the leading axis they merge pairwise, as the in-memory tree does (chunks hold a power of
+//!   two of rows, which keeps the float64 sums of integer means bit-identical to the
+//!   in-memory ones); with the leading axis kept they are concatenated; the engine finishes
+//!   them once;
 //! - arg-reductions: (key, index) pairs combine with the operation's order keys, first index
 //!   winning.
 //!

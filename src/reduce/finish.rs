@@ -109,7 +109,8 @@ fn finish_exact(
     })
 }
 
-/// `sum / count` in float64, rounded once to `out`; a count of 0 gives the canonical NaN.
+/// `sum / count` in float64 (the integer means: float sums are exact, [`finish_exact`]),
+/// rounded once to `out`; a count of 0 gives the canonical NaN.
 fn divide(sum: &CpuStorage, count: impl Fn(usize) -> f64, out: DType) -> Result<CpuStorage> {
     let nan = f64::from_bits(0x7ff8_0000_0000_0000);
     let q = |s: f64, i: usize| {
@@ -120,38 +121,13 @@ fn divide(sum: &CpuStorage, count: impl Fn(usize) -> f64, out: DType) -> Result<
             s / c
         }
     };
-    let wide: CpuStorage = match sum {
-        CpuStorage::F32(v) => CpuStorage::F64(
-            v.iter()
-                .enumerate()
-                .map(|(i, &s)| q(f64::from(s), i))
-                .collect(),
-        ),
-        CpuStorage::F64(v) => {
-            CpuStorage::F64(v.iter().enumerate().map(|(i, &s)| q(s, i)).collect())
-        }
-        CpuStorage::C64(v) => {
-            let nan32 = f32::from_bits(0x7fc0_0000);
-            return Ok(CpuStorage::C64(
-                v.iter()
-                    .enumerate()
-                    .map(|(i, s)| {
-                        if count(i) == 0.0 {
-                            Complex::new(nan32, nan32)
-                        } else {
-                            Complex::new(q(f64::from(s.re), i) as f32, q(f64::from(s.im), i) as f32)
-                        }
-                    })
-                    .collect(),
-            ));
-        }
-        other => {
-            return Err(Error::Internal(format!(
-                "a mean of {} accumulators",
-                other.dtype()
-            )))
-        }
+    let CpuStorage::F64(v) = sum else {
+        return Err(Error::Internal(format!(
+            "a mean of {} accumulators",
+            sum.dtype()
+        )));
     };
+    let wide = CpuStorage::F64(v.iter().enumerate().map(|(i, &s)| q(s, i)).collect());
     if out == DType::Float64 {
         return Ok(wide);
     }
