@@ -108,7 +108,7 @@ def dask_case(gib, nchunks, folder):
     x = nd.from_npy(path, chunks=(rows // nchunks, shape[1]))
     print(f"# dask: {n * 4 / (1 << 30):.2f} GiB float32 {shape} in {x.npartitions} chunks, LocalCluster 2 workers x 1 thread")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
     ) as cluster, distributed.Client(cluster) as client:
         def run(expr):
             return client.compute(expr).result()

@@ -75,6 +75,8 @@ def _prepare(x):
     a = np.asarray(x)
     if not a.dtype.isnative:
         a = a.astype(a.dtype.newbyteorder("="))
+    elif a.size == 0:
+        a = np.empty(a.shape, dtype=a.dtype)  # its pointer may be anything: Rust needs it aligned
     elif not a.flags.aligned:
         a = a.copy()  # e.g. a buffer unpickled at an odd offset: Rust needs aligned elements
     return a

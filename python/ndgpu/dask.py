@@ -48,11 +48,6 @@ def _is_empty_along(x, axis) -> bool:
     return builtins.any(x.shape[a] == 0 for a in axis)
 
 
-def _empty_partial(x, axis, dtype):
-    shape = tuple(0 if i in axis else d for i, d in enumerate(x.shape))
-    return np.empty(shape, dtype=dtype)
-
-
 # --- sums: the one place to switch to exact partial accumulators ------------------------
 
 
@@ -87,12 +82,17 @@ def _value_chunk(op, x, axis=None, keepdims=True, device=None, computing_meta=Fa
     x = np.asarray(x)
     if op in ("sum", "nansum"):
         return np.asarray(_sum_partial(op, x, axis, device))
-    if op in ("min", "max", "nanmin", "nanmax") and _is_empty_along(x, axis):
-        return _empty_partial(x, axis, x.dtype)
+    if op in _IDENTITY_OF and _is_empty_along(x, axis):
+        # An empty block reports a value that never wins (the whole reduction is checked to
+        # be non-empty before the graph is built).
+        shape = tuple(1 if i in axis else d for i, d in enumerate(x.shape))
+        return np.full(shape, _loser(_IDENTITY_OF[op], x.dtype), dtype=x.dtype)
     if op in ("mean", "nanmean"):
         return _mean_chunk(op, x, axis, device)
     return np.asarray(getattr(ndgpu, op)(x, axis=axis, keepdims=True, device=device))
 
+
+_IDENTITY_OF = {"min": "argmin", "max": "argmax", "nanmin": "nanargmin", "nanmax": "nanargmax"}
 
 _MERGE = {
     "prod": "prod",
@@ -176,10 +176,21 @@ def _out_dtype(op, dtype) -> np.dtype:
     return np.asarray(getattr(ndgpu, op)(probe, device="cpu")).dtype
 
 
+def _check_not_empty(op, a, axis):
+    """NumPy's error for min/max (and the arg-reductions) over nothing, raised eagerly."""
+    axes = range(a.ndim) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+    if a.size == 0 and a.ndim == 0 or builtins.any(a.shape[i] == 0 for i in axes):
+        raise ValueError(
+            f"{op} of an empty sequence (a reduced axis has length 0) is undefined: reduce non-empty axes"
+        )
+
+
 def _value_reduction(op):
     def f(a, axis=None, keepdims=False, split_every=None, device=None):
         a = da.asarray(a)
         out = _out_dtype(op, a.dtype)
+        if op in _IDENTITY_OF:
+            _check_not_empty(op, a, axis)
         return da.reduction(
             a,
             partial(_value_chunk, op, device=device),
@@ -285,8 +296,7 @@ def _arg_merge(op, device, data, axis=None, keepdims=False, final=False, **kw):
 def _arg_reduction(op):
     def f(a, axis=None, keepdims=False, split_every=None, device=None):
         a = da.asarray(a)
-        if a.size == 0:
-            raise ValueError(f"{op} of an empty sequence (a reduced axis has length 0) is undefined: reduce non-empty axes")
+        _check_not_empty(op, a, None if axis is None else axis)
         return arg_reduction(
             a,
             partial(_arg_chunk, op, device),
