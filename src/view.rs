@@ -132,7 +132,13 @@ mod tests {
     fn views_match_tensors() -> Result<()> {
         let cpu = Device::cpu();
         let data: Vec<f32> = (0..24)
-            .map(|i| if i == 7 { f32::NAN } else { ((i * 37) % 11) as f32 - 4.5 })
+            .map(|i| {
+                if i == 7 {
+                    f32::NAN
+                } else {
+                    ((i * 37) % 11) as f32 - 4.5
+                }
+            })
             .collect();
         let c = ArrayD::from_shape_vec(IxDyn(&[2, 3, 4]), data.clone()).unwrap();
         let f = ArrayD::from_shape_vec(IxDyn(&[2, 3, 4]).f(), data).unwrap();
@@ -157,7 +163,13 @@ mod tests {
                     }
                 }
             }
-            for to in [DType::Int32, DType::Float16, DType::Float64, DType::Bool, DType::Float32] {
+            for to in [
+                DType::Int32,
+                DType::Float16,
+                DType::Float64,
+                DType::Bool,
+                DType::Float32,
+            ] {
                 let want = t.cast(to)?;
                 let got = cpu.cast_view(a.view(), to)?;
                 assert_eq!(want.shape(), got.shape());

@@ -246,11 +246,7 @@ fn numpy_of(py: Python<'_>, t: Tensor, owned: bool) -> PyResult<Bound<'_, PyAny>
 
 /// The ndarray view of a native-byte-order NumPy array of a supported dtype, passed to `f`
 /// with the GIL released; `None` when the dtype is not supported.
-fn with_view<R: Send>(
-    py: Python<'_>,
-    x: &Bound<'_, PyAny>,
-    f: impl ViewFn<R>,
-) -> PyResult<R> {
+fn with_view<R: Send>(py: Python<'_>, x: &Bound<'_, PyAny>, f: impl ViewFn<R>) -> PyResult<R> {
     macro_rules! try_type {
         ($($t:ty),*) => {$(
             if let Ok(a) = x.cast::<PyArrayDyn<$t>>() {
@@ -260,7 +256,21 @@ fn with_view<R: Send>(
             }
         )*};
     }
-    try_type!(f32, f64, i64, i32, bool, u8, i8, i16, u16, u32, u64, f16, Complex<f32>);
+    try_type!(
+        f32,
+        f64,
+        i64,
+        i32,
+        bool,
+        u8,
+        i8,
+        i16,
+        u16,
+        u32,
+        u64,
+        f16,
+        Complex<f32>
+    );
     let what = match x.cast::<PyUntypedArray>() {
         Ok(a) => format!("{}", a.dtype()),
         Err(_) => x.get_type().name()?.to_string(),
@@ -523,7 +533,11 @@ fn _rust_seconds(
     let view = ro.as_array();
     let cpu = Device::cpu();
     let to = dtype.map(dtype_by_name).transpose()?;
-    let op = if op == "cast" { None } else { Some(op_by_name(op)?) };
+    let op = if op == "cast" {
+        None
+    } else {
+        Some(op_by_name(op)?)
+    };
     py.detach(|| {
         let mut times = Vec::with_capacity(reps);
         for _ in 0..reps {
