@@ -179,7 +179,7 @@ def _out_dtype(op, dtype) -> np.dtype:
 def _check_not_empty(op, a, axis):
     """NumPy's error for min/max (and the arg-reductions) over nothing, raised eagerly."""
     axes = range(a.ndim) if axis is None else ((axis,) if isinstance(axis, int) else axis)
-    if a.size == 0 and a.ndim == 0 or builtins.any(a.shape[i] == 0 for i in axes):
+    if builtins.any(a.shape[i] == 0 for i in axes):
         raise ValueError(
             f"{op} of an empty sequence (a reduced axis has length 0) is undefined: reduce non-empty axes"
         )

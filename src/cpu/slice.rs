@@ -64,7 +64,7 @@ impl CpuSlice<'_> {
 
     /// The dtype of the elements.
     pub fn dtype(&self) -> DType {
-        with_slice!(self, v => crate::Element::dtype_of(*v))
+        with_slice!(*self, v => crate::Element::dtype_of(v))
     }
 }
 
