@@ -3,7 +3,7 @@
 use half::{bf16, f16};
 use num_complex::Complex;
 
-use crate::cpu::CpuStorage;
+use crate::cpu::{CpuSlice, CpuStorage};
 use crate::DType;
 
 mod sealed {
@@ -25,6 +25,13 @@ pub trait Element:
     fn slice_mut(s: &mut CpuStorage) -> Option<&mut [Self]>;
     #[doc(hidden)]
     fn into_vec(s: CpuStorage) -> Option<Vec<Self>>;
+    #[doc(hidden)]
+    fn borrow_slice(v: &[Self]) -> CpuSlice<'_>;
+    /// The dtype of a slice of this type (`Self::DTYPE`, for generic code holding a slice).
+    #[doc(hidden)]
+    fn dtype_of(_: &[Self]) -> DType {
+        Self::DTYPE
+    }
 }
 
 macro_rules! element {
@@ -52,6 +59,9 @@ macro_rules! element {
                     CpuStorage::$variant(v) => Some(v),
                     _ => None,
                 }
+            }
+            fn borrow_slice(v: &[Self]) -> CpuSlice<'_> {
+                CpuSlice::$variant(v)
             }
         }
     };

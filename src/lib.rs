@@ -47,6 +47,7 @@ mod plan;
 mod platform;
 mod reduce;
 mod tensor;
+mod view;
 
 pub use convert::IntoTensor;
 pub use device::Device;

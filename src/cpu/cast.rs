@@ -6,7 +6,7 @@ use half::{bf16, f16};
 use num_complex::Complex;
 use rayon::prelude::*;
 
-use super::{with_storage, CpuStorage};
+use super::{with_slice, CpuSlice, CpuStorage};
 use crate::platform;
 use crate::{bits, DType, Error, Result};
 
@@ -257,6 +257,11 @@ pub(crate) fn cast(x: &CpuStorage, to: DType) -> CpuStorage {
     if x.dtype() == to {
         return x.clone();
     }
+    cast_borrowed(x.as_slice(), to)
+}
+
+/// [`cast`] of borrowed elements.
+pub(crate) fn cast_borrowed(x: CpuSlice<'_>, to: DType) -> CpuStorage {
     let mut out = CpuStorage::fresh(to, x.len());
     convert(x, &mut out, false);
     out
@@ -274,23 +279,23 @@ pub fn cast_into(x: &CpuStorage, out: &mut CpuStorage) -> Result<()> {
             actual: x.len(),
         });
     }
-    convert(x, out, true);
+    convert(x.as_slice(), out, true);
     Ok(())
 }
 
 /// `out` (same length as `x`) receives `x` converted to its dtype. `stream`: large outputs may
 /// be written with streaming stores; not for fresh memory, whose pages the kernel zeroes into
 /// the cache on first touch (there ordinary stores measured faster).
-fn convert(x: &CpuStorage, out: &mut CpuStorage, stream: bool) {
+fn convert(x: CpuSlice<'_>, out: &mut CpuStorage, stream: bool) {
     if !fast_cast(x, out, stream) {
-        with_storage!(x, v => cast_from_into(v, out));
+        with_slice!(x, v => cast_from_into(v, out));
     }
 }
 
 /// Vector kernels for the pairs that have one; false when the pair or the CPU has none.
-fn fast_cast(x: &CpuStorage, out: &mut CpuStorage, stream: bool) -> bool {
+fn fast_cast(x: CpuSlice<'_>, out: &mut CpuStorage, stream: bool) -> bool {
     match (x, out) {
-        (CpuStorage::F32(s), CpuStorage::F16(d)) if platform::f16c() => {
+        (CpuSlice::F32(s), CpuStorage::F16(d)) if platform::f16c() => {
             let stream = stream && d.len() * 2 >= platform::STREAM_BYTES;
             let d: &mut [u16] = bytemuck::cast_slice_mut(d.as_mut_slice());
             par_zip(s, d, |s, d| {
@@ -298,14 +303,14 @@ fn fast_cast(x: &CpuStorage, out: &mut CpuStorage, stream: bool) -> bool {
             });
             true
         }
-        (CpuStorage::F32(s), CpuStorage::I32(d)) if platform::avx2() => {
+        (CpuSlice::F32(s), CpuStorage::I32(d)) if platform::avx2() => {
             let stream = stream && d.len() * 4 >= platform::STREAM_BYTES;
             par_zip(s, d, |s, d| {
                 platform::f32_to_i32(s, d, stream);
             });
             true
         }
-        (CpuStorage::I64(s), CpuStorage::F32(d))
+        (CpuSlice::I64(s), CpuStorage::F32(d))
             if stream && platform::avx2() && d.len() * 4 >= platform::STREAM_BYTES =>
         {
             par_zip(s, d, |s, d| {

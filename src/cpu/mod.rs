@@ -7,12 +7,16 @@ mod exact_fold;
 mod fold;
 mod fold_ops;
 mod par;
+mod slice;
 mod storage;
 
 pub(crate) use arg::{arg, arg_key, arg_slice, ArgElem};
 #[doc(hidden)]
 pub use cast::cast_into;
 pub(crate) use fold_ops::{fold, fold_identity, keys_to_values, merge, FoldElem, FoldKind};
+#[doc(hidden)]
+pub use slice::CpuSlice;
+pub(crate) use slice::{arg_any_slice, cast_slice, fold_slice, with_slice};
 pub(crate) use storage::with_storage;
 pub use storage::CpuStorage;
 
