@@ -32,7 +32,13 @@ import os
 
 import numpy as np
 
-from . import _ndgpu
+# Mesa's device-select Vulkan layer prints "XDG_RUNTIME_DIR is invalid" on headless Linux
+# machines; ndgpu orders adapters itself. Set before the extension opens Vulkan (the Rust
+# library leaves the environment alone; the `ndgpu` command does the same).
+if os.name == "posix":
+    os.environ.setdefault("NODEVICE_SELECT", "1")
+
+from . import _ndgpu  # noqa: E402
 from ._ndgpu import Tensor
 
 __all__ = [
