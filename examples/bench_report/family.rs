@@ -131,7 +131,7 @@ pub fn report(opts: &super::Opts) {
 /// shapes, against the read kernel over the same bytes and NumPy's np.sum / np.mean of the
 /// same array, both measured now. Targets (fraction of the read kernel): float32 0.90 (the
 /// rows above), float64 0.75, float16 / bfloat16 0.60, complex64 0.75.
-fn exact_sums(side: usize, reps: usize) {
+pub fn exact_sums(side: usize, reps: usize) {
     let n = side * side;
     let cpu = Device::cpu();
     let base: Vec<f64> = (0..n)
@@ -148,8 +148,9 @@ fn exact_sums(side: usize, reps: usize) {
             .and_then(|x| x.cast(dtype))
             .expect("input");
         let bytes = n * dtype.itemsize();
-        // The read kernel over a buffer of the same size (its values do not matter).
-        let input = vec![0u8; bytes];
+        // The read kernel over a buffer of the same size, written (untouched zero pages would
+        // read from one cached page and flatter the baseline).
+        let input: Vec<u8> = (0..bytes).map(|i| (i % 251) as u8 | 1).collect();
         let square = Tensor::from_vec(&cpu, &[side, side], base.clone())
             .and_then(|x| x.cast(dtype))
             .expect("square");

@@ -28,6 +28,11 @@ fn main() {
     if only("family") {
         family::report(&opts);
     }
+    // The exact-sum rows of the family section alone.
+    if args.iter().any(|a| a == "--only=exact") {
+        let (side, reps) = if opts.quick { (1000, 5) } else { (10_000, 7) };
+        family::exact_sums(side, reps);
+    }
     if only("gpu") {
         gpu::report(&opts);
     }

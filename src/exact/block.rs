@@ -439,12 +439,14 @@ fn columns_narrow<T: Narrow, const PAIR: bool>(
             let (mut s, mut mx, mut mn) = ([0f64; COLS], [0u32; COLS], [u32::MAX; COLS]);
             for rr in r..r + k {
                 let row = &slab[rr * inner + start + c0..][..w];
-                for (j, v) in row.iter().enumerate() {
+                // Zipped (no bounds checks), so the loop vectorises.
+                let lanes = s.iter_mut().zip(mx.iter_mut().zip(mn.iter_mut()));
+                for (v, (s, (mx, mn))) in row.iter().zip(lanes) {
                     let b = v.f32_bits();
                     let a = b & 0x7fff_ffff;
-                    mx[j] = mx[j].max(a);
-                    mn[j] = mn[j].min(a.wrapping_sub(1));
-                    s[j] += f64::from(f32::from_bits(b));
+                    *mx = (*mx).max(a);
+                    *mn = (*mn).min(a.wrapping_sub(1));
+                    *s += f64::from(f32::from_bits(b));
                 }
             }
             let fast = |j: usize| {
@@ -511,10 +513,10 @@ fn columns_f16_kernel(
             let (mut s, mut mx) = ([0f64; COLS], [0u16; COLS]);
             for rr in r..r + k {
                 let row = &slab[rr * inner + start + c0..][..w];
-                for (j, v) in row.iter().enumerate() {
+                for (v, (s, mx)) in row.iter().zip(s.iter_mut().zip(mx.iter_mut())) {
                     let h = v.to_bits();
-                    mx[j] = mx[j].max(h & 0x7fff);
-                    s[j] += f16_value(h);
+                    *mx = (*mx).max(h & 0x7fff);
+                    *s += f16_value(h);
                 }
             }
             for (j, acc) in accs.iter_mut().enumerate() {
@@ -577,14 +579,16 @@ fn columns_f64_kernel(
             let (mut mx, mut mn) = ([0f64; COLS64], [f64::INFINITY; COLS64]);
             for rr in r..r + k {
                 let row = &slab[rr * inner + start + c0..][..w];
-                for (j, &x) in row.iter().enumerate() {
+                let sums = hs.iter_mut().zip(ls.iter_mut());
+                let ext = mx.iter_mut().zip(mn.iter_mut());
+                for ((&x, &big), ((hs, ls), (mx, mn))) in row.iter().zip(&big).zip(sums.zip(ext)) {
                     let a = f64::from_bits(x.to_bits() & !(1 << 63));
-                    mx[j] = if a > mx[j] { a } else { mx[j] };
+                    *mx = if a > *mx { a } else { *mx };
                     let a1 = f64::from_bits(a.to_bits().wrapping_sub(1));
-                    mn[j] = if a1 < mn[j] { a1 } else { mn[j] };
-                    let h = (x + big[j]) - big[j];
-                    hs[j] += h;
-                    ls[j] += x - h;
+                    *mn = if a1 < *mn { a1 } else { *mn };
+                    let h = (x + big) - big;
+                    *hs += h;
+                    *ls += x - h;
                 }
             }
             for (j, acc) in accs.iter_mut().enumerate() {
