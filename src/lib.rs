@@ -28,6 +28,7 @@
 
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 mod backend;
 pub mod bench;

@@ -460,13 +460,17 @@ mod x86 {
     /// -0.0 -> +0.0, negatives flip their low 31 bits, NaNs -> i32::MAX.
     #[inline(always)]
     unsafe fn skey(b: __m256i) -> __m256i {
-        let sign = _mm256_set1_epi32(i32::MIN);
-        let low = _mm256_set1_epi32(i32::MAX);
-        let inf = _mm256_set1_epi32(0x7f80_0000);
-        let c = _mm256_andnot_si256(_mm256_cmpeq_epi32(b, sign), b);
-        let k = _mm256_xor_si256(c, _mm256_and_si256(_mm256_srai_epi32::<31>(c), low));
-        let nan = _mm256_cmpgt_epi32(_mm256_and_si256(b, low), inf);
-        _mm256_blendv_epi8(k, low, nan)
+        // SAFETY: register-only AVX2 operations; every caller is an AVX2 function, entered
+        // only after runtime detection.
+        unsafe {
+            let sign = _mm256_set1_epi32(i32::MIN);
+            let low = _mm256_set1_epi32(i32::MAX);
+            let inf = _mm256_set1_epi32(0x7f80_0000);
+            let c = _mm256_andnot_si256(_mm256_cmpeq_epi32(b, sign), b);
+            let k = _mm256_xor_si256(c, _mm256_and_si256(_mm256_srai_epi32::<31>(c), low));
+            let nan = _mm256_cmpgt_epi32(_mm256_and_si256(b, low), inf);
+            _mm256_blendv_epi8(k, low, nan)
+        }
     }
 
     /// Only the maximum is needed here, so no per-element key: as signed integers, the
@@ -582,44 +586,47 @@ mod x86 {
         best: &mut [i32],
         at: &mut [i32],
     ) {
-        let (w, len) = (at.len(), rows.end);
-        let base = slab.as_ptr().add(start);
-        let fl = _mm256_set1_epi32(flip as i32);
-        let load = |r: usize, c: usize| {
-            // SAFETY: the caller guarantees r < len and c + 8 <= w, inside the slab.
-            unsafe {
+        // SAFETY: the caller guarantees the slab holds rows `rows` of `inner` columns from
+        // `start`, `at` and `best` have `w` (a multiple of 8) elements, and AVX2 is present;
+        // every pointer below stays inside those slices.
+        unsafe {
+            let (w, len) = (at.len(), rows.end);
+            let base = slab.as_ptr().add(start);
+            let fl = _mm256_set1_epi32(flip as i32);
+            // Called with r < len and c + 8 <= w: inside the slab.
+            let load = |r: usize, c: usize| {
                 skey(_mm256_xor_si256(
                     _mm256_loadu_si256(base.add(r * inner + c).cast()),
                     fl,
                 ))
-            }
-        };
-        let first = _mm256_set1_epi32(rows.start as i32);
-        let mut c = 0;
-        while c < w {
-            _mm256_storeu_si256(best.as_mut_ptr().add(c).cast(), load(rows.start, c));
-            _mm256_storeu_si256(at.as_mut_ptr().add(c).cast(), first);
-            c += 8;
-        }
-        let mut r = rows.start + 1;
-        while r < len {
-            let group = (len - r).min(4);
+            };
+            let first = _mm256_set1_epi32(rows.start as i32);
             let mut c = 0;
             while c < w {
-                let bp = best.as_mut_ptr().add(c).cast::<__m256i>();
-                let ap = at.as_mut_ptr().add(c).cast::<__m256i>();
-                let (mut b, mut a) = (_mm256_loadu_si256(bp), _mm256_loadu_si256(ap));
-                for k in 0..group {
-                    let key = load(r + k, c);
-                    let gt = _mm256_cmpgt_epi32(key, b);
-                    b = _mm256_max_epi32(b, key);
-                    a = _mm256_blendv_epi8(a, _mm256_set1_epi32((r + k) as i32), gt);
-                }
-                _mm256_storeu_si256(bp, b);
-                _mm256_storeu_si256(ap, a);
+                _mm256_storeu_si256(best.as_mut_ptr().add(c).cast(), load(rows.start, c));
+                _mm256_storeu_si256(at.as_mut_ptr().add(c).cast(), first);
                 c += 8;
             }
-            r += group;
+            let mut r = rows.start + 1;
+            while r < len {
+                let group = (len - r).min(4);
+                let mut c = 0;
+                while c < w {
+                    let bp = best.as_mut_ptr().add(c).cast::<__m256i>();
+                    let ap = at.as_mut_ptr().add(c).cast::<__m256i>();
+                    let (mut b, mut a) = (_mm256_loadu_si256(bp), _mm256_loadu_si256(ap));
+                    for k in 0..group {
+                        let key = load(r + k, c);
+                        let gt = _mm256_cmpgt_epi32(key, b);
+                        b = _mm256_max_epi32(b, key);
+                        a = _mm256_blendv_epi8(a, _mm256_set1_epi32((r + k) as i32), gt);
+                    }
+                    _mm256_storeu_si256(bp, b);
+                    _mm256_storeu_si256(ap, a);
+                    c += 8;
+                }
+                r += group;
+            }
         }
     }
 
