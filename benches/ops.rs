@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ndgpu::bench::cast_into;
 use ndgpu::{Axes, DType, Device, Tensor};
 use rayon::prelude::*;

@@ -334,11 +334,7 @@ pub(crate) fn f16_key(h: u16) -> u16 {
         return 0xffff;
     }
     let c = if h == 0x8000 { 0 } else { h };
-    if (c >> 15) != 0 {
-        !c
-    } else {
-        c | 0x8000
-    }
+    if (c >> 15) != 0 { !c } else { c | 0x8000 }
 }
 
 #[inline]
@@ -347,11 +343,7 @@ pub(crate) fn bf16_key(h: u16) -> u16 {
         return 0xffff;
     }
     let c = if h == 0x8000 { 0 } else { h };
-    if (c >> 15) != 0 {
-        !c
-    } else {
-        c | 0x8000
-    }
+    if (c >> 15) != 0 { !c } else { c | 0x8000 }
 }
 
 #[inline]
@@ -360,11 +352,7 @@ pub(crate) fn f32_key(b: u32) -> u32 {
         return u32::MAX;
     }
     let c = if b == 0x8000_0000 { 0 } else { b };
-    if (c >> 31) != 0 {
-        !c
-    } else {
-        c | 0x8000_0000
-    }
+    if (c >> 31) != 0 { !c } else { c | 0x8000_0000 }
 }
 
 #[inline]

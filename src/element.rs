@@ -3,8 +3,8 @@
 use half::{bf16, f16};
 use num_complex::Complex;
 
-use crate::cpu::{CpuSlice, CpuStorage};
 use crate::DType;
+use crate::cpu::{CpuSlice, CpuStorage};
 
 mod sealed {
     pub trait Sealed {}

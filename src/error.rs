@@ -7,7 +7,9 @@ use crate::DType;
 #[non_exhaustive]
 pub enum Error {
     /// A dtype name that is not one of NumPy's names for the supported types.
-    #[error("unknown dtype `{0}`: use one of bool, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16, bfloat16, float32, float64, complex64")]
+    #[error(
+        "unknown dtype `{0}`: use one of bool, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16, bfloat16, float32, float64, complex64"
+    )]
     UnknownDType(String),
     /// An axis outside `-ndim..ndim`.
     #[error("{}", axis_message(*axis, *ndim))]
@@ -28,7 +30,9 @@ pub enum Error {
         second: isize,
     },
     /// A reduction without an identity (min, max, the arg-reductions) over nothing.
-    #[error("{0} of an empty sequence (a reduced axis has length 0) is undefined: reduce non-empty axes")]
+    #[error(
+        "{0} of an empty sequence (a reduced axis has length 0) is undefined: reduce non-empty axes"
+    )]
     EmptyReduction(&'static str),
     /// nanargmax / nanargmin of a slice that is all NaN.
     #[error("{0} of an all-NaN slice is undefined: it has no non-NaN element to index")]
@@ -37,7 +41,9 @@ pub enum Error {
     #[error("internal error (please report): {0}")]
     Internal(String),
     /// A Rust element type that does not match the tensor's dtype.
-    #[error("dtype mismatch: the tensor holds {tensor} but {requested} was requested: ask for the tensor's dtype or cast() first")]
+    #[error(
+        "dtype mismatch: the tensor holds {tensor} but {requested} was requested: ask for the tensor's dtype or cast() first"
+    )]
     DTypeMismatch {
         /// The dtype the tensor holds.
         tensor: DType,
@@ -45,7 +51,9 @@ pub enum Error {
         requested: DType,
     },
     /// Data whose length does not match the shape.
-    #[error("shape {shape:?} holds {expected} elements but {actual} were given: make the data match the shape")]
+    #[error(
+        "shape {shape:?} holds {expected} elements but {actual} were given: make the data match the shape"
+    )]
     ShapeMismatch {
         /// The shape given.
         shape: Vec<usize>,
@@ -70,7 +78,9 @@ pub enum Error {
     #[error("GPU error: {0}")]
     Gpu(String),
     /// A device-to-host copy refused by `Device::set_transfer_guard(TransferGuard::Deny)`.
-    #[error("implicit device-to-host copy of {bytes} bytes refused by the transfer guard: call to_ndarray() explicitly or relax the guard")]
+    #[error(
+        "implicit device-to-host copy of {bytes} bytes refused by the transfer guard: call to_ndarray() explicitly or relax the guard"
+    )]
     TransferDenied {
         /// The size of the refused copy.
         bytes: usize,

@@ -55,7 +55,7 @@ pub use device::Device;
 pub use dtype::DType;
 pub use element::Element;
 pub use error::{Error, Result};
-pub use gpu::{gpu_info, AdapterSummary, GpuInfo, TransferGuard, TransferStats};
+pub use gpu::{AdapterSummary, GpuInfo, TransferGuard, TransferStats, gpu_info};
 pub use plan::{Axes, Reduce3};
 pub use reduce::ReduceOp;
 pub use tensor::Tensor;

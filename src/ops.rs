@@ -4,7 +4,7 @@
 
 use crate::convert::IntoTensor;
 use crate::device::Storage;
-use crate::plan::{fold_passes, Axes};
+use crate::plan::{Axes, fold_passes};
 use crate::reduce::{check_all_nan, plan_arg, plan_values};
 use crate::{DType, Device, Error, ReduceOp, Result, Tensor};
 
@@ -120,7 +120,7 @@ impl Tensor {
                 Axes::List(_) => {
                     return Err(Error::Unsupported(format!(
                         "{op} takes one axis or none (the flattened array)"
-                    )))
+                    )));
                 }
             };
             return self.arg_reduce(op, axis, keepdims);

@@ -165,7 +165,7 @@ pub(crate) fn reduced_count(shape: &[usize], mask: &[bool]) -> usize {
     shape
         .iter()
         .zip(mask)
-        .filter(|(_, &m)| m)
+        .filter(|(_, m)| **m)
         .map(|(&d, _)| d)
         .product()
 }

@@ -178,7 +178,7 @@ pub(crate) fn advise_huge_pages<T>(v: &[T]) {
     {
         const HUGE: usize = 2 << 20;
         const MADV_HUGEPAGE: i32 = 14;
-        extern "C" {
+        unsafe extern "C" {
             fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: i32) -> i32;
         }
         let start = v.as_ptr() as usize;
@@ -324,8 +324,8 @@ mod guard {
     #[cfg(target_os = "linux")]
     mod linux {
         use super::SLOTS;
-        use std::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::OnceLock;
+        use std::sync::atomic::{AtomicUsize, Ordering};
 
         /// The action SIGBUS had before ours: restored for a fault that is not ours.
         static PREVIOUS: OnceLock<libc::sigaction> = OnceLock::new();

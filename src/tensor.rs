@@ -299,7 +299,7 @@ impl Tensor {
                     self.shape.clone(),
                     self.dtype,
                     device,
-                ))
+                ));
             }
             Storage::Gpu(_) => {
                 self.device

@@ -4,9 +4,9 @@
 
 use ndarray::{ArrayView, Dimension};
 
-use crate::cpu::{arg_any_slice, cast_slice, fold_slice, CpuStorage};
+use crate::cpu::{CpuStorage, arg_any_slice, cast_slice, fold_slice};
 use crate::device::Storage;
-use crate::plan::{fold_passes, Axes};
+use crate::plan::{Axes, fold_passes};
 use crate::reduce::{check_all_nan, finish_host, plan_arg, plan_values};
 use crate::{DType, Device, Element, Error, ReduceOp, Result, Tensor};
 

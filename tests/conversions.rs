@@ -3,7 +3,7 @@
 
 mod common;
 
-use ndarray::{array, ArcArray, Array2, Array3, ShapeBuilder};
+use ndarray::{ArcArray, Array2, Array3, ShapeBuilder, array};
 use ndgpu::{DType, Device, Error, Tensor};
 
 #[test]

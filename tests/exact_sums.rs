@@ -8,7 +8,7 @@ mod common;
 
 use common::exact::{exact_bits, fmt_of};
 use common::reference::output_index;
-use common::values::{bytes, decode, Rng, Val};
+use common::values::{Rng, Val, bytes, decode};
 use half::{bf16, f16};
 use ndgpu::npy::stream::{self, StreamOptions};
 use ndgpu::{Axes, DType, Device, Element, ReduceOp, Tensor};
@@ -259,11 +259,7 @@ fn draw(rng: &mut Rng, dtype: DType, mode: u64) -> f64 {
     let m = (rng.next_u64() >> (64 - mant - 1)) | 1 << mant;
     let v = m as f64 * 2f64.powi(e - mant);
     let v = if v.is_finite() { v } else { f64::MAX };
-    if rng.below(2) == 0 {
-        -v
-    } else {
-        v
-    }
+    if rng.below(2) == 0 { -v } else { v }
 }
 
 /// A tensor of `dtype` and `shape` from drawn values, with cancelling pairs (x and -x).
@@ -317,7 +313,7 @@ fn reference(x: &Tensor, op: ReduceOp, mask: &[bool]) -> Vec<u8> {
         x.shape()
             .iter()
             .zip(mask)
-            .filter(|(_, &m)| !m)
+            .filter(|(_, m)| !**m)
             .map(|(d, _)| d)
             .product()
     } else {

@@ -7,13 +7,18 @@
 mod common;
 mod gpu_common;
 
-use gpu_common::{bytes, random_bytes, tensor, Rng};
+use gpu_common::{Rng, bytes, random_bytes, tensor};
 use ndgpu::{Axes, DType, Device, Error, Tensor};
 
 fn gpu() -> Device {
-    // Every test of this binary sets the same value before the first device opens.
-    std::env::set_var("NDGPU_BUFFER_BYTES", "65536");
-    std::env::set_var("NDGPU_MAX_WORKGROUPS", "5");
+    static SET: std::sync::Once = std::sync::Once::new();
+    // SAFETY: every test of this binary calls `gpu()` before anything else, and `call_once`
+    // holds the others until the variables are set: no thread reads the environment (nor
+    // opens Vulkan, whose loader reads it from C) while they are written.
+    SET.call_once(|| unsafe {
+        std::env::set_var("NDGPU_BUFFER_BYTES", "65536");
+        std::env::set_var("NDGPU_MAX_WORKGROUPS", "5");
+    });
     common::gpu().expect("no GPU adapter: these tests need one (lavapipe in CI)")
 }
 

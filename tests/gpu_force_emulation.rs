@@ -11,9 +11,12 @@ fn force_emulation_env_is_honoured() {
     let Some(native) = common::gpu() else {
         return;
     };
-    std::env::set_var("NDGPU_FORCE_EMULATION", "1");
+    // SAFETY: the device (and its Vulkan instance) is already open, so no C code reads the
+    // environment now; ndgpu reads the variable through std, whose lock serialises it.
+    unsafe { std::env::set_var("NDGPU_FORCE_EMULATION", "1") };
     let forced = ndgpu::Device::gpu().expect("a second handle");
-    std::env::remove_var("NDGPU_FORCE_EMULATION");
+    // SAFETY: as above.
+    unsafe { std::env::remove_var("NDGPU_FORCE_EMULATION") };
     let emulated = |d: &ndgpu::Device| d.f64_emulation();
     assert!(
         emulated(&forced),

@@ -6,7 +6,8 @@ use ndgpu::Device;
 
 #[test]
 fn unmatched_adapter_name_falls_back_to_cpu_with_a_reason() {
-    std::env::set_var("NDGPU_ADAPTER", "zz-no-such-adapter-zz");
+    // SAFETY: the binary's only test, before any device opens.
+    unsafe { std::env::set_var("NDGPU_ADAPTER", "zz-no-such-adapter-zz") };
     let err = Device::gpu().expect_err("no adapter has that name");
     assert!(err.to_string().contains("NDGPU_ADAPTER"), "{err}");
     let (d, why) = Device::auto_with_reason();

@@ -6,7 +6,7 @@
 mod common;
 mod gpu_common;
 
-use gpu_common::{bytes, random_bytes, tensor, Rng};
+use gpu_common::{Rng, bytes, random_bytes, tensor};
 use half::{bf16, f16};
 use ndgpu::{Axes, DType, Device, Tensor};
 

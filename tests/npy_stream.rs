@@ -28,11 +28,7 @@ fn values(n: usize, seed: u64) -> Vec<f64> {
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             let v = (s >> 11) as f64 / (1u64 << 53) as f64 * 250.0 - 125.0;
-            if i % 97 == 13 {
-                125.0
-            } else {
-                v
-            }
+            if i % 97 == 13 { 125.0 } else { v }
         })
         .collect()
 }

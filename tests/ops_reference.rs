@@ -5,7 +5,7 @@ mod common;
 
 use common::exact::exact_value;
 use common::reference::{cast_value, greater, output_index, same};
-use common::values::{decode, random_tensor, Mix, Val};
+use common::values::{Mix, Val, decode, random_tensor};
 use ndgpu::{Axes, DType, Device};
 use proptest::prelude::*;
 
@@ -174,7 +174,7 @@ fn check_argmax(
     let reduced: usize = shape
         .iter()
         .zip(&mask)
-        .filter(|(_, &m)| m)
+        .filter(|(_, m)| **m)
         .map(|(&d, _)| d)
         .product();
     let got = x.argmax(axis, keepdims);

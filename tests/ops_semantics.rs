@@ -3,7 +3,7 @@
 mod common;
 
 use half::{bf16, f16};
-use ndarray::{array, ArrayD, IxDyn};
+use ndarray::{ArrayD, IxDyn, array};
 use ndgpu::{Axes, DType, Device, Error, Tensor};
 use num_complex::Complex;
 

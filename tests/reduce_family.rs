@@ -7,7 +7,7 @@ mod common;
 
 use common::exact::exact_value;
 use common::reference::output_index;
-use common::values::{bytes, decode, random_tensor, Mix, Val};
+use common::values::{Mix, Val, bytes, decode, random_tensor};
 use ndgpu::npy::stream::{self, StreamOptions};
 use ndgpu::{Axes, DType, Device, Error, ReduceOp, Tensor};
 

@@ -3,7 +3,7 @@
 //! larger than memory work. Exit status: 0 success, 1 runtime error, 2 usage error; every
 //! error is one line on stderr.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -270,10 +270,12 @@ static PANIC: Mutex<Option<String>> = Mutex::new(None);
 /// prints "XDG_RUNTIME_DIR is invalid" on headless machines; ndgpu orders adapters itself, so
 /// the program turns the layer off (unless the user set the variable). The library leaves the
 /// environment alone.
+#[allow(unsafe_code)] // the program's one unsafe call
 fn quiet_device_select() {
     if cfg!(target_os = "linux") && std::env::var_os("NODEVICE_SELECT").is_none() {
-        // Called first thing in main, before any other thread exists.
-        std::env::set_var("NODEVICE_SELECT", "1");
+        // SAFETY: called first thing in main, before any other thread exists, so nothing
+        // reads the environment concurrently.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
     }
 }
 

@@ -426,11 +426,13 @@ fn an_output_that_is_not_a_regular_file_is_refused() {
     let input = dir.join("in.npy");
     write_f32(&input, 10);
     let fifo = dir.join("fifo.npy");
-    assert!(Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let mut outs = vec![fifo.clone()];
     if Path::new("/dev/null").exists() {
         outs.push("/dev/null".into());
@@ -467,10 +469,12 @@ fn a_symlinked_output_keeps_its_link_and_a_replaced_one_its_mode() {
         &[],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(std::fs::symlink_metadata(&link)
-        .unwrap()
-        .file_type()
-        .is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert_eq!(
         ndgpu::npy::read_header(&target).unwrap().shape,
         [] as [usize; 0]
@@ -490,10 +494,12 @@ fn a_symlinked_output_keeps_its_link_and_a_replaced_one_its_mode() {
         &[],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(std::fs::symlink_metadata(&dangling)
-        .unwrap()
-        .file_type()
-        .is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&dangling)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert_eq!(
         ndgpu::npy::read_header(sub.join("new.npy")).unwrap().shape,
         [10]
@@ -640,11 +646,13 @@ fn no_gpu_adapter_is_said_once() {
 fn a_fifo_input_is_refused_without_waiting_for_a_writer() {
     let dir = tempdir();
     let fifo = dir.join("in.npy");
-    assert!(Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let out = dir.join("o.npy");
     let mut child = bin()
         .args(["sum", fifo.to_str().unwrap(), "-o", out.to_str().unwrap()])

@@ -93,11 +93,7 @@ impl Bench<'_> {
 }
 
 fn yes(b: bool) -> &'static str {
-    if b {
-        "yes"
-    } else {
-        "NO"
-    }
+    if b { "yes" } else { "NO" }
 }
 
 fn tensor<T: ndgpu::Element>(dev: &Device, shape: &[usize], v: Vec<T>) -> Tensor {

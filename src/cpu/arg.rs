@@ -10,11 +10,11 @@ use std::ops::Range;
 
 use super::fold_ops::Truth;
 use super::par;
-use super::{with_storage, CpuStorage};
+use super::{CpuStorage, with_storage};
+use crate::ReduceOp;
 use crate::bits;
 use crate::plan::Reduce3;
 use crate::platform;
-use crate::ReduceOp;
 
 /// `op` (an arg-reduction) along the middle axis of `x` viewed as `[outer, len, inner]`, as
 /// int64 indices; the nan-variants give -1 for a slice that is all NaN (the caller decides
@@ -125,22 +125,14 @@ pub(crate) struct NanArgMin;
 impl<T: ArgKey> Arg<T> for NanArgMax {
     #[inline(always)]
     fn key(x: T) -> T::Key {
-        if x.nan() {
-            T::LOW
-        } else {
-            x.key()
-        }
+        if x.nan() { T::LOW } else { x.key() }
     }
 }
 
 impl<T: ArgKey> Arg<T> for NanArgMin {
     #[inline(always)]
     fn key(x: T) -> T::Key {
-        if x.nan() {
-            T::LOW
-        } else {
-            x.min_key()
-        }
+        if x.nan() { T::LOW } else { x.min_key() }
     }
 }
 
@@ -289,11 +281,7 @@ fn f32_key_branchless(b: u32) -> u32 {
     let c = if b == 0x8000_0000 { 0 } else { b };
     let k = c ^ ((((c as i32) >> 31) as u32) | 0x8000_0000);
     let nan = (b & 0x7fff_ffff) > 0x7f80_0000;
-    if nan {
-        u32::MAX
-    } else {
-        k
-    }
+    if nan { u32::MAX } else { k }
 }
 
 /// As [`f32_key_branchless`] for f64 bits.
@@ -302,11 +290,7 @@ fn f64_key_branchless(b: u64) -> u64 {
     let c = if b == 0x8000_0000_0000_0000 { 0 } else { b };
     let k = c ^ ((((c as i64) >> 63) as u64) | 0x8000_0000_0000_0000);
     let nan = (b & 0x7fff_ffff_ffff_ffff) > 0x7ff0_0000_0000_0000;
-    if nan {
-        u64::MAX
-    } else {
-        k
-    }
+    if nan { u64::MAX } else { k }
 }
 
 impl ArgKey for f32 {

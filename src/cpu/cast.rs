@@ -6,9 +6,9 @@ use half::{bf16, f16};
 use num_complex::Complex;
 use rayon::prelude::*;
 
-use super::{with_slice, CpuSlice, CpuStorage};
+use super::{CpuSlice, CpuStorage, with_slice};
 use crate::platform;
-use crate::{bits, DType, Error, Result};
+use crate::{DType, Error, Result, bits};
 
 /// Elements per parallel task.
 const TASK: usize = 1 << 16;
@@ -88,18 +88,10 @@ impl CastSrc for bool {
         self as u64
     }
     fn to_f16(self) -> f16 {
-        if self {
-            f16::ONE
-        } else {
-            f16::ZERO
-        }
+        if self { f16::ONE } else { f16::ZERO }
     }
     fn to_bf16(self) -> bf16 {
-        if self {
-            bf16::ONE
-        } else {
-            bf16::ZERO
-        }
+        if self { bf16::ONE } else { bf16::ZERO }
     }
     fn to_f32(self) -> f32 {
         f32::from(u8::from(self))

@@ -6,9 +6,9 @@
 //! exact and have their own strategies, `exact_fold.rs`.)
 
 use super::par;
+use crate::Element;
 use crate::plan::Reduce3;
 use crate::platform;
-use crate::Element;
 
 /// Elements summed sequentially by one lane before the pairwise tree takes over.
 pub(crate) const BLOCK: usize = 256;
@@ -345,8 +345,8 @@ fn fold_tall<T: Copy + Sync + Send, F: Fold<T>>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::cpu::{with_storage, CpuStorage, FoldElem, FoldKind};
     use crate::DType;
+    use crate::cpu::{CpuStorage, FoldElem, FoldKind, with_storage};
 
     /// The plain serial algorithm the fast paths must reproduce bit for bit.
     fn ref_row<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {

@@ -6,11 +6,11 @@ use half::{bf16, f16};
 use num_complex::Complex;
 
 use super::exact_fold::{fold_exact, merge_words};
-use super::fold::{fold_typed, Fold};
-use super::{with_storage, CpuStorage};
+use super::fold::{Fold, fold_typed};
+use super::{CpuStorage, with_storage};
+use crate::Element;
 use crate::plan::Reduce3;
 use crate::platform;
-use crate::Element;
 
 /// What a pass accumulates; every value-reduction is one or two of these plus a finish
 /// (`reduce::FoldKind` picks them).

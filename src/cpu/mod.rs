@@ -10,15 +10,15 @@ mod par;
 mod slice;
 mod storage;
 
-pub(crate) use arg::{arg, arg_key, arg_slice, ArgElem};
+pub(crate) use arg::{ArgElem, arg, arg_key, arg_slice};
 #[doc(hidden)]
 pub use cast::cast_into;
-pub(crate) use fold_ops::{fold, fold_identity, keys_to_values, merge, FoldElem, FoldKind};
+pub(crate) use fold_ops::{FoldElem, FoldKind, fold, fold_identity, keys_to_values, merge};
 #[doc(hidden)]
 pub use slice::CpuSlice;
 pub(crate) use slice::{arg_any_slice, cast_slice, fold_slice, with_slice};
-pub(crate) use storage::with_storage;
 pub use storage::CpuStorage;
+pub(crate) use storage::with_storage;
 
 use crate::backend::Backend;
 use crate::plan::Reduce3;

@@ -4,7 +4,7 @@
 use half::{bf16, f16};
 use num_complex::Complex;
 
-use super::{arg_slice, cast, fold_ops::FoldElem, CpuStorage, FoldKind};
+use super::{CpuStorage, FoldKind, arg_slice, cast, fold_ops::FoldElem};
 use crate::plan::Reduce3;
 use crate::{DType, ReduceOp};
 
@@ -76,7 +76,9 @@ impl CpuStorage {
                 match self {$(CpuStorage::$v(x) => CpuSlice::$v(x),)*}
             };
         }
-        borrow!(Bool, I8, U8, I16, U16, I32, U32, I64, U64, F16, BF16, F32, F64, C64)
+        borrow!(
+            Bool, I8, U8, I16, U16, I32, U32, I64, U64, F16, BF16, F32, F64, C64
+        )
     }
 }
 

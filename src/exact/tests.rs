@@ -26,11 +26,7 @@ fn value(b: u64, fmt: Fmt) -> BigInt {
     };
     let e = field.max(1) - fmt.bias - fmt.mant as i32;
     let v = BigInt::from(m) << (e + SCALE) as usize;
-    if sign {
-        -v
-    } else {
-        v
-    }
+    if sign { -v } else { v }
 }
 
 /// Specials seen in an input, as the accumulator's flags.
@@ -348,11 +344,7 @@ fn f32_from(w: u64, base: i32, mode: u8) -> f32 {
 
 /// 0 (1 in 8) or `span` (7 in 8), from bits of `w` the callers do not use otherwise.
 fn bimodal(w: u64, span: i32) -> i32 {
-    if (w >> 40).is_multiple_of(8) {
-        0
-    } else {
-        span
-    }
+    if (w >> 40).is_multiple_of(8) { 0 } else { span }
 }
 
 /// As [`f32_from`] for float64 (mode 1: within 15 binades of `base`), where modes 2 and 3 span F64_MAX_SPAN binades and one more with 7 in 8 values

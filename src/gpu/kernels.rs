@@ -583,9 +583,18 @@ fn key_body(op: ReduceOp, d: DType) -> String {
         Int16 => ("", format!("sext(v.x, 16u) ^ {flip}")),
         Int32 => ("", format!("sext(v.x, 32u) ^ {flip}")),
         Int64 => ("", format!("v ^ {flip}")),
-        Float16 => ("    let b = v.x ^ SIGN16;\n", "vec2<u32>(f16_key(b), 0u)".into()),
-        BFloat16 => ("    let b = v.x ^ SIGN16;\n", "vec2<u32>(bf16_key(b), 0u)".into()),
-        Float32 => ("    let b = v.x ^ SIGN32;\n", "vec2<u32>(f32_key(b), 0u)".into()),
+        Float16 => (
+            "    let b = v.x ^ SIGN16;\n",
+            "vec2<u32>(f16_key(b), 0u)".into(),
+        ),
+        BFloat16 => (
+            "    let b = v.x ^ SIGN16;\n",
+            "vec2<u32>(bf16_key(b), 0u)".into(),
+        ),
+        Float32 => (
+            "    let b = v.x ^ SIGN32;\n",
+            "vec2<u32>(f32_key(b), 0u)".into(),
+        ),
         Float64 => ("", "f64_key(vec2<u32>(v.x, v.y ^ SIGN32))".into()),
         Complex64 => (
             "    let re = f32_key(v.x ^ SIGN32);\n    let im = f32_key(v.y ^ SIGN32);\n    if (re == 0xffffffffu || im == 0xffffffffu) {\n        return vec2<u32>(0xffffffffu, 0xffffffffu);\n    }\n",
@@ -713,11 +722,7 @@ pub(crate) fn exact_family(dtype: DType) -> (u32, i32) {
 
 /// Accumulators per element of `dtype` (complex64: real, imaginary).
 pub(crate) fn exact_parts(dtype: DType) -> usize {
-    if dtype == DType::Complex64 {
-        2
-    } else {
-        1
-    }
+    if dtype == DType::Complex64 { 2 } else { 1 }
 }
 
 /// u32 words of the accumulators of one element of `dtype`.
@@ -771,7 +776,10 @@ pub(crate) fn exact_fold_vars(
         match dtype {
             DType::Float64 => {
                 let test = "(v.y & 0x7fffffffu) > 0x7ff00000u || ((v.y & 0x7fffffffu) == 0x7ff00000u && v.x != 0u)";
-                format!("    let v = elem(i);\n{}    add_f64(a, v, slow);", skip(test))
+                format!(
+                    "    let v = elem(i);\n{}    add_f64(a, v, slow);",
+                    skip(test)
+                )
             }
             DType::Complex64 => format!(
                 "    let v = elem(i);\n{}    add_f32(a, v.x, slow);\n    add_f32(a + 1u, v.y, slow);",

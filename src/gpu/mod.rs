@@ -12,7 +12,7 @@ mod stats;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
-pub use info::{gpu_info, AdapterSummary, GpuInfo};
+pub use info::{AdapterSummary, GpuInfo, gpu_info};
 pub use stats::{TransferGuard, TransferStats};
 
 use self::context::{Buf, Ctx};
@@ -463,7 +463,7 @@ impl Backend for GpuDevice {
                 (Finish::Mean, _) => Divisor::All(count),
                 (Finish::NanMean, Some(c)) => Divisor::Each(c),
                 (Finish::NanMean, None) => {
-                    return Err(Error::Internal("nanmean: no counts to divide by".into()))
+                    return Err(Error::Internal("nanmean: no counts to divide by".into()));
                 }
                 _ => Divisor::All(1),
             };

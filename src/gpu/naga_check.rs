@@ -4,7 +4,7 @@
 
 use naga::valid::{Capabilities, ValidationFlags, Validator};
 
-use super::compose::{compose, KERNELS, SNIPPETS};
+use super::compose::{KERNELS, SNIPPETS, compose};
 use super::kernels::all_variants;
 
 fn validate_all(native_f64: bool) {

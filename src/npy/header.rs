@@ -118,7 +118,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Header, String> {
         Value::Seq(_) => {
             return Err(
                 "structured (record) arrays are not supported: use a plain numeric dtype".into(),
-            )
+            );
         }
         _ => return Err("garbled .npy header ('descr' is not a string)".into()),
     };
@@ -149,7 +149,7 @@ fn descr_dtype(descr: &str) -> Result<(DType, bool), String> {
         Err(_) => {
             return Err(format!(
                 "unknown .npy dtype '{descr}': use a plain numeric dtype"
-            ))
+            ));
         }
     };
     let size = ts.size_field();
@@ -175,8 +175,8 @@ fn descr_dtype(descr: &str) -> Result<(DType, bool), String> {
         (TypeChar::TimeDelta, _) => return refuse("timedelta64"),
         _ => {
             return Err(format!(
-            "unsupported .npy dtype '{descr}': use bool, (u)int8..64, float16/32/64 or complex64"
-        ))
+                "unsupported .npy dtype '{descr}': use bool, (u)int8..64, float16/32/64 or complex64"
+            ));
         }
     };
     Ok((dtype, ts.endianness() == Endianness::Big))
@@ -210,7 +210,7 @@ pub(crate) fn encode(
             return Err(
                 "bfloat16 has no .npy type code: cast() to float32 (or float16) before writing"
                     .into(),
-            )
+            );
         }
     };
     if shape.len() > crate::tensor::MAX_DIMS {

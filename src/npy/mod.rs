@@ -34,4 +34,4 @@ mod write;
 
 pub use header::Header;
 pub use read::{read, read_from, read_header, read_on};
-pub use write::{write, write_to, AtomicFile};
+pub use write::{AtomicFile, write, write_to};

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::decode::{fortran_to_c, to_le};
-use super::header::{header_len, parse, Header};
+use super::header::{Header, header_len, parse};
 use crate::cpu::CpuStorage;
 use crate::{Device, Error, Result, Tensor};
 

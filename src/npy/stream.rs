@@ -27,8 +27,8 @@ use super::decode::{fortran_to_c, is_native, to_le};
 use super::header::Header;
 use super::map::Source;
 use super::read::{io_err, npy_err, open};
-use super::write::{host, write_parts, AtomicFile};
-use crate::cpu::{arg_key, arg_slice, merge, ArgElem, CpuStorage, FoldElem, FoldKind};
+use super::write::{AtomicFile, host, write_parts};
+use crate::cpu::{ArgElem, CpuStorage, FoldElem, FoldKind, arg_key, arg_slice, merge};
 use crate::element::with_dtype;
 use crate::plan::{arg_pass, fold_passes};
 use crate::reduce::{check_all_nan, finish_host, plan_arg, plan_values};
@@ -272,7 +272,7 @@ impl<'a> Ctx<'a> {
         let kept = |sh: &[usize], m: &[bool]| -> usize {
             sh.iter()
                 .zip(m)
-                .filter(|(_, &r)| !r)
+                .filter(|(_, r)| !**r)
                 .map(|(d, _)| d)
                 .product()
         };

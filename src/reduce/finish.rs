@@ -6,7 +6,7 @@ use num_complex::Complex;
 
 use super::Finish;
 use crate::backend::Backend;
-use crate::cpu::{fold_identity, keys_to_values, CpuBackend, CpuStorage, FoldKind};
+use crate::cpu::{CpuBackend, CpuStorage, FoldKind, fold_identity, keys_to_values};
 use crate::exact::{self, Fmt};
 use crate::{DType, Error, ReduceOp, Result};
 
@@ -115,11 +115,7 @@ fn divide(sum: &CpuStorage, count: impl Fn(usize) -> f64, out: DType) -> Result<
     let nan = f64::from_bits(0x7ff8_0000_0000_0000);
     let q = |s: f64, i: usize| {
         let c = count(i);
-        if c == 0.0 {
-            nan
-        } else {
-            s / c
-        }
+        if c == 0.0 { nan } else { s / c }
     };
     let CpuStorage::F64(v) = sum else {
         return Err(Error::Internal(format!(

@@ -11,7 +11,7 @@ pub(crate) use finish::{finish_host, identity_accumulators};
 use crate::cpu::CpuStorage;
 pub(crate) use crate::cpu::FoldKind;
 use crate::plan::{
-    arg_pass, axes_mask, normalize_axis, reduced_count, reduced_shape, Axes, Reduce3,
+    Axes, Reduce3, arg_pass, axes_mask, normalize_axis, reduced_count, reduced_shape,
 };
 use crate::tensor::numel;
 use crate::{DType, Error, Result};

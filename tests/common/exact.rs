@@ -62,11 +62,7 @@ fn value(b: u64, fmt: Fmt) -> BigInt {
     };
     let e = field.max(1) - fmt.bias - fmt.mant as i32;
     let v = BigInt::from(m) << (e + SCALE) as usize;
-    if sign {
-        -v
-    } else {
-        v
-    }
+    if sign { -v } else { v }
 }
 
 /// The exact value of a finite float64 in units of 2^-SCALE.

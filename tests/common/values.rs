@@ -80,11 +80,7 @@ fn gen_f64(rng: &mut Rng, mix: Mix, max: f64, min_sub: f64) -> f64 {
         1 => rng.unit() * 8.0,
         _ => rng.unit() * 1e-3,
     };
-    if mix.positive {
-        x.abs()
-    } else {
-        x
-    }
+    if mix.positive { x.abs() } else { x }
 }
 
 fn gen_int(rng: &mut Rng, mix: Mix, lo: i128, hi: i128) -> i128 {

@@ -206,11 +206,7 @@ pub fn random_bytes(rng: &mut Rng, d: DType, n: usize, edges: bool) -> Vec<u8> {
                     DType::Float64 => (small(r) as f64 * (1.0 + (r >> 40) as f64 * 1e-9)).to_bits(),
                     _ => {
                         // Small values often (ties in argmax), full range otherwise.
-                        if r & 3 == 0 {
-                            r >> 60
-                        } else {
-                            r >> 8
-                        }
+                        if r & 3 == 0 { r >> 60 } else { r >> 8 }
                     }
                 }
             };
