@@ -4,7 +4,7 @@
 //! operations only, so adapters without f64 / i64 give the same words and bytes.
 
 use super::kernels::{self, Side};
-use super::{GpuDevice, GpuStorage, WG};
+use super::{GpuDevice, GpuStorage, PassBlocks, WG};
 #[cfg(test)]
 use crate::backend::Backend;
 #[cfg(test)]
@@ -85,10 +85,8 @@ impl GpuDevice {
         let words = kernels::exact_words(dtype);
         let shift = self.chunk_shift();
         let w = kernels::exact_width(dtype, r.inner, len) as usize;
-        let nblocks = len.div_ceil(WG / w * kernels::EXACT_K);
-        let slots = r.outer * r.inner;
-        let tiles = slots.div_ceil(w);
-        let groups = tiles * nblocks;
+        let b = PassBlocks::new(r, len, w, kernels::EXACT_K);
+        let nblocks = b.nblocks;
         let out_words = r.outer * nblocks * r.inner * words;
         self.check_len(out_words)?;
         let dst = self.alloc((out_words * 4) as u64)?;
@@ -98,18 +96,7 @@ impl GpuDevice {
             Side::words(dst.chunks.len(), shift),
         );
         let vars = kernels::exact_fold_vars(dtype, nan, elements, w as u32, packed, s, d);
-        let grid = self.fold_grid(groups);
-        let p = [
-            slots as u32,
-            len as u32,
-            r.inner as u32,
-            nblocks as u32,
-            tiles as u32,
-            groups as u32,
-            grid[0],
-            grid[1],
-        ];
-        self.run("exact_fold", &vars, src, &dst, &p, grid)?;
+        self.run_pass("exact_fold", &vars, src, &dst, &b)?;
         Ok((dst, nblocks))
     }
 

@@ -103,6 +103,33 @@ enum Pass {
     Arg(ReduceOp),
 }
 
+/// How a pass of a block reduction over rows of `len` items splits its work: `w` output slots
+/// per workgroup, each row cut into `nblocks` blocks of `WG / w * k` items.
+struct PassBlocks {
+    len: usize,
+    inner: usize,
+    slots: usize,
+    nblocks: usize,
+    tiles: usize,
+    groups: usize,
+}
+
+impl PassBlocks {
+    fn new(r: Reduce3, len: usize, w: usize, k: usize) -> PassBlocks {
+        let nblocks = len.div_ceil(WG / w * k);
+        let slots = r.outer * r.inner;
+        let tiles = slots.div_ceil(w);
+        PassBlocks {
+            len,
+            inner: r.inner,
+            slots,
+            nblocks,
+            tiles,
+            groups: tiles * nblocks,
+        }
+    }
+}
+
 fn internal(e: String) -> Error {
     Error::Internal(e)
 }
@@ -194,6 +221,30 @@ impl GpuDevice {
         let ny = groups.div_ceil(nx).clamp(1, m);
         let nz = groups.div_ceil(nx * ny).max(1);
         [nx as u32, ny as u32, nz as u32]
+    }
+
+    /// Runs one pass of a block reduction (`fold`, `arg`, `exact_fold`): the kernels share
+    /// their parameter layout and grid.
+    fn run_pass(
+        &self,
+        kernel: &str,
+        vars: &[(&'static str, String)],
+        src: &GpuStorage,
+        dst: &GpuStorage,
+        b: &PassBlocks,
+    ) -> Result<()> {
+        let grid = self.fold_grid(b.groups);
+        let p = [
+            b.slots as u32,
+            b.len as u32,
+            b.inner as u32,
+            b.nblocks as u32,
+            b.tiles as u32,
+            b.groups as u32,
+            grid[0],
+            grid[1],
+        ];
+        self.run(kernel, vars, src, dst, &p, grid)
     }
 
     fn run(
@@ -323,10 +374,8 @@ impl GpuDevice {
         loop {
             let src = cur.as_ref().unwrap_or(x);
             let w = kernels::width(r.inner, len) as usize;
-            let nblocks = len.div_ceil(WG / w * kernels::K);
-            let slots = r.outer * r.inner;
-            let tiles = slots.div_ceil(w);
-            let groups = tiles * nblocks;
+            let b = PassBlocks::new(r, len, w, kernels::K);
+            let nblocks = b.nblocks;
             let last = nblocks == 1;
             let out_items = r.outer * nblocks * r.inner;
             let item = match (pass, last) {
@@ -354,18 +403,7 @@ impl GpuDevice {
                     )
                 }
             };
-            let grid = self.fold_grid(groups);
-            let p = [
-                slots as u32,
-                len as u32,
-                r.inner as u32,
-                nblocks as u32,
-                tiles as u32,
-                groups as u32,
-                grid[0],
-                grid[1],
-            ];
-            self.run(kernel, &vars, src, &dst, &p, grid)?;
+            self.run_pass(kernel, &vars, src, &dst, &b)?;
             if last {
                 return Ok(dst);
             }

@@ -370,16 +370,13 @@ impl<'a> Ctx<'a> {
     /// share the best key the smallest C-order index wins.
     fn arg_flat_fortran<T: StreamElem>(&mut self, op: ReduceOp) -> Result<i64> {
         let shape = self.header.shape.clone();
+        let c_strides: Vec<usize> = (0..shape.len())
+            .map(|k| shape[k + 1..].iter().product())
+            .collect();
+        // The file's (Fortran) position of an element -> its C-order index.
         let c_index = |mut p: usize| {
             let mut c = 0;
-            let mut weight = 1;
-            let mut strides = Vec::with_capacity(shape.len());
-            for &d in shape.iter().rev() {
-                strides.push(weight);
-                weight *= d;
-            }
-            strides.reverse();
-            for (&d, &w) in shape.iter().zip(&strides) {
+            for (&d, &w) in shape.iter().zip(&c_strides) {
                 c += (p % d) * w;
                 p /= d;
             }
@@ -754,15 +751,30 @@ fn arg_reduce_into(
     }
 }
 
-/// The one axis of an arg-reduction, from `axes`.
-fn one_axis(op: ReduceOp, axes: &Axes) -> Result<Option<isize>> {
-    match axes {
-        Axes::All => Ok(None),
-        Axes::List(l) if l.len() == 1 => Ok(Some(l[0])),
-        Axes::List(_) => Err(Error::Unsupported(format!(
-            "{op} takes one axis or none (the flattened array)"
-        ))),
+/// Any reduction `op` of the file at `path` into `sink` (an arg-reduction takes one axis of
+/// `axes`, or none).
+fn any_reduce_into(
+    path: &Path,
+    op: ReduceOp,
+    axes: &Axes,
+    keepdims: bool,
+    device: &Device,
+    opts: StreamOptions,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    if !op.is_arg() {
+        return reduce_into(path, op, axes, keepdims, device, opts, sink);
     }
+    let axis = match axes {
+        Axes::All => None,
+        Axes::List(l) if l.len() == 1 => Some(l[0]),
+        Axes::List(_) => {
+            return Err(Error::Unsupported(format!(
+                "{op} takes one axis or none (the flattened array)"
+            )));
+        }
+    };
+    arg_reduce_into(path, op, axis, keepdims, device, opts, sink)
 }
 
 /// The reduction `op` (`np.sum`, `np.max`, `np.argmax`, ... with `axis=axes,
@@ -780,12 +792,7 @@ pub fn reduce(
     opts: StreamOptions,
 ) -> Result<Tensor> {
     let mut out = Memory::default();
-    if op.is_arg() {
-        let axis = one_axis(op, axes)?;
-        arg_reduce_into(path.as_ref(), op, axis, keepdims, device, opts, &mut out)?;
-    } else {
-        reduce_into(path.as_ref(), op, axes, keepdims, device, opts, &mut out)?;
-    }
+    any_reduce_into(path.as_ref(), op, axes, keepdims, device, opts, &mut out)?;
     out.into_tensor()
 }
 
@@ -809,12 +816,7 @@ pub fn reduce_to_file(
     // Fail on a bad input before the output file is created.
     super::read_header(input)?;
     let mut out = AtomicFile::create(output)?;
-    if op.is_arg() {
-        let axis = one_axis(op, axes)?;
-        arg_reduce_into(input, op, axis, keepdims, device, opts, &mut out)?;
-    } else {
-        reduce_into(input, op, axes, keepdims, device, opts, &mut out)?;
-    }
+    any_reduce_into(input, op, axes, keepdims, device, opts, &mut out)?;
     out.commit()
 }
 
