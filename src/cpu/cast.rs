@@ -275,6 +275,11 @@ pub fn cast_into(x: &CpuStorage, out: &mut CpuStorage) -> Result<()> {
     Ok(())
 }
 
+/// [`cast_into`] of borrowed elements (the streamed cast reuses one output buffer per chunk).
+pub(crate) fn cast_slice_into(x: CpuSlice<'_>, out: &mut CpuStorage) {
+    convert(x, out, true);
+}
+
 /// `out` (same length as `x`) receives `x` converted to its dtype. `stream`: large outputs may
 /// be written with streaming stores; not for fresh memory, whose pages the kernel zeroes into
 /// the cache on first touch (there ordinary stores measured faster).

@@ -13,6 +13,7 @@ mod storage;
 pub(crate) use arg::{ArgElem, arg, arg_key, arg_slice};
 #[doc(hidden)]
 pub use cast::cast_into;
+pub(crate) use cast::cast_slice_into;
 pub(crate) use fold_ops::{FoldElem, FoldKind, fold, fold_identity, keys_to_values, merge};
 #[doc(hidden)]
 pub use slice::CpuSlice;

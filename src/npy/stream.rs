@@ -28,7 +28,9 @@ use super::header::Header;
 use super::map::Source;
 use super::read::{io_err, npy_err, open};
 use super::write::{AtomicFile, host, write_parts};
-use crate::cpu::{ArgElem, CpuStorage, FoldElem, FoldKind, arg_key, arg_slice, merge};
+use crate::cpu::{
+    ArgElem, CpuStorage, FoldElem, FoldKind, arg_key, arg_slice, cast_slice_into, merge,
+};
 use crate::element::with_dtype;
 use crate::plan::{arg_pass, fold_passes};
 use crate::reduce::{check_all_nan, finish_host, plan_arg, plan_values};
@@ -37,9 +39,14 @@ use crate::{Axes, DType, Device, Element, Error, ReduceOp, Result, Tensor};
 /// Default bytes of input per chunk.
 pub const DEFAULT_CHUNK_BYTES: usize = 32 << 20;
 
+/// Copies of a chunk a GPU device holds in host memory at once (see `Ctx::open`).
+const GPU_COPIES: usize = 4;
+
 /// How a streamed operation runs.
 pub struct StreamOptions {
-    /// Bytes of input per chunk (at least one element).
+    /// Bytes per chunk (at least one element): peak memory is a small multiple of it. The CPU
+    /// holds one chunk of input and at most one chunk of output; a GPU device works in quarter
+    /// chunks, because it keeps several copies of each in host memory.
     pub chunk_bytes: usize,
     /// Called after each chunk with (bytes done, bytes in all).
     pub progress: Option<Box<dyn FnMut(u64, u64)>>,
@@ -116,7 +123,16 @@ fn internal(what: &str) -> Error {
 impl<'a> Ctx<'a> {
     fn open(path: &'a Path, device: &Device, opts: StreamOptions) -> Result<Ctx<'a>> {
         let (file, header) = open(path)?;
-        let budget = (opts.chunk_bytes / header.dtype.itemsize()).max(1);
+        // A GPU chunk lives in host memory up to four times at once (the mapped input, its
+        // upload staging, the kernel output's readback and the host copy; on a software
+        // adapter the device buffers are host memory too), so a GPU works in quarter chunks:
+        // the chunk size bounds peak memory on either device.
+        let bytes = if device.is_cpu() {
+            opts.chunk_bytes
+        } else {
+            opts.chunk_bytes / GPU_COPIES
+        };
+        let budget = (bytes / header.dtype.itemsize()).max(1);
         Ok(Ctx {
             path,
             src: Source::new(file),
@@ -495,14 +511,27 @@ impl<'a> Ctx<'a> {
 
     fn cast_all<T: StreamElem>(&mut self, to: DType, out: &mut AtomicFile) -> Result<()> {
         let n = self.header.len();
+        // A chunk's output may be wider than its input (uint8 -> float64 is 8x): the budget
+        // bounds the wider side.
+        let (from, wide) = (T::DTYPE.itemsize(), T::DTYPE.itemsize().max(to.itemsize()));
+        let step = (self.budget * from / wide).max(1);
+        // The CPU converts every chunk into one reused buffer (no allocation per chunk).
+        let mut reused: Option<CpuStorage> = None;
         let mut i = 0;
         while i < n {
-            let m = self.budget.min(n - i);
-            let bytes = self.with_chunk::<T, _>(i, m, |s, dev| {
+            let m = step.min(n - i);
+            self.with_chunk::<T, _>(i, m, |s, dev| {
+                if dev.is_cpu() {
+                    let dst = match &mut reused {
+                        Some(b) if b.len() == m => b,
+                        slot => slot.insert(CpuStorage::fresh(to, m)),
+                    };
+                    cast_slice_into(T::borrow_slice(s), dst);
+                    return out.write_all(dst.as_bytes());
+                }
                 let t = Tensor::from_slice(dev, &[m], s)?.cast(to)?;
-                Ok(host(&t)?.into_owned())
+                out.write_all(host(&t)?.as_bytes())
             })?;
-            out.write_all(bytes.as_bytes())?;
             i += m;
         }
         Ok(())
