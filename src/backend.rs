@@ -2,8 +2,10 @@
 //! keepdims) are decided in `ops` and `reduce` before a backend sees a call; a backend only
 //! executes the passes it is given.
 
-use crate::cpu::{CpuStorage, FoldKind};
+use crate::host::CpuStorage;
+
 use crate::plan::Reduce3;
+use crate::reduce::FoldKind;
 use crate::{DType, ReduceOp, Result};
 
 /// What a device executes. `len`s and shapes are already validated, and every pass a backend

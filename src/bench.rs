@@ -88,7 +88,7 @@ pub fn cast_into<D: Element>(x: &Tensor, out: &mut Vec<D>) -> Result<()> {
     let internal = || Error::Internal("bench::cast_into: dtype".into());
     if out.len() != x.len() {
         *out =
-            D::into_vec(crate::cpu::CpuStorage::zeros(D::DTYPE, x.len())).ok_or_else(internal)?;
+            D::into_vec(crate::host::CpuStorage::zeros(D::DTYPE, x.len())).ok_or_else(internal)?;
     }
     let mut dst = D::into_storage(std::mem::take(out));
     let r = crate::cpu::cast_into(src, &mut dst);

@@ -5,9 +5,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::backend::Backend;
-use crate::cpu::{CpuBackend, CpuStorage, FoldKind};
+use crate::cpu::CpuBackend;
 use crate::gpu::{GpuDevice, GpuStorage, TransferGuard, TransferStats};
+use crate::host::CpuStorage;
 use crate::plan::Reduce3;
+use crate::reduce::FoldKind;
 use crate::{DType, Error, ReduceOp, Result};
 
 /// A device: `Device::cpu()`, `Device::gpu()` or `Device::auto()`. Cheap to clone; clones are

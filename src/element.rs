@@ -4,7 +4,7 @@ use half::{bf16, f16};
 use num_complex::Complex;
 
 use crate::DType;
-use crate::cpu::{CpuSlice, CpuStorage};
+use crate::host::{CpuSlice, CpuStorage};
 
 mod sealed {
     pub trait Sealed {}

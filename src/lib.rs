@@ -42,6 +42,7 @@ mod element;
 mod error;
 mod exact;
 mod gpu;
+mod host;
 pub mod npy;
 mod ops;
 mod plan;

@@ -1,7 +1,32 @@
-//! NumPy's reduction semantics, decided once for every backend: axis normalisation, output
-//! shapes, and the `[outer, len, inner]` passes a backend executes.
+//! NumPy's shape and reduction semantics, decided once for every backend: dimension and size
+//! limits, axis normalisation, output shapes, and the `[outer, len, inner]` passes a backend executes.
 
 use crate::{Error, Result};
+
+/// The most dimensions an array may have (NumPy's `NPY_MAXDIMS`).
+pub(crate) const MAX_DIMS: usize = 64;
+
+/// An error for a shape of more than [`MAX_DIMS`] dimensions.
+pub(crate) fn check_ndim(shape: &[usize]) -> Result<()> {
+    if shape.len() > MAX_DIMS {
+        return Err(Error::TooManyDimensions(shape.len()));
+    }
+    Ok(())
+}
+
+/// Elements of `shape`, or an error if that overflows or has more than [`MAX_DIMS`]
+/// dimensions.
+pub(crate) fn numel(shape: &[usize], itemsize: usize) -> Result<usize> {
+    check_ndim(shape)?;
+    shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|n| {
+            n.checked_mul(itemsize)
+                .is_some_and(|b| b <= isize::MAX as usize)
+        })
+        .ok_or_else(|| Error::ShapeTooLarge(shape.to_vec()))
+}
 
 /// A reduction viewed as a C-order `[outer, len, inner]` array reduced over its middle axis
 /// into an `[outer, inner]` result. Every reduction the front end plans is a list of these.

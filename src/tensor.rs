@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
-use crate::cpu::CpuStorage;
 use crate::device::Storage;
+use crate::host::CpuStorage;
+use crate::plan::{check_ndim, numel};
 use crate::{DType, Device, Element, Error, Result};
 
 /// An n-dimensional array in C order on a [`Device`]. Clones share the elements.
@@ -15,31 +16,6 @@ pub struct Tensor {
     pub(crate) shape: Vec<usize>,
     pub(crate) dtype: DType,
     pub(crate) device: Device,
-}
-
-/// The most dimensions an array may have (NumPy's `NPY_MAXDIMS`).
-pub(crate) const MAX_DIMS: usize = 64;
-
-/// An error for a shape of more than [`MAX_DIMS`] dimensions.
-pub(crate) fn check_ndim(shape: &[usize]) -> Result<()> {
-    if shape.len() > MAX_DIMS {
-        return Err(Error::TooManyDimensions(shape.len()));
-    }
-    Ok(())
-}
-
-/// Elements of `shape`, or an error if that overflows or has more than [`MAX_DIMS`]
-/// dimensions.
-pub(crate) fn numel(shape: &[usize], itemsize: usize) -> Result<usize> {
-    check_ndim(shape)?;
-    shape
-        .iter()
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .filter(|n| {
-            n.checked_mul(itemsize)
-                .is_some_and(|b| b <= isize::MAX as usize)
-        })
-        .ok_or_else(|| Error::ShapeTooLarge(shape.to_vec()))
 }
 
 /// Checks that `len` elements fill `shape`.

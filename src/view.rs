@@ -4,10 +4,12 @@
 
 use ndarray::{ArrayView, Dimension};
 
-use crate::cpu::{CpuStorage, arg_any_slice, cast_slice, fold_slice};
+use crate::cpu::{arg_any_slice, cast_slice, finish_host, fold_slice, trivial_result};
+
 use crate::device::Storage;
+use crate::host::CpuStorage;
 use crate::plan::{Axes, fold_passes};
-use crate::reduce::{check_all_nan, finish_host, plan_arg, plan_values};
+use crate::reduce::{check_all_nan, plan_arg, plan_values};
 use crate::{DType, Device, Element, Error, ReduceOp, Result, Tensor};
 
 impl Device {
@@ -55,7 +57,7 @@ impl Device {
             ));
         }
         let plan = plan_values(op, shape, dtype, &axes, keepdims)?;
-        let host = match plan.trivial {
+        let host = match trivial_result(&plan, op, dtype)? {
             Some(host) => host,
             None => {
                 let passes = fold_passes(shape, &plan.mask);

@@ -6,7 +6,8 @@ use half::{bf16, f16};
 use num_complex::Complex;
 use rayon::prelude::*;
 
-use super::{CpuSlice, CpuStorage, with_slice};
+use super::{CpuSlice, CpuStorage};
+use crate::host::with_slice;
 use crate::platform;
 use crate::{DType, Error, Result, bits};
 

@@ -346,7 +346,9 @@ fn fold_tall<T: Copy + Sync + Send, F: Fold<T>>(
 pub(crate) mod tests {
     use super::*;
     use crate::DType;
-    use crate::cpu::{CpuStorage, FoldElem, FoldKind, with_storage};
+    use crate::cpu::FoldElem;
+    use crate::host::{CpuStorage, with_storage};
+    use crate::reduce::FoldKind;
 
     /// The plain serial algorithm the fast paths must reproduce bit for bit.
     fn ref_row<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {

@@ -11,62 +11,7 @@ use super::{CpuStorage, with_storage};
 use crate::Element;
 use crate::plan::Reduce3;
 use crate::platform;
-
-/// What a pass accumulates; every value-reduction is one or two of these plus a finish
-/// (`reduce::FoldKind` picks them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum FoldKind {
-    /// Wrapping integer sums (int64 / uint64); float sums are exact (`exact_fold`: canonical
-    /// accumulator words, see `FoldKind::is_exact`).
-    Sum,
-    /// As `Sum` with NaN -> 0.
-    NanSum,
-    /// Sums of a mean: integers as float64 (pairwise), floats as `Sum`.
-    MeanSum,
-    /// As `MeanSum` with NaN -> 0.
-    NanMeanSum,
-    /// Products, with the accumulators of `Sum`.
-    Prod,
-    /// As `Prod` with NaN -> 1.
-    NanProd,
-    /// int64 count of elements != 0 (NaN counts).
-    CountNonzero,
-    /// int64 count of elements that are not NaN.
-    CountNotNan,
-    /// u32 flag: some element != 0.
-    Any,
-    /// u32 flag: every element != 0.
-    All,
-    /// Largest order key (u32 for items up to 4 bytes, else u64); NaN is the largest.
-    Max,
-    /// Largest reversed key; NaN is the largest.
-    Min,
-    /// Largest key, NaN -> 0 (below every other key).
-    NanMax,
-    /// Largest reversed key, NaN -> 0.
-    NanMin,
-}
-
-impl FoldKind {
-    /// Every fold (the engine's unit test runs each).
-    #[cfg(test)]
-    pub(crate) const ALL: [FoldKind; 14] = [
-        FoldKind::Sum,
-        FoldKind::NanSum,
-        FoldKind::MeanSum,
-        FoldKind::NanMeanSum,
-        FoldKind::Prod,
-        FoldKind::NanProd,
-        FoldKind::CountNonzero,
-        FoldKind::CountNotNan,
-        FoldKind::Any,
-        FoldKind::All,
-        FoldKind::Max,
-        FoldKind::Min,
-        FoldKind::NanMax,
-        FoldKind::NanMin,
-    ];
-}
+pub(crate) use crate::reduce::FoldKind;
 
 /// Zero-sized instruction types, one per [`FoldKind`] but the nan-sums (integers have no NaN,
 /// float sums are exact, `exact_fold`), plus `KeyMax`, the merge of keys.

@@ -4,22 +4,22 @@
 mod arg;
 mod cast;
 mod exact_fold;
+mod finish;
 mod fold;
 mod fold_ops;
 mod par;
 mod slice;
-mod storage;
 
 pub(crate) use arg::{ArgElem, arg, arg_key, arg_slice};
 #[doc(hidden)]
 pub use cast::cast_into;
 pub(crate) use cast::cast_slice_into;
-pub(crate) use fold_ops::{FoldElem, FoldKind, fold, fold_identity, keys_to_values, merge};
-#[doc(hidden)]
-pub use slice::CpuSlice;
-pub(crate) use slice::{arg_any_slice, cast_slice, fold_slice, with_slice};
-pub use storage::CpuStorage;
-pub(crate) use storage::with_storage;
+pub(crate) use finish::{finish_host, trivial_result};
+pub(crate) use fold_ops::{FoldElem, fold, fold_identity, keys_to_values, merge};
+pub(crate) use slice::{arg_any_slice, cast_slice, fold_slice};
+
+use crate::host::{CpuSlice, CpuStorage, with_storage};
+use crate::reduce::FoldKind;
 
 use crate::backend::Backend;
 use crate::plan::Reduce3;
@@ -58,7 +58,7 @@ impl Backend for CpuBackend {
         count: usize,
         _n: usize,
     ) -> Result<CpuStorage> {
-        crate::reduce::finish_host(accs, op, dtype, count)
+        finish_host(accs, op, dtype, count)
     }
 
     fn arg(&self, x: &CpuStorage, _dtype: DType, op: ReduceOp, r: Reduce3) -> Result<CpuStorage> {

@@ -1,7 +1,7 @@
 //! Kernel variants: the placeholder values each kernel is composed with, for every dtype and
 //! capability profile the crate can ask for.
 
-use crate::cpu::FoldKind;
+use crate::reduce::FoldKind;
 use crate::{DType, ReduceOp};
 
 /// Storage chunk layout of one side of a kernel: how many bindings, of which element type, and

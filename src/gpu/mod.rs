@@ -20,10 +20,10 @@ use self::exact::Divisor;
 use self::kernels::{Acc, Side};
 use self::stats::Counters;
 use crate::backend::Backend;
-use crate::cpu::CpuStorage;
-use crate::cpu::FoldKind;
+use crate::host::CpuStorage;
 use crate::plan::Reduce3;
 use crate::reduce::Finish;
+use crate::reduce::FoldKind;
 use crate::{DType, Error, ReduceOp, Result};
 
 #[cfg(test)]
@@ -528,7 +528,7 @@ impl Backend for GpuDevice {
                     .zip(kinds)
                     .map(|(a, k)| self.download(a, k.acc_dtype(dtype), n * k.acc_len(dtype)))
                     .collect::<Result<Vec<_>>>()?;
-                let done = crate::reduce::finish_host(host, op, dtype, count)?;
+                let done = crate::cpu::finish_host(host, op, dtype, count)?;
                 self.upload(out, done.as_bytes())
             }
         }

@@ -106,11 +106,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Header, String> {
             .collect::<Result<Vec<_>, _>>()?,
         _ => return Err("garbled .npy header ('shape' is not a tuple)".into()),
     };
-    if shape.len() > crate::tensor::MAX_DIMS {
+    if shape.len() > crate::plan::MAX_DIMS {
         return Err(format!(
             "the .npy shape has {} dimensions, more than the {} NumPy allows: the file is corrupt",
             shape.len(),
-            crate::tensor::MAX_DIMS
+            crate::plan::MAX_DIMS
         ));
     }
     let (dtype, big_endian) = match get("descr")? {
@@ -213,12 +213,12 @@ pub(crate) fn encode(
             );
         }
     };
-    if shape.len() > crate::tensor::MAX_DIMS {
+    if shape.len() > crate::plan::MAX_DIMS {
         return Err(format!(
             "{} dimensions is more than the {} NumPy allows: reshape to at most {}",
             shape.len(),
-            crate::tensor::MAX_DIMS,
-            crate::tensor::MAX_DIMS
+            crate::plan::MAX_DIMS,
+            crate::plan::MAX_DIMS
         ));
     }
     let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::decode::{fortran_to_c, to_le};
 use super::header::{Header, header_len, parse};
-use crate::cpu::CpuStorage;
+use crate::host::CpuStorage;
 use crate::{Device, Error, Result, Tensor};
 
 /// `s` with control characters (newlines from a hostile header or file name) escaped, so

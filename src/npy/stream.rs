@@ -29,11 +29,13 @@ use super::map::Source;
 use super::read::{io_err, npy_err, open};
 use super::write::{AtomicFile, host, write_parts};
 use crate::cpu::{
-    ArgElem, CpuStorage, FoldElem, FoldKind, arg_key, arg_slice, cast_slice_into, merge,
+    ArgElem, FoldElem, arg_key, arg_slice, cast_slice_into, finish_host, merge, trivial_result,
 };
 use crate::element::with_dtype;
+use crate::host::CpuStorage;
 use crate::plan::{arg_pass, fold_passes};
-use crate::reduce::{check_all_nan, finish_host, plan_arg, plan_values};
+use crate::reduce::FoldKind;
+use crate::reduce::{check_all_nan, plan_arg, plan_values};
 use crate::{Axes, DType, Device, Element, Error, ReduceOp, Result, Tensor};
 
 /// Default bytes of input per chunk.
@@ -716,7 +718,7 @@ fn reduce_into(
     let mut ctx = Ctx::open(path, device, opts)?;
     let h = ctx.header.clone();
     let plan = plan_values(op, &h.shape, h.dtype, axes, keepdims)?;
-    if let Some(host) = plan.trivial {
+    if let Some(host) = trivial_result(&plan, op, h.dtype)? {
         sink.begin(host.dtype(), &plan.out_shape, false)?;
         return sink.put(host.as_bytes());
     }

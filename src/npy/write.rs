@@ -10,8 +10,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::header::encode;
 use super::read::{io_err, npy_err};
-use crate::cpu::CpuStorage;
 use crate::device::Storage;
+use crate::host::CpuStorage;
 use crate::{Result, Tensor};
 
 /// A file written under a temporary name and renamed over its destination by

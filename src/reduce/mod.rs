@@ -4,16 +4,13 @@
 //! it. The CPU instructions live in `cpu/fold.rs` and `cpu/arg.rs`, the GPU ones in
 //! `shaders/reduce/`.
 
-mod finish;
+mod kind;
 
-pub(crate) use finish::{finish_host, identity_accumulators};
+pub(crate) use kind::FoldKind;
 
-use crate::cpu::CpuStorage;
-pub(crate) use crate::cpu::FoldKind;
 use crate::plan::{
-    Axes, Reduce3, arg_pass, axes_mask, normalize_axis, reduced_count, reduced_shape,
+    Axes, Reduce3, arg_pass, axes_mask, normalize_axis, numel, reduced_count, reduced_shape,
 };
-use crate::tensor::numel;
 use crate::{DType, Error, Result};
 
 /// A value-reduction planned over a shape: NumPy's rules decided once, for in-memory tensors
@@ -25,8 +22,9 @@ pub(crate) struct ValuePlan {
     pub out_dtype: DType,
     /// Elements each output reduces.
     pub count: usize,
-    /// The finished result when no element needs reading (empty input or output).
-    pub trivial: Option<CpuStorage>,
+    /// Elements of the result. With `count` 0 or `n_out` 0 no element needs reading
+    /// (`cpu::trivial_result`).
+    pub n_out: usize,
 }
 
 /// Plans `op` (a value-reduction) over `axes` of an array of `shape` and `dtype`.
@@ -45,20 +43,12 @@ pub(crate) fn plan_values(
         return Err(Error::EmptyReduction(op.name()));
     }
     let n_out = numel(&out_shape, out_dtype.itemsize())?;
-    let trivial = if n_out == 0 {
-        Some(CpuStorage::zeros(out_dtype, 0))
-    } else if count == 0 {
-        let accs = identity_accumulators(op, dtype, n_out);
-        Some(finish_host(accs, op, dtype, 0)?)
-    } else {
-        None
-    };
     Ok(ValuePlan {
         mask,
         out_shape,
         out_dtype,
         count,
-        trivial,
+        n_out,
     })
 }
 
@@ -300,51 +290,6 @@ impl ReduceOp {
             ReduceOp::Min | ReduceOp::ArgMin => (&[K::Min], Finish::Keys),
             ReduceOp::NanMax | ReduceOp::NanArgMax => (&[K::NanMax], Finish::Keys),
             ReduceOp::NanMin | ReduceOp::NanArgMin => (&[K::NanMin], Finish::Keys),
-        }
-    }
-}
-
-impl FoldKind {
-    /// True for the float sums that are exact (issue 8): `Sum`, `NanSum`, `MeanSum` and
-    /// `NanMeanSum` over float16, bfloat16, float32, float64 and complex64. Their
-    /// accumulators are canonical exact-accumulator words (`exact::WORDS32` /
-    /// `exact::WORDS64` u32 words each, two per complex64 output: real part first).
-    pub(crate) const fn is_exact(self, dtype: DType) -> bool {
-        matches!(
-            self,
-            FoldKind::Sum | FoldKind::NanSum | FoldKind::MeanSum | FoldKind::NanMeanSum
-        ) && exact_words(dtype) > 0
-    }
-
-    /// The dtype of this fold's accumulators over elements of `dtype` (the bytes the CPU and
-    /// the GPU both produce, and the stream merges).
-    pub(crate) const fn acc_dtype(self, dtype: DType) -> DType {
-        use FoldKind as K;
-        if self.is_exact(dtype) {
-            return DType::UInt32;
-        }
-        match self {
-            K::Sum | K::NanSum | K::Prod | K::NanProd => dtype.sum_accumulator(),
-            K::MeanSum | K::NanMeanSum => DType::Float64,
-            K::CountNonzero | K::CountNotNan => DType::Int64,
-            K::Any | K::All => DType::UInt32,
-            K::Max | K::Min | K::NanMax | K::NanMin => {
-                if dtype.itemsize() <= 4 {
-                    DType::UInt32
-                } else {
-                    DType::UInt64
-                }
-            }
-        }
-    }
-
-    /// Elements of [`Self::acc_dtype`] per output element: the words of the exact sums'
-    /// accumulators, 1 for every other fold.
-    pub(crate) const fn acc_len(self, dtype: DType) -> usize {
-        if self.is_exact(dtype) {
-            exact_words(dtype)
-        } else {
-            1
         }
     }
 }

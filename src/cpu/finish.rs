@@ -4,10 +4,12 @@
 use half::{bf16, f16};
 use num_complex::Complex;
 
-use super::Finish;
 use crate::backend::Backend;
-use crate::cpu::{CpuBackend, CpuStorage, FoldKind, fold_identity, keys_to_values};
+use crate::cpu::{CpuBackend, fold_identity, keys_to_values};
 use crate::exact::{self, Fmt};
+use crate::host::CpuStorage;
+use crate::reduce::FoldKind;
+use crate::reduce::{Finish, ValuePlan};
 use crate::{DType, Error, ReduceOp, Result};
 
 /// The result of `op` over elements of `dtype` from the accumulators of its folds
@@ -137,4 +139,21 @@ pub(crate) fn identity_accumulators(op: ReduceOp, dtype: DType, n: usize) -> Vec
         .iter()
         .map(|&k: &FoldKind| fold_identity(k, dtype, n))
         .collect()
+}
+
+/// The result of a plan with no element to read (an empty input or output), or `None` for
+/// a plan that has elements to reduce.
+pub(crate) fn trivial_result(
+    plan: &ValuePlan,
+    op: ReduceOp,
+    dtype: DType,
+) -> Result<Option<CpuStorage>> {
+    if plan.n_out == 0 {
+        return Ok(Some(CpuStorage::zeros(plan.out_dtype, 0)));
+    }
+    if plan.count == 0 {
+        let accs = identity_accumulators(op, dtype, plan.n_out);
+        return Ok(Some(finish_host(accs, op, dtype, 0)?));
+    }
+    Ok(None)
 }

@@ -29,20 +29,20 @@ pub enum CpuStorage {
 macro_rules! with_storage {
     ($s:expr, $v:ident => $body:expr) => {
         match $s {
-            $crate::cpu::CpuStorage::Bool($v) => $body,
-            $crate::cpu::CpuStorage::I8($v) => $body,
-            $crate::cpu::CpuStorage::U8($v) => $body,
-            $crate::cpu::CpuStorage::I16($v) => $body,
-            $crate::cpu::CpuStorage::U16($v) => $body,
-            $crate::cpu::CpuStorage::I32($v) => $body,
-            $crate::cpu::CpuStorage::U32($v) => $body,
-            $crate::cpu::CpuStorage::I64($v) => $body,
-            $crate::cpu::CpuStorage::U64($v) => $body,
-            $crate::cpu::CpuStorage::F16($v) => $body,
-            $crate::cpu::CpuStorage::BF16($v) => $body,
-            $crate::cpu::CpuStorage::F32($v) => $body,
-            $crate::cpu::CpuStorage::F64($v) => $body,
-            $crate::cpu::CpuStorage::C64($v) => $body,
+            $crate::host::CpuStorage::Bool($v) => $body,
+            $crate::host::CpuStorage::I8($v) => $body,
+            $crate::host::CpuStorage::U8($v) => $body,
+            $crate::host::CpuStorage::I16($v) => $body,
+            $crate::host::CpuStorage::U16($v) => $body,
+            $crate::host::CpuStorage::I32($v) => $body,
+            $crate::host::CpuStorage::U32($v) => $body,
+            $crate::host::CpuStorage::I64($v) => $body,
+            $crate::host::CpuStorage::U64($v) => $body,
+            $crate::host::CpuStorage::F16($v) => $body,
+            $crate::host::CpuStorage::BF16($v) => $body,
+            $crate::host::CpuStorage::F32($v) => $body,
+            $crate::host::CpuStorage::F64($v) => $body,
+            $crate::host::CpuStorage::C64($v) => $body,
         }
     };
 }
