@@ -5,9 +5,9 @@
 //! on 2-D and 3-D grids, as tensors of more than 65535 workgroups do.
 
 mod common;
-mod gpu_common;
 
-use gpu_common::{Rng, bytes, random_bytes, tensor};
+use common::data::{random_bytes, tensor};
+use common::{Rng, bytes};
 use ndgpu::{Axes, DType, Device, Error, Tensor};
 
 fn gpu() -> Device {
@@ -25,7 +25,7 @@ fn gpu() -> Device {
 #[test]
 fn ops_across_chunk_boundaries() {
     let (g, c) = (gpu(), Device::cpu());
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     for d in DType::ALL {
         // 100_003 elements: 1.5 to 12 chunks of 64 KiB, ending mid-word.
         let n = 40_003;
@@ -84,7 +84,7 @@ fn too_many_bindings_is_an_error() {
 #[test]
 fn exact_sums_across_chunks_and_folded_grids() {
     let (g, c) = (gpu(), Device::cpu());
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     for d in [
         DType::Float16,
         DType::Float32,

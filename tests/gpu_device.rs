@@ -2,7 +2,6 @@
 //! readback, reuse of output buffers, and errors instead of aborts.
 
 mod common;
-mod gpu_common;
 
 use ndgpu::{DType, Device, Error, Tensor, TransferGuard};
 
@@ -146,7 +145,7 @@ fn reused_output_buffers_hold_only_the_new_results() {
         let tc = Tensor::from_slice(&c, &[n], &v).unwrap();
         for to in [DType::Bool, DType::UInt8, DType::Float16, DType::Int64] {
             let (a, b) = (tg.cast(to).unwrap(), tc.cast(to).unwrap());
-            assert_eq!(gpu_common::bytes(&a), gpu_common::bytes(&b), "{n} -> {to}");
+            assert_eq!(common::bytes(&a), common::bytes(&b), "{n} -> {to}");
             drop(a); // back to the pool, dirty, for the next round
         }
         let s = [n, 1];
@@ -154,13 +153,13 @@ fn reused_output_buffers_hold_only_the_new_results() {
         let tc2 = Tensor::from_slice(&c, &s, &v).unwrap();
         for ax in [0isize, 1] {
             assert_eq!(
-                gpu_common::bytes(&tg2.sum(ax, false).unwrap()),
-                gpu_common::bytes(&tc2.sum(ax, false).unwrap()),
+                common::bytes(&tg2.sum(ax, false).unwrap()),
+                common::bytes(&tc2.sum(ax, false).unwrap()),
                 "sum {n} axis {ax}"
             );
             assert_eq!(
-                gpu_common::bytes(&tg2.argmax(Some(ax), false).unwrap()),
-                gpu_common::bytes(&tc2.argmax(Some(ax), false).unwrap()),
+                common::bytes(&tg2.argmax(Some(ax), false).unwrap()),
+                common::bytes(&tc2.argmax(Some(ax), false).unwrap()),
                 "argmax {n} axis {ax}"
             );
         }

@@ -3,9 +3,8 @@
 //! far longer than lavapipe's 65535-iteration loop cap (which silently truncates loops).
 
 mod common;
-mod gpu_common;
 
-use gpu_common::bytes;
+use common::bytes;
 use ndgpu::{Axes, DType, Device, Tensor};
 
 fn gpu() -> Device {

@@ -4,9 +4,9 @@
 //! emulated path.
 
 mod common;
-mod gpu_common;
 
-use gpu_common::{Rng, bytes, random_bytes, tensor};
+use common::data::{random_bytes, tensor};
+use common::{Rng, bytes};
 use half::{bf16, f16};
 use ndgpu::{Axes, DType, Device, Tensor};
 
@@ -48,7 +48,7 @@ fn random_axes(rng: &mut Rng, rank: usize) -> Axes {
 
 /// Cases: (dtype, shape, data bytes) for every dtype and rank, with and without edge values.
 fn cases(seed: u64, per_rank: usize, allow_empty: bool) -> Vec<(DType, Vec<usize>, Vec<u8>, bool)> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut out = Vec::new();
     for d in DType::ALL {
         for rank in 0..=5 {
@@ -89,7 +89,7 @@ fn cast_every_pair_every_rank_same_bytes() {
 #[test]
 fn cast_all_pairs_odd_lengths_and_edges() {
     let (g, c) = (gpu(), Device::cpu());
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     for d in DType::ALL {
         for n in [1usize, 3, 5, 7, 4099] {
             let b = random_bytes(&mut rng, d, n, true);
@@ -108,7 +108,7 @@ fn cast_all_pairs_odd_lengths_and_edges() {
 #[test]
 fn argmax_every_dtype_rank_axis_same_bytes() {
     let (g, c) = (gpu(), Device::cpu());
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     for (d, s, b, _) in cases(13, 3, false) {
         let (tc, tg) = (tensor(&c, &s, d, &b), tensor(&g, &s, d, &b));
         let axis = if s.is_empty() || rng.below(4) == 0 {
@@ -160,7 +160,7 @@ fn argmax_long_rows_and_ties() {
 #[test]
 fn integer_sums_same_bytes() {
     let (g, c) = (gpu(), Device::cpu());
-    let mut rng = Rng(17);
+    let mut rng = Rng::new(17);
     for (d, s, b, _) in cases(19, 3, true) {
         if d.is_float() || d == DType::Complex64 {
             continue;
@@ -289,7 +289,7 @@ fn float_sums_within_bound() {
     let (g, c) = (gpu(), Device::cpu());
     let emu = gpu();
     emu.set_f64_emulation(true);
-    let mut rng = Rng(23);
+    let mut rng = Rng::new(23);
     for (d, s, b, _) in cases(29, 3, true) {
         if !(d.is_float() || d == DType::Complex64) {
             continue;
@@ -327,7 +327,7 @@ fn f64_emulated_add_edge_cases() {
     g.set_f64_emulation(true);
     let n = gpu();
     n.set_f64_emulation(false);
-    let mut rng = Rng(31);
+    let mut rng = Rng::new(31);
     let specials = [
         0.0,
         -0.0,
@@ -359,11 +359,11 @@ fn f64_emulated_add_edge_cases() {
     }
     for _ in 0..5000 {
         let e = |r: u64| f64::from_bits((r & 0x800f_ffff_ffff_ffff) | ((r >> 52) % 2047) << 52);
-        let x = e(rng.next());
+        let x = e(rng.next_u64());
         let y = if rng.below(2) == 0 {
             -x * (1.0 + rng.below(1000) as f64 * 1e-12)
         } else {
-            e(rng.next())
+            e(rng.next_u64())
         };
         a.push(x);
         b.push(y);

@@ -1,10 +1,11 @@
 //! The .npy reader and writer: NumPy's fixtures in every dtype, byte order and memory order,
 //! round trips, refusals, and random/mutated headers (no panic, one-line errors).
 
-mod npy_common;
+mod common;
 
+use common::bytes;
+use common::npy::fixtures;
 use ndgpu::{DType, Device, Tensor};
-use npy_common::{bytes_of, fixtures};
 use proptest::prelude::*;
 
 const DTYPES: [&str; 13] = [
@@ -39,7 +40,7 @@ fn every_byte_order_and_memory_order_reads_the_same() {
         for v in &variants[1..] {
             let t = ndgpu::npy::read(v).unwrap();
             assert_eq!(t.shape(), first.shape(), "{v:?}");
-            assert_eq!(bytes_of(&t), bytes_of(&first), "{v:?}");
+            assert_eq!(bytes(&t), bytes(&first), "{v:?}");
         }
     }
 }
@@ -162,13 +163,13 @@ fn round_trips_every_dtype_shape_and_stream() {
         ndgpu::npy::write(&p, &src).unwrap();
         let back = ndgpu::npy::read(&p).unwrap();
         assert_eq!((back.dtype(), back.shape()), (src.dtype(), src.shape()));
-        assert_eq!(bytes_of(&back), bytes_of(&src), "{name}");
+        assert_eq!(bytes(&back), bytes(&src), "{name}");
         let mut buf = Vec::new();
         ndgpu::npy::write_to(&mut buf, &src).unwrap();
         assert_eq!(buf, std::fs::read(&p).unwrap());
         assert_eq!(
-            bytes_of(&ndgpu::npy::read_from(&buf[..], &cpu).unwrap()),
-            bytes_of(&src)
+            bytes(&ndgpu::npy::read_from(&buf[..], &cpu).unwrap()),
+            bytes(&src)
         );
         assert!(ndgpu::npy::read_from(&buf[..buf.len() - 1], &cpu).is_err());
     }

@@ -2,14 +2,13 @@
 //! in-memory tensor operations, on every device.
 
 mod common;
-mod npy_common;
 
 use std::path::{Path, PathBuf};
 
+use common::bytes;
 use common::exact::{exact_bits, fmt_of};
 use ndgpu::npy::stream::{self, StreamOptions};
 use ndgpu::{Axes, DType, Device, ReduceOp, Tensor};
-use npy_common::bytes_of;
 
 fn opts(chunk_bytes: usize) -> StreamOptions {
     StreamOptions {
@@ -101,7 +100,7 @@ fn same(what: &str, got: &Tensor, want: &Tensor) {
         (want.dtype(), want.shape()),
         "{what}"
     );
-    assert!(bytes_of(got) == bytes_of(want), "{what}: bytes differ");
+    assert!(bytes(got) == bytes(want), "{what}: bytes differ");
 }
 
 #[test]
@@ -190,11 +189,7 @@ fn float_sums_of_any_chunking_are_exact() {
             for op in [ReduceOp::Sum, ReduceOp::Mean, ReduceOp::NanMean] {
                 let got = stream::reduce(&p, op, &axes, false, &cpu, opts(chunk)).unwrap();
                 let want = t.reduce(op, axes.clone(), false).unwrap();
-                assert_eq!(
-                    bytes_of(&got),
-                    bytes_of(&want),
-                    "{op} {axes:?} chunk {chunk}"
-                );
+                assert_eq!(bytes(&got), bytes(&want), "{op} {axes:?} chunk {chunk}");
                 if axes == Axes::All {
                     let g = got.to_ndarray::<f32>().unwrap()[[]].to_bits();
                     assert_eq!(g, if op == ReduceOp::Sum { total } else { mean }, "{op}");

@@ -4,13 +4,11 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
-#[path = "../../tests/npy_common/mod.rs"]
-mod npy_common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use npy_common::{check, fixtures};
+use common::npy::{check, fixtures};
 
 fn ndgpu(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ndgpu"));

@@ -1,9 +1,15 @@
-//! Shared by the integration tests: the devices every test runs on.
-#![allow(dead_code)]
+//! The integration tests' one support module: the devices every test runs on (here), one
+//! random generator and one `bytes()` (`values`), random data of any dtype (`data`, `values`),
+//! exact and naive references (`exact`, `reference`), the NumPy fixtures (`npy`).
+#![allow(dead_code, unused_imports)]
 
+pub mod data;
 pub mod exact;
+pub mod npy;
 pub mod reference;
 pub mod values;
+
+pub use values::{Rng, bytes};
 
 use ndgpu::Device;
 

@@ -1,9 +1,10 @@
-//! Helpers of the GPU tests: tensors from raw bytes of any dtype, random data, exact float
-//! references.
-#![allow(dead_code)]
+//! Raw test data: tensors from the little-endian bytes of any dtype, random bytes with the
+//! formats' edge values.
 
 use half::{bf16, f16};
 use ndgpu::{DType, Device, Tensor};
+
+use super::values::Rng;
 use num_complex::Complex;
 
 /// Runs `$body` with `$t` the Rust element type of `$d`.
@@ -74,31 +75,6 @@ macro_rules! with_type {
 /// A tensor of `dtype` from little-endian bytes (bools: byte != 0).
 pub fn tensor(dev: &Device, shape: &[usize], dtype: DType, bytes: &[u8]) -> Tensor {
     Tensor::from_bytes(dev, shape, dtype, bytes).unwrap()
-}
-
-/// The little-endian bytes of a tensor (read back from any device).
-pub fn bytes(t: &Tensor) -> Vec<u8> {
-    with_type!(t.dtype(), T => {
-        let a = t.to_ndarray::<T>().unwrap();
-        bytemuck::cast_slice::<T, u8>(a.as_slice().unwrap()).to_vec()
-    })
-}
-
-/// splitmix64.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-        z ^ (z >> 31)
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
 }
 
 /// Edge values of a float format, as bits.
@@ -193,7 +169,7 @@ pub fn random_bytes(rng: &mut Rng, d: DType, n: usize, edges: bool) -> Vec<u8> {
     for _ in 0..n {
         let parts = if d == DType::Complex64 { 2 } else { 1 };
         for _ in 0..parts {
-            let r = rng.next();
+            let r = rng.next_u64();
             let pick_edge = edges && rng.below(3) == 0;
             let v: u64 = if pick_edge && !ed.is_empty() {
                 ed[rng.below(ed.len() as u64) as usize]

@@ -1,11 +1,11 @@
-//! Shared by the .npy and CLI tests: fixture paths and tensor comparison.
-#![allow(dead_code)]
+//! The .npy and CLI tests' fixtures and their comparison with NumPy's results.
 
 use std::path::PathBuf;
 
-use half::{bf16, f16};
+use half::f16;
 use ndgpu::{DType, Tensor};
-use num_complex::Complex;
+
+use super::values::bytes;
 
 /// The NumPy-written fixtures (`tests/fixtures` of the library crate; the CLI crate's tests
 /// reach them from `cli/`).
@@ -19,33 +19,9 @@ pub fn fixtures() -> PathBuf {
     lib.join("tests/fixtures")
 }
 
-/// The elements of a tensor as little-endian C-order bytes.
-pub fn bytes_of(t: &Tensor) -> Vec<u8> {
-    fn b<T: ndgpu::Element>(t: &Tensor) -> Vec<u8> {
-        let a = t.to_ndarray::<T>().expect("readback");
-        bytemuck::cast_slice(a.as_slice().expect("standard layout")).to_vec()
-    }
-    match t.dtype() {
-        DType::Bool => b::<bool>(t),
-        DType::Int8 => b::<i8>(t),
-        DType::UInt8 => b::<u8>(t),
-        DType::Int16 => b::<i16>(t),
-        DType::UInt16 => b::<u16>(t),
-        DType::Int32 => b::<i32>(t),
-        DType::UInt32 => b::<u32>(t),
-        DType::Int64 => b::<i64>(t),
-        DType::UInt64 => b::<u64>(t),
-        DType::Float16 => b::<f16>(t),
-        DType::BFloat16 => b::<bf16>(t),
-        DType::Float32 => b::<f32>(t),
-        DType::Float64 => b::<f64>(t),
-        DType::Complex64 => b::<Complex<f32>>(t),
-    }
-}
-
 /// Float elements as f64 (complex: re, im interleaved).
 pub fn floats_of(t: &Tensor) -> Vec<f64> {
-    let raw = bytes_of(t);
+    let raw = bytes(t);
     match t.dtype() {
         DType::Float16 => bytemuck::pod_collect_to_vec::<u8, f16>(&raw)
             .iter()
@@ -77,7 +53,7 @@ pub fn check(got: &Tensor, want: &Tensor, tol: Option<&Tensor>) -> Result<(), St
         ));
     }
     let Some(tol) = tol else {
-        let (g, w) = (bytes_of(got), bytes_of(want));
+        let (g, w) = (bytes(got), bytes(want));
         return if g == w {
             Ok(())
         } else {
