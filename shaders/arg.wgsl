@@ -4,11 +4,11 @@
 // index, 0); the final pass writes int64 indices, -1 for a slice whose best key is 0 when
 // SKIP_NAN (the nan-variants give NaN that key: the slice is all NaN). Ties go to the
 // smaller index.
-//!import convert
-//!import int
-//!import grid
-//!import fold
-//!import reduce
+//!import common/convert
+//!import common/int
+//!import common/grid
+//!import common/fold
+//!import common/reduce
 
 fn elem(e: u32) -> vec2<u32> {
 {{ELEM}}

@@ -1,10 +1,10 @@
 // cast: a unit is one whole output word (several 8/16-bit elements packed) or, for 64-bit
 // outputs, one element (two words); an invocation converts UNITS units. Conversions work on
 // bits only.
-//!import convert
-//!import int
-//!import grid
-//!import elementwise
+//!import common/convert
+//!import common/int
+//!import common/grid
+//!import common/elementwise
 
 // Raw bits of element e, zero-extended (64-bit elements as a pair).
 fn elem(e: u32) -> vec2<u32> {

@@ -12,10 +12,10 @@
 // the words. The first pass reads elements (`add_item` decodes them), later passes merge the
 // accumulators of the previous pass (digit-wise adds mod 2^(32 D), flags ORed). Integer
 // addition is associative, so the words never depend on the grid.
-//!import convert
-//!import grid
-//!import reduce
-//!import exact
+//!import common/convert
+//!import common/grid
+//!import common/reduce
+//!import common/exact
 
 const NL: u32 = 2u * D;
 // Accumulators of one workgroup.

@@ -4,9 +4,9 @@
 // infinities, or a count of 0 give the canonical quiet NaN; one infinity gives itself; an
 // exact zero gives +0.0. One invocation per output word: PER values of BITS bits each (two
 // float16 / bfloat16 per word), or one float64 value as two words.
-//!import convert
-//!import grid
-//!import exact
+//!import common/convert
+//!import common/grid
+//!import common/exact
 
 struct Params {
     // Values to write (accumulators; complex64 has two per element).
@@ -23,7 +23,11 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
-{{BINDINGS}}
+//!import common/src
+//!if COUNTS
+//!import common/cnt
+//!endif
+//!import common/dst
 
 // The output format: explicit mantissa bits, exponent bias, sign bit, and its packing.
 const MANT: u32 = {{MANT}};

@@ -4,12 +4,12 @@
 // invocation folds K rows in a fixed pairwise tree, then a fixed tree over the R lanes. One
 // pass shrinks len by R * K; the host repeats passes until one block is left. No float
 // atomics: the order of operations depends only on the shape.
-//!import convert
-//!import int
-//!import grid
-//!import f64emu
-//!import fold
-//!import reduce
+//!import common/convert
+//!import common/int
+//!import common/grid
+//!import common/f64emu
+//!import common/fold
+//!import common/reduce
 
 alias Acc = {{ACC}};
 

@@ -32,70 +32,26 @@ impl Side {
     }
 }
 
-/// The `src*` / `dst*` bindings and their chunk-selecting accessors `src_ld` / `dst_st`.
-pub(crate) fn bindings(src: Side, dst: Side) -> String {
-    bindings_of(&[("src", src, false), ("dst", dst, true)])
-}
-
-/// Bindings `NAME0..` for each (name, side, written) in order from binding 1, with an accessor
-/// each: `NAME_ld(i)` for read sides, `NAME_st(i, v)` for written ones.
-pub(crate) fn bindings_of(sides: &[(&str, Side, bool)]) -> String {
-    let mut s = String::new();
-    let mut binding = 1;
-    for &(name, side, written) in sides {
-        let ty = if side.f64 { "f64" } else { "u32" };
-        let access = if written { "read_write" } else { "read" };
-        for k in 0..side.n {
-            s += &format!(
-                "@group(0) @binding({binding}) var<storage, {access}> {name}{k}: array<{ty}>;\n"
-            );
-            binding += 1;
-        }
-        let access_k = |k: usize| {
-            if written {
-                format!("{name}{k}[j] = v;\n        return;")
-            } else {
-                format!("return {name}{k}[j];")
-            }
-        };
-        if written {
-            s += &format!("fn {name}_st(i: u32, v: {ty}) {{\n");
-        } else {
-            s += &format!("fn {name}_ld(i: u32) -> {ty} {{\n");
-        }
-        if side.n == 1 {
-            s += "    let j = i;\n";
-        } else {
-            s += &format!(
-                "    let c = i >> {}u;\n    let j = i & {}u;\n",
-                side.shift,
-                (1u64 << side.shift) - 1
-            );
-            for k in 0..side.n - 1 {
-                s += &format!("    if (c == {k}u) {{\n        {}\n    }}\n", access_k(k));
-            }
-        }
-        s += &format!(
-            "    {}\n}}\n",
-            access_k(side.n - 1).replace("\n        return;", "")
-        );
+/// The values of the storage sides `(names, side)` of a kernel, bound in order from binding 1
+/// (binding 0 is the uniform): `common/src.wgsl`, `common/cnt.wgsl`, `common/dst.wgsl`.
+fn side_vars(v: &mut Vars, sides: &[(SideNames, Side)]) {
+    let mut at = 1;
+    for &([ty, first, shift, chunks, last], side) in sides {
+        v.push((ty, if side.f64 { "f64" } else { "u32" }.into()));
+        v.push((first, at.to_string()));
+        v.push((shift, side.shift.to_string()));
+        v.push((chunks, side.n.to_string()));
+        v.push((last, (side.n - 1).to_string()));
+        at += side.n;
     }
-    s
 }
 
-/// `ld_cached(w)`: `src_ld` that keeps the last word loaded by this invocation.
-fn cache_fn(src: Side) -> String {
-    let (ty, zero) = if src.f64 {
-        ("f64", "0.0lf")
-    } else {
-        ("u32", "0u")
-    };
-    format!(
-        "var<private> cached_at: u32 = 0xffffffffu;\nvar<private> cached: {ty} = {zero};\n\
-         fn ld_cached(w: u32) -> {ty} {{\n    if (w != cached_at) {{\n        cached_at = w;\n        \
-         cached = src_ld(w);\n    }}\n    return cached;\n}}"
-    )
-}
+/// The values `common/src.wgsl` (and its twins) name: element type, first binding, log2 of
+/// the elements per chunk, chunks, last chunk.
+type SideNames = [&'static str; 5];
+const SRC: SideNames = ["SRC_T", "SRC_AT", "SRC_SHIFT", "SRC_CHUNKS", "SRC_LAST"];
+const CNT: SideNames = ["CNT_T", "CNT_AT", "CNT_SHIFT", "CNT_CHUNKS", "CNT_LAST"];
+const DST: SideNames = ["DST_T", "DST_AT", "DST_SHIFT", "DST_CHUNKS", "DST_LAST"];
 
 /// Whether a reduction pass reads packed 8/16-bit elements of contiguous rows: then each
 /// invocation takes consecutive rows, which share words.
@@ -291,7 +247,7 @@ impl Acc {
 type Vars = Vec<(&'static str, String)>;
 
 fn grid_vars(v: &mut Vars, src: Side, dst: Side) {
-    v.push(("BINDINGS", bindings(src, dst)));
+    side_vars(v, &[(SRC, src), (DST, dst)]);
 }
 
 /// The copy kernel over words.
@@ -339,7 +295,6 @@ fn reduction_vars(w: u32, packed: bool, src: Side, dst: Side) -> Vars {
 
 fn reduction_vars_k(w: u32, k: usize, packed: bool, src: Side, dst: Side) -> Vars {
     let mut v = Vars::new();
-    v.push(("CACHE", cache_fn(src)));
     v.push(("PACKED", packed.to_string()));
     grid_vars(&mut v, src, dst);
     v.push(("W", format!("{w}u")));
@@ -826,10 +781,10 @@ fn exact_family_vars(v: &mut Vars, dtype: DType) {
 /// divide each element by an int64 of the `cnt` bindings (nanmean), else by a uniform count.
 pub(crate) fn exact_round_vars(dtype: DType, src: Side, cnt: Option<Side>, dst: Side) -> Vars {
     let mut v = Vars::new();
-    let mut sides = vec![("src", src, false)];
-    sides.extend(cnt.map(|c| ("cnt", c, false)));
-    sides.push(("dst", dst, true));
-    v.push(("BINDINGS", bindings_of(&sides)));
+    let mut sides = vec![(SRC, src)];
+    sides.extend(cnt.map(|c| (CNT, c)));
+    sides.push((DST, dst));
+    side_vars(&mut v, &sides);
     exact_family_vars(&mut v, dtype);
     let (mant, bias, sign) = match dtype {
         DType::Float64 => (52, 1023, 63),
