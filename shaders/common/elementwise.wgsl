@@ -11,4 +11,4 @@ struct Params {
 //!import common/src
 //!import common/dst
 
-const UNITS: u32 = {{UNITS}};
+const UNITS: u32 = {{UNITS}}u;

@@ -16,9 +16,9 @@ struct Params {
 //!import common/src
 //!import common/dst
 
-const W: u32 = {{W}};
+const W: u32 = {{W}}u;
 const R: u32 = 256u / W;
-const K: u32 = {{K}};
+const K: u32 = {{K}}u;
 const PACKED: bool = {{PACKED}};
 
 // src_ld with the last word kept: packed elements of one word cost one load.
@@ -31,4 +31,13 @@ fn ld_cached(w: u32) -> SrcT {
         cached = src_ld(w);
     }
     return cached;
+}
+
+// The word loads of element snippets (load/*.wgsl): packed rows keep the last word.
+fn word(w: u32) -> SrcT {
+//!if PACKED
+    return ld_cached(w);
+//!else
+    return src_ld(w);
+//!endif
 }

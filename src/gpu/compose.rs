@@ -23,19 +23,83 @@ macro_rules! embed {
 pub const KERNELS: &[(&str, &str)] =
     embed!["cast", "fold", "arg", "copy", "exact_fold", "exact_round",];
 
-/// The snippets (`shaders/*/*.wgsl`), embedded.
+/// The snippets (`shaders/*/*.wgsl`), embedded: shared code (`common/`), element loads by size
+/// (`load/`), element kinds (`elem/`), fold accumulators (`acc/`) and what elements become in
+/// them (`acc_of/`), fold ops (`fold/`), cast targets (`cast/`) and exact-sum items (`exact/`).
 pub const SNIPPETS: &[(&str, &str)] = embed![
+    "common/cnt",
     "common/convert",
-    "common/grid",
-    "common/int",
+    "common/dst",
+    "common/elementwise",
+    "common/exact",
     "common/f64emu",
     "common/fold",
+    "common/grid",
+    "common/int",
     "common/reduce",
-    "common/exact",
-    "common/elementwise",
     "common/src",
-    "common/dst",
-    "common/cnt",
+    "load/bytes1",
+    "load/bytes2",
+    "load/bytes4",
+    "load/bytes8",
+    "elem/bfloat16",
+    "elem/bool",
+    "elem/complex64",
+    "elem/float16",
+    "elem/float32",
+    "elem/float64",
+    "elem/int16",
+    "elem/int32",
+    "elem/int64",
+    "elem/int8",
+    "elem/uint16",
+    "elem/uint32",
+    "elem/uint64",
+    "elem/uint8",
+    "acc/c64",
+    "acc/f32",
+    "acc/f64",
+    "acc/f64emu",
+    "acc/int",
+    "acc/u32",
+    "acc_of/c64",
+    "acc_of/f32",
+    "acc_of/f64",
+    "acc_of/f64emu",
+    "acc_of/int",
+    "fold/all",
+    "fold/any",
+    "fold/count_nonzero",
+    "fold/count_not_nan",
+    "fold/max",
+    "fold/meansum",
+    "fold/min",
+    "fold/nanmax",
+    "fold/nanmeansum",
+    "fold/nanmin",
+    "fold/nanprod",
+    "fold/nansum",
+    "fold/prod",
+    "fold/sum",
+    "cast/bfloat16",
+    "cast/complex64",
+    "cast/float16",
+    "cast/float32",
+    "cast/float64",
+    "cast/int16",
+    "cast/int32",
+    "cast/int64",
+    "cast/int8",
+    "cast/signed",
+    "cast/uint16",
+    "cast/uint32",
+    "cast/uint64",
+    "cast/uint8",
+    "cast/unsigned",
+    "exact/acc",
+    "exact/c64",
+    "exact/f32",
+    "exact/f64",
 ];
 
 /// Composes kernel `name` with the values `vars`.
@@ -54,7 +118,7 @@ pub fn compose_with_imports(
         .map(|(_, s)| *s)
         .ok_or_else(|| format!("unknown kernel `{name}`"))?;
     for (i, (k, v)) in vars.iter().enumerate() {
-        if ENFORCE_WORDS && !is_word(v) {
+        if !is_word(v) {
             return Err(format!("{name}: value of `{k}` is not one word: `{v}`"));
         }
         if vars[..i].iter().any(|(k2, _)| k2 == k) {
@@ -75,9 +139,6 @@ pub fn compose_with_imports(
     Ok((c.out, c.seen))
 }
 
-/// Off while kernels.rs still passes WGSL fragments (being converted kernel by kernel).
-const ENFORCE_WORDS: bool = false;
-
 /// A number (`-160`, `0xffu`), an identifier, or a type name such as `vec2<u32>`: nothing that
 /// could carry an expression or a statement.
 fn is_word(v: &str) -> bool {
@@ -87,9 +148,9 @@ fn is_word(v: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '<' | '>'))
 }
 
-/// How a block of lines ended.
+/// What ended a block of lines: the end of the file or a closing directive.
 #[derive(Debug, PartialEq, Eq)]
-enum End {
+enum Closer {
     File,
     Else,
     EndIf,
@@ -110,7 +171,7 @@ impl Composer<'_> {
         let lines: Vec<&str> = src.lines().collect();
         let mut pos = 0;
         match self.block(name, &lines, &mut pos, true)? {
-            End::File => Ok(()),
+            Closer::File => Ok(()),
             e => Err(format!("{name}:{pos}: {e:?} without its opening directive")),
         }
     }
@@ -123,7 +184,7 @@ impl Composer<'_> {
         lines: &[&str],
         pos: &mut usize,
         active: bool,
-    ) -> Result<End, String> {
+    ) -> Result<Closer, String> {
         while *pos < lines.len() {
             let line = lines[*pos];
             *pos += 1;
@@ -161,10 +222,10 @@ impl Composer<'_> {
                         false
                     };
                     let mut end = self.block(file, lines, pos, active && yes)?;
-                    if end == End::Else {
+                    if end == Closer::Else {
                         end = self.block(file, lines, pos, active && !yes)?;
                     }
-                    if end != End::EndIf {
+                    if end != Closer::EndIf {
                         return Err(at("`//!if` without `//!endif`".into()));
                     }
                 }
@@ -183,18 +244,18 @@ impl Composer<'_> {
                         self.locals.push((counter.to_string(), k));
                         let end = self.block(file, lines, pos, active && n > 0);
                         self.locals.pop();
-                        if end? != End::EndFor {
+                        if end? != Closer::EndFor {
                             return Err(at("`//!for` without `//!endfor`".into()));
                         }
                     }
                 }
-                ["else"] => return Ok(End::Else),
-                ["endif"] => return Ok(End::EndIf),
-                ["endfor"] => return Ok(End::EndFor),
+                ["else"] => return Ok(Closer::Else),
+                ["endif"] => return Ok(Closer::EndIf),
+                ["endfor"] => return Ok(Closer::EndFor),
                 _ => return Err(at(format!("unknown directive `{}`", line.trim()))),
             }
         }
-        Ok(End::File)
+        Ok(Closer::File)
     }
 
     /// `NAME` (a boolean value), `NAME == WORD` or `NAME != WORD`.
@@ -357,9 +418,7 @@ mod tests {
         for bad in ["", "a + b", "f(x)", "x;", "return v;", "{{X}}", "-"] {
             assert!(!is_word(bad), "{bad}");
         }
-        if ENFORCE_WORDS {
-            let vars = vec![("UNITS", "16u; fn evil() {}".to_string())];
-            assert!(compose("copy", &vars).is_err());
-        }
+        let vars = vec![("UNITS", "16u; fn evil() {}".to_string())];
+        assert!(compose("copy", &vars).is_err());
     }
 }
