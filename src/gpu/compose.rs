@@ -10,7 +10,8 @@
 //!
 //! `{{NAME}}` elsewhere is replaced by its value. An unknown kernel, import or directive, a
 //! placeholder without a value, a value no placeholder or directive names, or a value that is
-//! not one word is an error: a kernel variant that composes is the one that was meant.
+//! not one word is an error: a kernel variant that composes is the one that was meant. (A
+//! value named only in a skipped branch counts as used: other variants take that branch.)
 
 /// Embeds `shaders/NAME.wgsl` for each name, as (name, text).
 macro_rules! embed {
