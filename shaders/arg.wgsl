@@ -4,24 +4,37 @@
 // index, 0); the final pass writes int64 indices, -1 for a slice whose best key is 0 when
 // SKIP_NAN (the nan-variants give NaN that key: the slice is all NaN). Ties go to the
 // smaller index.
-//!import convert
-//!import int
-//!import grid
-//!import fold
-//!import reduce
+//!import common/convert
+//!import common/int
+//!import common/grid
+//!import common/fold
+//!import common/reduce
 
-fn elem(e: u32) -> vec2<u32> {
-{{ELEM}}
-}
+//!if ELEMENTS
+//!import elem/{{DTYPE}}
+const ARG_MIN: bool = {{ARG_MIN}};
+//!endif
 
 // The key of input i (an element, or a partial of the previous pass).
 fn key(i: u32) -> vec2<u32> {
-{{KEY}}
+//!if ELEMENTS
+    let v = elem(i);
+    if (SKIP_NAN && el_nan(v)) {
+        return vec2<u32>(0u, 0u);
+    }
+    return el_arg_key(v, ARG_MIN);
+//!else
+    return vec2<u32>(src_ld(4u * i), src_ld(4u * i + 1u));
+//!endif
 }
 
 // The row index input i stands for (row r of this pass, or a partial's index).
 fn index(i: u32, r: u32) -> u32 {
-{{INDEX}}
+//!if ELEMENTS
+    return r;
+//!else
+    return src_ld(4u * i + 2u);
+//!endif
 }
 
 const FINAL: bool = {{FINAL}};

@@ -1,24 +1,45 @@
 // cast: a unit is one whole output word (several 8/16-bit elements packed) or, for 64-bit
 // outputs, one element (two words); an invocation converts UNITS units. Conversions work on
 // bits only.
-//!import convert
-//!import int
-//!import grid
-//!import elementwise
+//!import common/convert
+//!import common/int
+//!import common/grid
+//!import common/elementwise
 
-// Raw bits of element e, zero-extended (64-bit elements as a pair).
-fn elem(e: u32) -> vec2<u32> {
-{{ELEM}}
+//!import elem/{{FROM}}
+//!if TO != bool
+//!import cast/{{TO}}
+//!endif
+
+// The word loads of the element snippet.
+fn word(w: u32) -> u32 {
+    return src_ld(w);
 }
 
+// Element bits v of FROM converted to TO with the rules of the CPU backend
+// (`src/cpu/cast.rs`), on bits only: through the element's 64-bit integer value (FROM_KIND
+// int), its exact float32 bits (f32) or its float64 bits (f64).
 fn cvt(v: vec2<u32>) -> vec2<u32> {
-{{CONVERT}}
+//!if TO == bool
+    // Non-zero (NaN included; complex64: either part) is true.
+    return vec2<u32>(select(0u, 1u, el_nonzero(v)), 0u);
+//!else
+//!if FROM_KIND == int
+    return cvt_int(el_int(v), EL_SIGNED);
+//!endif
+//!if FROM_KIND == f32
+    return cvt_f32(el_f32(v));
+//!endif
+//!if FROM_KIND == f64
+    return cvt_f64(v);
+//!endif
+//!endif
 }
 
 const OUT64: bool = {{OUT64}};
-const PER: u32 = {{PER}};
-const BITS: u32 = {{BITS}};
-const MASK: u32 = {{MASK}};
+const PER: u32 = {{PER}}u;
+const BITS: u32 = {{BITS}}u;
+const MASK: u32 = {{MASK}}u;
 
 // Unit j of an invocation: units of a workgroup are consecutive, 256 apart per j, so that an
 // invocation does UNITS of them (fewer workgroups: software adapters pay per workgroup).

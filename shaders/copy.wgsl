@@ -1,7 +1,7 @@
 // copy: UNITS words per invocation, laid out as in cast.wgsl; the bandwidth baseline of the
 // bench report.
-//!import grid
-//!import elementwise
+//!import common/grid
+//!import common/elementwise
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {

@@ -12,10 +12,10 @@
 // the words. The first pass reads elements (`add_item` decodes them), later passes merge the
 // accumulators of the previous pass (digit-wise adds mod 2^(32 D), flags ORed). Integer
 // addition is associative, so the words never depend on the grid.
-//!import convert
-//!import grid
-//!import reduce
-//!import exact
+//!import common/convert
+//!import common/grid
+//!import common/reduce
+//!import common/exact
 
 const NL: u32 = 2u * D;
 // Accumulators of one workgroup.
@@ -24,9 +24,13 @@ const ACCS: u32 = W * PARTS;
 var<workgroup> limbs: array<atomic<i32>, ACCS * NL>;
 var<workgroup> flags: array<atomic<u32>, ACCS>;
 
-fn elem(e: u32) -> vec2<u32> {
-{{ELEM}}
-}
+// The first pass adds elements (exact/f32, f64, c64.wgsl), later passes accumulators
+// (exact/acc.wgsl).
+//!if ELEMENTS
+//!import elem/{{DTYPE}}
+const SKIP_NAN: bool = {{SKIP_NAN}};
+//!endif
+//!import exact/{{ITEM}}
 
 fn put(a: u32, l: u32, c: u32, neg: bool) {
     if (c != 0u) {
@@ -57,7 +61,7 @@ fn put53_slow(a: u32, p: u32, m: vec2<u32>, neg: bool) {
 // by less than 32): a window of K = 2^7 of them stays below 2^95, a slot's R * K = 2^15
 // below 2^103, so nothing overflows. Values outside the window (rare in ordinary data) take
 // the slow path: atomic adds of their 16-bit chunks.
-const SPAN: u32 = {{SPAN}};
+const SPAN: u32 = {{SPAN}}u;
 var<private> win0: vec3<u32>;
 var<private> win1: vec3<u32>;
 var<private> wpos0: u32;
@@ -174,11 +178,6 @@ fn wpos_f64(v: vec2<u32>) -> u32 {
     return select(0u, p - SPAN / 2u, p >= SPAN / 2u);
 }
 
-// The window starts (one per part) for the items near input item i.
-fn window_at(i: u32) -> vec2<u32> {
-{{WINDOW}}
-}
-
 // Adds the float32 with bits b to accumulator a (float16 / bfloat16 come as their exact
 // float32 bits). A value m * 2^(max(field, 1) - 150) sits at bit max(field, 1) + 10 above 2^LO.
 fn add_f32(a: u32, b: u32, slow: bool) {
@@ -222,12 +221,6 @@ fn add_acc(a: u32, k: u32) {
             put(a, 2u * j + 1u, d >> 16u, false);
         }
     }
-}
-
-// Adds input item i (an element or the accumulators of a previous pass) to accumulators
-// a .. a + PARTS, in the fast or the slow sweep (accumulators: the fast one only).
-fn add_item(a: u32, i: u32, slow: bool) {
-{{ADD_ITEM}}
 }
 
 // Adds row k of this invocation's K (if inside the row range) to accumulators a.. . Packed

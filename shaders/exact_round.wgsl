@@ -4,9 +4,9 @@
 // infinities, or a count of 0 give the canonical quiet NaN; one infinity gives itself; an
 // exact zero gives +0.0. One invocation per output word: PER values of BITS bits each (two
 // float16 / bfloat16 per word), or one float64 value as two words.
-//!import convert
-//!import grid
-//!import exact
+//!import common/convert
+//!import common/grid
+//!import common/exact
 
 struct Params {
     // Values to write (accumulators; complex64 has two per element).
@@ -23,15 +23,19 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
-{{BINDINGS}}
+//!import common/src
+//!if COUNTS
+//!import common/cnt
+//!endif
+//!import common/dst
 
 // The output format: explicit mantissa bits, exponent bias, sign bit, and its packing.
-const MANT: u32 = {{MANT}};
+const MANT: u32 = {{MANT}}u;
 const BIAS: i32 = {{BIAS}};
-const SIGN: u32 = {{SIGN}};
+const SIGN: u32 = {{SIGN}}u;
 const OUT64: bool = {{OUT64}};
-const PER: u32 = {{PER}};
-const BITS: u32 = {{BITS}};
+const PER: u32 = {{PER}}u;
+const BITS: u32 = {{BITS}}u;
 // Whether each element's count is an int64 of the `cnt` bindings (nanmean).
 const COUNTS: bool = {{COUNTS}};
 
@@ -232,8 +236,13 @@ fn round_acc(a: u32, count: u32) -> vec2<u32> {
     return bits | ex_shl64(vec2<u32>(select(0u, 1u, neg), 0u), SIGN);
 }
 
+// The divisor of value e: its int64 count (low word) or the uniform count.
 fn count_of(e: u32) -> u32 {
-{{COUNT}}
+//!if COUNTS
+    return cnt_ld(2u * e);
+//!else
+    return P.count;
+//!endif
 }
 
 @compute @workgroup_size(256)

@@ -4,45 +4,32 @@
 // invocation folds K rows in a fixed pairwise tree, then a fixed tree over the R lanes. One
 // pass shrinks len by R * K; the host repeats passes until one block is left. No float
 // atomics: the order of operations depends only on the shape.
-//!import convert
-//!import int
-//!import grid
-//!import f64emu
-//!import fold
-//!import reduce
+//!import common/convert
+//!import common/int
+//!import common/grid
+//!import common/f64emu
+//!import common/fold
+//!import common/reduce
 
-alias Acc = {{ACC}};
+//!import acc/{{ACC}}
+//!if ELEMENTS
+//!import elem/{{DTYPE}}
+//!endif
+//!import fold/{{OP}}
 
-fn elem(e: u32) -> vec2<u32> {
-{{ELEM}}
-}
-
-fn zero() -> Acc {
-    return {{ZERO}};
-}
-
-fn one() -> Acc {
-    return {{ONE}};
-}
-
-// The accumulator of nothing (0, 1 for products and `all`).
-fn identity() -> Acc {
-    return {{IDENTITY}};
-}
-
-fn add(a: Acc, b: Acc) -> Acc {
-{{ADD}}
-}
-
+// Input i: an element's contribution (the first pass) or a partial of the previous pass.
 fn load(i: u32) -> Acc {
-{{LOAD}}
+//!if ELEMENTS
+    return map(elem(i));
+//!else
+    return acc_load(i);
+//!endif
 }
 
-fn store(i: u32, v: Acc) {
-{{STORE}}
-}
-
-const GROUP: u32 = {{GROUP}};
+// Rows an invocation folds as one fixed pairwise tree (`main`); a binary counter over the
+// K / GROUP trees combines them pairwise too, so a float fold's error grows with log2 of the
+// row count, while `add` is inlined only a few times (adapters compile every inlined copy).
+const GROUP: u32 = 8u;
 
 // Row k of this invocation's K, or zero past the end. Packed 8/16-bit rows: consecutive rows
 // per invocation share words (ld_cached).
@@ -74,7 +61,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         var l1 = identity();
         var l2 = identity();
         for (var j = 0u; j < K / GROUP; j++) {
-            var v = {{TREE}};
+            // WGSL evaluates arguments left to right: the loads stay in row order (what
+            // ld_cached relies on).
+            let r = j * GROUP;
+            let a01 = add(at(b, lane, o, col, r), at(b, lane, o, col, r + 1u));
+            let a23 = add(at(b, lane, o, col, r + 2u), at(b, lane, o, col, r + 3u));
+            let a45 = add(at(b, lane, o, col, r + 4u), at(b, lane, o, col, r + 5u));
+            let a67 = add(at(b, lane, o, col, r + 6u), at(b, lane, o, col, r + 7u));
+            var v = add(add(a01, a23), add(a45, a67));
             if ((j & 1u) == 0u) {
                 l0 = v;
                 continue;

@@ -8,6 +8,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
-{{BINDINGS}}
+//!import common/src
+//!import common/dst
 
-const UNITS: u32 = {{UNITS}};
+const UNITS: u32 = {{UNITS}}u;

@@ -1,5 +1,6 @@
 // Snippet: IEEE binary64 addition, round to nearest even, on u32 pairs (x = low word), for
 // adapters without SHADER_F64. Needs convert.wgsl. A NaN result is the default quiet NaN.
+//!import common/convert
 
 // v >> n, with any 1 bits shifted out ORed into bit 0 (the sticky bit).
 fn f64e_shr_sticky(v: vec2<u32>, n: u32) -> vec2<u32> {

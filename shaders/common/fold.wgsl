@@ -1,7 +1,7 @@
 // Snippet: what the fold instructions are made of, on raw bits (the CPU's `cpu/fold_ops.rs`
 // computes the same): NaN tests, total order keys (injective but for NaN, which is the
 // largest key; 0 is never the key of a float that is not NaN), and 64-bit products.
-//!import convert
+//!import common/convert
 
 fn f16_nan(b: u32) -> bool {
     return (b & 0x7fffu) > 0x7c00u;

@@ -155,6 +155,7 @@ pub(crate) struct Ctx {
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<String>>>,
     staging_pool: BufferPool,
+    /// By kernel variant key (`GpuDevice::run`).
     pipelines: Mutex<HashMap<String, Arc<wgpu::ComputePipeline>>>,
     /// Output buffers of dropped tensors: a new buffer costs an allocation and wgpu's zero
     /// fill, a pass over memory as long as the kernel's own (the bench report shows it).
@@ -406,22 +407,27 @@ impl Ctx {
             })
     }
 
-    /// The pipeline of a composed kernel source, compiled once per process.
-    pub fn cached_pipeline(&self, label: &str, wgsl: String) -> Arc<wgpu::ComputePipeline> {
+    /// The pipeline of kernel variant `key`, composed (`wgsl`) and compiled once per process.
+    pub fn cached_pipeline(
+        &self,
+        key: String,
+        label: &str,
+        wgsl: impl FnOnce() -> Result<String>,
+    ) -> Result<Arc<wgpu::ComputePipeline>> {
         if let Some(p) = self
             .pipelines
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .get(&wgsl)
+            .get(&key)
         {
-            return p.clone();
+            return Ok(p.clone());
         }
-        let p = Arc::new(self.pipeline(&wgsl, label));
+        let p = Arc::new(self.pipeline(&wgsl()?, label));
         self.pipelines
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(wgsl, p.clone());
-        p
+            .insert(key, p.clone());
+        Ok(p)
     }
 
     fn pipeline(&self, wgsl: &str, label: &str) -> wgpu::ComputePipeline {

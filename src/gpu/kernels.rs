@@ -1,5 +1,6 @@
-//! Kernel variants: the placeholder values each kernel is composed with, for every dtype and
-//! capability profile the crate can ask for.
+//! Kernel variants: the values each kernel of `shaders/` is composed with, for every dtype and
+//! capability profile the crate can ask for. Values choose snippets by name (an element kind,
+//! an op, an accumulator) and size constants; every line of WGSL lives in `shaders/`.
 
 use crate::reduce::FoldKind;
 use crate::{DType, ReduceOp};
@@ -32,70 +33,26 @@ impl Side {
     }
 }
 
-/// The `src*` / `dst*` bindings and their chunk-selecting accessors `src_ld` / `dst_st`.
-pub(crate) fn bindings(src: Side, dst: Side) -> String {
-    bindings_of(&[("src", src, false), ("dst", dst, true)])
-}
-
-/// Bindings `NAME0..` for each (name, side, written) in order from binding 1, with an accessor
-/// each: `NAME_ld(i)` for read sides, `NAME_st(i, v)` for written ones.
-pub(crate) fn bindings_of(sides: &[(&str, Side, bool)]) -> String {
-    let mut s = String::new();
-    let mut binding = 1;
-    for &(name, side, written) in sides {
-        let ty = if side.f64 { "f64" } else { "u32" };
-        let access = if written { "read_write" } else { "read" };
-        for k in 0..side.n {
-            s += &format!(
-                "@group(0) @binding({binding}) var<storage, {access}> {name}{k}: array<{ty}>;\n"
-            );
-            binding += 1;
-        }
-        let access_k = |k: usize| {
-            if written {
-                format!("{name}{k}[j] = v;\n        return;")
-            } else {
-                format!("return {name}{k}[j];")
-            }
-        };
-        if written {
-            s += &format!("fn {name}_st(i: u32, v: {ty}) {{\n");
-        } else {
-            s += &format!("fn {name}_ld(i: u32) -> {ty} {{\n");
-        }
-        if side.n == 1 {
-            s += "    let j = i;\n";
-        } else {
-            s += &format!(
-                "    let c = i >> {}u;\n    let j = i & {}u;\n",
-                side.shift,
-                (1u64 << side.shift) - 1
-            );
-            for k in 0..side.n - 1 {
-                s += &format!("    if (c == {k}u) {{\n        {}\n    }}\n", access_k(k));
-            }
-        }
-        s += &format!(
-            "    {}\n}}\n",
-            access_k(side.n - 1).replace("\n        return;", "")
-        );
+/// The values of the storage sides `(names, side)` of a kernel, bound in order from binding 1
+/// (binding 0 is the uniform): `common/src.wgsl`, `common/cnt.wgsl`, `common/dst.wgsl`.
+fn side_vars(v: &mut Vars, sides: &[(SideNames, Side)]) {
+    let mut at = 1;
+    for &([ty, first, shift, chunks, last], side) in sides {
+        v.push((ty, if side.f64 { "f64" } else { "u32" }.into()));
+        v.push((first, at.to_string()));
+        v.push((shift, side.shift.to_string()));
+        v.push((chunks, side.n.to_string()));
+        v.push((last, (side.n - 1).to_string()));
+        at += side.n;
     }
-    s
 }
 
-/// `ld_cached(w)`: `src_ld` that keeps the last word loaded by this invocation.
-fn cache_fn(src: Side) -> String {
-    let (ty, zero) = if src.f64 {
-        ("f64", "0.0lf")
-    } else {
-        ("u32", "0u")
-    };
-    format!(
-        "var<private> cached_at: u32 = 0xffffffffu;\nvar<private> cached: {ty} = {zero};\n\
-         fn ld_cached(w: u32) -> {ty} {{\n    if (w != cached_at) {{\n        cached_at = w;\n        \
-         cached = src_ld(w);\n    }}\n    return cached;\n}}"
-    )
-}
+/// The values `common/src.wgsl` (and its twins) name: element type, first binding, log2 of
+/// the elements per chunk, chunks, last chunk.
+type SideNames = [&'static str; 5];
+const SRC: SideNames = ["SRC_T", "SRC_AT", "SRC_SHIFT", "SRC_CHUNKS", "SRC_LAST"];
+const CNT: SideNames = ["CNT_T", "CNT_AT", "CNT_SHIFT", "CNT_CHUNKS", "CNT_LAST"];
+const DST: SideNames = ["DST_T", "DST_AT", "DST_SHIFT", "DST_CHUNKS", "DST_LAST"];
 
 /// Whether a reduction pass reads packed 8/16-bit elements of contiguous rows: then each
 /// invocation takes consecutive rows, which share words.
@@ -103,132 +60,13 @@ pub(crate) fn packed(input: Option<DType>, inner: usize) -> bool {
     inner == 1 && input.is_some_and(|d| d.itemsize() < 4)
 }
 
-/// The body of `elem(e)`: raw bits of element `e` of a dtype of `itemsize` bytes.
-pub(crate) fn elem_body(itemsize: usize) -> String {
-    elem_body_with(itemsize, "src_ld")
-}
-
-fn elem_body_with(itemsize: usize, ld: &str) -> String {
-    let s = elem_body_src(itemsize);
-    if ld == "src_ld" {
-        s
-    } else {
-        s.replace("src_ld(", &format!("{ld}("))
-    }
-}
-
-fn elem_body_src(itemsize: usize) -> String {
-    match itemsize {
-        1 => "    let w = src_ld(e >> 2u);\n    return vec2<u32>((w >> ((e & 3u) * 8u)) & 0xffu, 0u);".into(),
-        2 => "    let w = src_ld(e >> 1u);\n    return vec2<u32>((w >> ((e & 1u) * 16u)) & 0xffffu, 0u);".into(),
-        4 => "    return vec2<u32>(src_ld(e), 0u);".into(),
-        _ => "    return vec2<u32>(src_ld(2u * e), src_ld(2u * e + 1u));".into(),
-    }
-}
-
-fn pair(v: u64) -> String {
-    format!("vec2<u32>({}u, {}u)", v as u32, (v >> 32) as u32)
-}
-
-/// The value of an integer source as a 64-bit pair (sign-extended when signed).
-fn int_wide(from: DType) -> &'static str {
+/// How a cast kernel reaches the target from an element of `from` (`cast.wgsl`): through its
+/// 64-bit integer value, its exact float32 bits, or its float64 bits.
+fn from_kind(from: DType) -> &'static str {
     match from {
-        DType::Bool => "vec2<u32>(select(0u, 1u, v.x != 0u), 0u)",
-        DType::Int8 => "sext(v.x, 8u)",
-        DType::Int16 => "sext(v.x, 16u)",
-        DType::Int32 => "sext(v.x, 32u)",
-        _ => "v",
-    }
-}
-
-fn signed(d: DType) -> bool {
-    matches!(d, DType::Int8 | DType::Int16 | DType::Int32 | DType::Int64)
-}
-
-/// The body of `cvt(v)`: the bits of `v` (an element of `from`) converted to `to`, with the
-/// rules of the CPU backend (`src/cpu/cast.rs`), on bits only.
-pub(crate) fn convert_body(from: DType, to: DType) -> String {
-    use DType::*;
-    if from == to {
-        return "    return v;".into();
-    }
-    let r = |e: String| format!("    return {e};");
-    let lo = |e: String| format!("    return vec2<u32>({e}, 0u);");
-    if from == Bool || from.is_int() {
-        let a = int_wide(from);
-        let s = if signed(from) { "i64" } else { "u64" };
-        return match to {
-            Bool => lo(format!("select(0u, 1u, any({a} != vec2<u32>(0u, 0u)))")),
-            Float16 => lo(format!("{s}_to_f16({a})")),
-            BFloat16 => lo(format!("{s}_to_bf16({a})")),
-            Float32 | Complex64 => lo(format!("{s}_to_f32({a})")),
-            Float64 => r(format!("{s}_to_f64({a})")),
-            _ => r(a.to_string()),
-        };
-    }
-    // Float sources: `b` is the f32 bits the conversion goes through, except from float64.
-    let b = match from {
-        Float16 => "f16_to_f32(v.x)",
-        BFloat16 => "bf16_to_f32(v.x)",
-        _ => "v.x",
-    };
-    let f64src = from == Float64;
-    match to {
-        Bool => lo(match from {
-            Float16 | BFloat16 => "select(0u, 1u, (v.x & 0x7fffu) != 0u)".into(),
-            Float32 => "select(0u, 1u, (v.x & 0x7fffffffu) != 0u)".into(),
-            Float64 => "select(0u, 1u, ((v.y & 0x7fffffffu) | v.x) != 0u)".into(),
-            _ => "select(0u, 1u, ((v.x | v.y) & 0x7fffffffu) != 0u)".into(),
-        }),
-        Int8 | Int16 | Int32 | Int64 => {
-            let (min, max) = match to {
-                Int8 => (i8::MIN as i64, i8::MAX as i64),
-                Int16 => (i16::MIN as i64, i16::MAX as i64),
-                Int32 => (i32::MIN as i64, i32::MAX as i64),
-                _ => (i64::MIN, i64::MAX),
-            };
-            let (lo_p, hi_p) = (pair(min as u64), pair(max as u64));
-            if f64src {
-                r(format!("f64_to_i64_sat(v, {lo_p}, {hi_p})"))
-            } else {
-                r(format!("f32_to_i64_sat({b}, {lo_p}, {hi_p})"))
-            }
-        }
-        UInt8 | UInt16 | UInt32 | UInt64 => {
-            let max = match to {
-                UInt8 => u8::MAX as u64,
-                UInt16 => u16::MAX as u64,
-                UInt32 => u32::MAX as u64,
-                _ => u64::MAX,
-            };
-            if f64src {
-                r(format!("f64_to_u64_sat(v, {})", pair(max)))
-            } else {
-                r(format!("f32_to_u64_sat({b}, {})", pair(max)))
-            }
-        }
-        Float16 => lo(if f64src {
-            "f64_to_f16(v)".into()
-        } else {
-            format!("f32_to_f16({b})")
-        }),
-        BFloat16 => lo(if f64src {
-            "f64_to_bf16(v)".into()
-        } else {
-            format!("f32_to_bf16({b})")
-        }),
-        Float32 | Complex64 => lo(if f64src {
-            "f64_to_f32(v)".into()
-        } else {
-            b.to_string()
-        }),
-        Float64 => r(if from == Float16 {
-            "f16_to_f64(v.x)".into()
-        } else if from == BFloat16 {
-            "bf16_to_f64(v.x)".into()
-        } else {
-            "f32_to_f64(v.x)".into()
-        }),
+        DType::Float64 => "f64",
+        DType::Float16 | DType::BFloat16 | DType::Float32 | DType::Complex64 => "f32",
+        _ => "int",
     }
 }
 
@@ -279,6 +117,18 @@ impl Acc {
         }
     }
 
+    /// Its snippet, `shaders/acc/NAME.wgsl`.
+    fn name(self) -> &'static str {
+        match self {
+            Acc::Int => "int",
+            Acc::U32 => "u32",
+            Acc::F32 => "f32",
+            Acc::F64 => "f64",
+            Acc::F64Emu => "f64emu",
+            Acc::C64 => "c64",
+        }
+    }
+
     /// Bytes per accumulator in memory.
     pub fn size(self) -> usize {
         match self {
@@ -291,7 +141,7 @@ impl Acc {
 type Vars = Vec<(&'static str, String)>;
 
 fn grid_vars(v: &mut Vars, src: Side, dst: Side) {
-    v.push(("BINDINGS", bindings(src, dst)));
+    side_vars(v, &[(SRC, src), (DST, dst)]);
 }
 
 /// The copy kernel over words.
@@ -302,7 +152,7 @@ pub(crate) fn copy_vars(n_in: usize, n_out: usize, chunk_shift: u32) -> Vars {
         Side::words(n_in, chunk_shift),
         Side::words(n_out, chunk_shift),
     );
-    v.push(("UNITS", format!("{UNITS}u")));
+    v.push(("UNITS", UNITS.to_string()));
     v
 }
 
@@ -310,143 +160,62 @@ pub(crate) fn copy_vars(n_in: usize, n_out: usize, chunk_shift: u32) -> Vars {
 pub(crate) fn cast_vars(from: DType, to: DType, src: Side, dst: Side) -> Vars {
     let mut v = Vars::new();
     grid_vars(&mut v, src, dst);
-    v.push(("UNITS", format!("{UNITS}u")));
+    v.push(("UNITS", UNITS.to_string()));
     let bits = to.itemsize() as u32 * 8;
-    v.push(("ELEM", elem_body(from.itemsize())));
-    v.push(("CONVERT", convert_body(from, to)));
+    v.push(("FROM", from.name().into()));
+    v.push(("TO", to.name().into()));
+    v.push(("FROM_KIND", from_kind(from).into()));
     v.push(("OUT64", (bits == 64).to_string()));
-    v.push(("PER", format!("{}u", (32 / bits).max(1))));
-    v.push(("BITS", format!("{}u", bits.min(32))));
-    v.push((
-        "MASK",
-        format!(
-            "{:#x}u",
-            if bits >= 32 {
-                u32::MAX
-            } else {
-                (1 << bits) - 1
-            }
-        ),
-    ));
+    v.push(("PER", (32 / bits).max(1).to_string()));
+    v.push(("BITS", bits.min(32).to_string()));
+    let mask = if bits >= 32 {
+        u32::MAX
+    } else {
+        (1 << bits) - 1
+    };
+    v.push(("MASK", mask.to_string()));
     v
 }
 
-/// What every reduction pass (fold or arg) is composed with: bindings, the grid, `W` slots
-/// per workgroup, `K` rows per invocation, and whether packed rows use `ld_cached`.
+/// What every reduction pass (fold or arg) is composed with: bindings, `W` slots per
+/// workgroup, `K` rows per invocation, and whether packed rows use `ld_cached`.
 fn reduction_vars(w: u32, packed: bool, src: Side, dst: Side) -> Vars {
     reduction_vars_k(w, K, packed, src, dst)
 }
 
 fn reduction_vars_k(w: u32, k: usize, packed: bool, src: Side, dst: Side) -> Vars {
     let mut v = Vars::new();
-    v.push(("CACHE", cache_fn(src)));
     v.push(("PACKED", packed.to_string()));
     grid_vars(&mut v, src, dst);
-    v.push(("W", format!("{w}u")));
-    v.push(("K", format!("{k}u")));
+    v.push(("W", w.to_string()));
+    v.push(("K", k.to_string()));
     v
 }
 
-/// The WGSL test "element `v` (raw bits of `d`) is NaN".
-fn nan_test(d: DType) -> &'static str {
-    match d {
-        DType::Float16 => "f16_nan(v.x)",
-        DType::BFloat16 => "bf16_nan(v.x)",
-        DType::Float32 => "f32_nan(v.x)",
-        DType::Float64 => "f64_nan(v)",
-        DType::Complex64 => "c64_nan(v)",
-        _ => "false",
-    }
-}
-
-/// The WGSL test "element `v` (raw bits of `d`) is non-zero" (NaN is non-zero).
-fn nonzero_test(d: DType) -> &'static str {
-    match d {
-        DType::Bool | DType::Int8 | DType::UInt8 | DType::Int16 | DType::UInt16 => "v.x != 0u",
-        DType::Int32 | DType::UInt32 => "v.x != 0u",
-        DType::Float16 | DType::BFloat16 => "(v.x & 0x7fffu) != 0u",
-        DType::Float32 => "(v.x & 0x7fffffffu) != 0u",
-        DType::Float64 => "((v.y & 0x7fffffffu) | v.x) != 0u",
-        DType::Complex64 => "((v.x | v.y) & 0x7fffffffu) != 0u",
-        DType::Int64 | DType::UInt64 => "(v.x | v.y) != 0u",
-    }
-}
-
-/// The WGSL expression of the total order key of element `v` of `d` (the CPU's
-/// `OrderKey::key`), as a u32 for items up to 4 bytes and a pair otherwise.
-fn key_expr(d: DType) -> &'static str {
-    match d {
-        DType::Bool => "select(0u, 1u, v.x != 0u)",
-        DType::UInt8 | DType::UInt16 | DType::UInt32 => "v.x",
-        DType::Int8 => "v.x ^ 0x80u",
-        DType::Int16 => "v.x ^ 0x8000u",
-        DType::Int32 => "v.x ^ 0x80000000u",
-        DType::UInt64 => "v",
-        DType::Int64 => "vec2<u32>(v.x, v.y ^ 0x80000000u)",
-        DType::Float16 => "f16_tkey(v.x)",
-        DType::BFloat16 => "bf16_tkey(v.x)",
-        DType::Float32 => "f32_tkey(v.x)",
-        DType::Float64 => "f64_tkey(v)",
-        DType::Complex64 => "c64_tkey(v)",
-    }
-}
-
-/// The body of `load(i)` for the first pass of `kind` over elements of `d` into `acc`.
-fn fold_load(kind: FoldKind, d: DType, acc: Acc) -> String {
+/// The snippet of fold `kind`, `shaders/fold/NAME.wgsl`.
+fn fold_op(kind: FoldKind) -> &'static str {
     use FoldKind as K;
-    let nan = nan_test(d);
-    let wide = match (acc, d) {
-        (Acc::Int, _) => int_wide(d).to_string(),
-        (Acc::F32, DType::Float16) => "bitcast<f32>(f16_to_f32(v.x))".into(),
-        (Acc::F32, DType::BFloat16) => "bitcast<f32>(bf16_to_f32(v.x))".into(),
-        (Acc::F32, _) => "bitcast<f32>(v.x)".into(),
-        (Acc::C64, _) => "vec2<f32>(bitcast<f32>(v.x), bitcast<f32>(v.y))".into(),
-        (Acc::F64Emu, DType::Float64) => "v".into(),
-        (Acc::F64Emu, _) if signed(d) || d == DType::Bool => {
-            format!("i64_to_f64({})", int_wide(d))
-        }
-        (Acc::F64Emu, _) => "u64_to_f64(v)".into(),
-        (Acc::F64, DType::Float64) => "src_ld(i)".into(),
-        (Acc::F64, _) if signed(d) || d == DType::Bool => {
-            let w = int_wide(d);
-            format!("f64(bitcast<i32>(({w}).y)) * 4294967296.0lf + f64(({w}).x)")
-        }
-        (Acc::F64, _) => "f64(v.y) * 4294967296.0lf + f64(v.x)".into(),
-        (Acc::U32, _) => String::new(),
-    };
-    let body = match kind {
-        K::Sum | K::MeanSum | K::Prod => format!("return {wide};"),
-        K::NanSum | K::NanMeanSum => {
-            format!("if ({nan}) {{\n        return zero();\n    }}\n    return {wide};")
-        }
-        K::NanProd => format!("if ({nan}) {{\n        return one();\n    }}\n    return {wide};"),
-        K::CountNonzero => format!("return vec2<u32>(select(0u, 1u, {}), 0u);", nonzero_test(d)),
-        K::CountNotNan => format!("return vec2<u32>(select(1u, 0u, {nan}), 0u);"),
-        K::Any | K::All => format!("return select(0u, 1u, {});", nonzero_test(d)),
-        K::Max => format!("return {};", key_expr(d)),
-        K::Min => format!(
-            "if ({nan}) {{\n        return ~zero();\n    }}\n    return ~({});",
-            key_expr(d)
-        ),
-        K::NanMax => format!(
-            "if ({nan}) {{\n        return zero();\n    }}\n    return {};",
-            key_expr(d)
-        ),
-        K::NanMin => format!(
-            "if ({nan}) {{\n        return zero();\n    }}\n    return ~({});",
-            key_expr(d)
-        ),
-    };
-    let v = if acc == Acc::F64 && d == DType::Float64 {
-        ""
-    } else {
-        "let v = elem(i);\n    "
-    };
-    format!("    {v}{body}")
+    match kind {
+        K::Sum => "sum",
+        K::NanSum => "nansum",
+        K::MeanSum => "meansum",
+        K::NanMeanSum => "nanmeansum",
+        K::Prod => "prod",
+        K::NanProd => "nanprod",
+        K::CountNonzero => "count_nonzero",
+        K::CountNotNan => "count_not_nan",
+        K::Any => "any",
+        K::All => "all",
+        K::Max => "max",
+        K::Min => "min",
+        K::NanMax => "nanmax",
+        K::NanMin => "nanmin",
+    }
 }
 
-/// A fold pass of `kind`: from elements of `input` (the first pass) or from accumulators
-/// (`None`).
+/// A fold pass of `kind` into `acc`: from elements of `input` (the first pass) or from
+/// accumulators (`None`). float64 elements are already native f64 accumulators: they load as
+/// such.
 pub(crate) fn fold_vars(
     kind: FoldKind,
     input: Option<DType>,
@@ -456,88 +225,19 @@ pub(crate) fn fold_vars(
     src: Side,
     dst: Side,
 ) -> Vars {
-    use FoldKind as K;
     let mut v = reduction_vars(w, packed, src, dst);
-    let itemsize = input.map_or(acc.size(), DType::itemsize);
-    let product = matches!(kind, K::Prod | K::NanProd);
-    let keys = matches!(kind, K::Max | K::Min | K::NanMax | K::NanMin);
-    let (ty, zero, one) = match acc {
-        Acc::Int | Acc::F64Emu => ("vec2<u32>", "vec2<u32>(0u, 0u)", "vec2<u32>(1u, 0u)"),
-        Acc::U32 => ("u32", "0u", "1u"),
-        Acc::F32 => ("f32", "0.0", "1.0"),
-        Acc::F64 => ("f64", "0.0lf", "1.0lf"),
-        Acc::C64 => ("vec2<f32>", "vec2<f32>(0.0, 0.0)", "vec2<f32>(1.0, 0.0)"),
-    };
-    let identity = if product || kind == K::All { one } else { zero };
-    let add = match (acc, kind) {
-        (Acc::Int, _) if product => "mul64(a, b)",
-        (Acc::Int, _) if keys => "umax64(a, b)",
-        (Acc::Int, _) => "cvt_add64(a, b)",
-        (Acc::U32, K::Any) => "a | b",
-        (Acc::U32, K::All) => "a & b",
-        (Acc::U32, _) => "max(a, b)",
-        (Acc::C64, _) if product => "vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x)",
-        (Acc::F64Emu, _) => "f64e_add(a, b)",
-        (_, _) if product => "a * b",
-        _ => "a + b",
-    };
-    let load = match input {
-        Some(d) => fold_load(kind, d, acc),
-        None => match acc {
-            Acc::Int | Acc::F64Emu => "    return elem(i);".into(),
-            Acc::U32 => "    return elem(i).x;".into(),
-            Acc::F32 => "    return bitcast<f32>(elem(i).x);".into(),
-            Acc::F64 => "    return src_ld(i);".into(),
-            Acc::C64 => {
-                "    let v = elem(i);\n    return vec2<f32>(bitcast<f32>(v.x), bitcast<f32>(v.y));"
-                    .into()
-            }
-        },
-    };
-    let store = match acc {
-        Acc::Int | Acc::F64Emu => "    dst_st(2u * i, v.x);\n    dst_st(2u * i + 1u, v.y);",
-        Acc::U32 => "    dst_st(i, v);",
-        Acc::F32 => "    dst_st(i, bitcast<u32>(v));",
-        Acc::F64 => "    dst_st(i, v);",
-        Acc::C64 => {
-            "    dst_st(2u * i, bitcast<u32>(v.x));\n    dst_st(2u * i + 1u, bitcast<u32>(v.y));"
-        }
-    };
-    let f64_elems = acc == Acc::F64 && input.is_none_or(|d| d == DType::Float64);
-    let elem = if f64_elems {
-        "    return vec2<u32>(e, 0u);".into()
-    } else {
-        elem_body_with(itemsize, if packed { "ld_cached" } else { "src_ld" })
-    };
-    v.push(("ACC", ty.into()));
-    v.push(("ELEM", elem));
-    v.push(("ZERO", zero.into()));
-    v.push(("IDENTITY", identity.into()));
-    v.push(("ONE", one.into()));
-    v.push(("ADD", format!("    return {add};")));
-    v.push(("LOAD", load));
-    v.push(("STORE", store.into()));
-    v.push(("GROUP", format!("{GROUP}u")));
-    v.push(("TREE", pairwise(0, GROUP)));
+    let elements = input.filter(|&d| !(acc == Acc::F64 && d == DType::Float64));
+    v.push(("ACC", acc.name().into()));
+    v.push(("OP", fold_op(kind).into()));
+    v.push(("ELEMENTS", elements.is_some().to_string()));
+    if let Some(d) = elements {
+        v.push(("DTYPE", d.name().into()));
+    }
     v
 }
 
-/// Rows an invocation sums unrolled, as a pairwise tree; a loop over `K / GROUP` of those
-/// combines them pairwise too (a binary counter in the shader), so a float sum's error grows
-/// with log2 of the row count, not with `K`, while the shader inlines `add` only a few times
-/// (the integer-emulated f64 add is large, and adapters compile every inlined copy).
-const GROUP: usize = 8;
-const _: () = assert!(K / GROUP == 8, "sum.wgsl's binary counter has three levels");
-
-/// Rows `lo..hi` of group `j` as a fixed pairwise tree of `at` calls. WGSL evaluates arguments
-/// left to right, so the loads stay in row order (what `ld_cached` relies on).
-fn pairwise(lo: usize, hi: usize) -> String {
-    if hi - lo == 1 {
-        return format!("at(b, lane, o, col, j * {GROUP}u + {lo}u)");
-    }
-    let mid = lo + (hi - lo) / 2;
-    format!("add({}, {})", pairwise(lo, mid), pairwise(mid, hi))
-}
+// `fold.wgsl` folds K rows per invocation as K / 8 trees of 8 under a three-level counter.
+const _: () = assert!(K / 8 == 8, "fold.wgsl's binary counter has three levels");
 
 /// A pass of the arg-reduction `op`: from elements of `input` (the first pass) or from
 /// partials (`None`); `last` writes int64 indices instead of partials.
@@ -551,79 +251,16 @@ pub(crate) fn arg_vars(
     dst: Side,
 ) -> Vars {
     let mut v = reduction_vars(w, packed, src, dst);
-    let (itemsize, key, index) = match input {
-        None => (
-            8,
-            "    return vec2<u32>(src_ld(4u * i), src_ld(4u * i + 1u));".to_string(),
-            "    return src_ld(4u * i + 2u);",
-        ),
-        Some(d) => (d.itemsize(), key_body(op, d), "    return r;"),
-    };
-    let ld = if packed { "ld_cached" } else { "src_ld" };
-    v.push(("ELEM", elem_body_with(itemsize, ld)));
-    v.push(("KEY", key));
-    v.push(("INDEX", index.into()));
+    v.push(("ELEMENTS", input.is_some().to_string()));
+    if let Some(d) = input {
+        v.push(("DTYPE", d.name().into()));
+        let min = matches!(op, ReduceOp::ArgMin | ReduceOp::NanArgMin);
+        v.push(("ARG_MIN", min.to_string()));
+    }
     v.push(("FINAL", last.to_string()));
     let float = input.is_none_or(|d| d.is_float() || d == DType::Complex64);
     v.push(("SKIP_NAN", (op.skips_nan() && float).to_string()));
     v
-}
-
-/// The body of `key(i)` for elements of `d` under the arg-reduction `op`: the keys of
-/// `src/cpu/arg.rs` (argmin flips the sign of floats and every bit of integer keys; the
-/// nan-variants give NaN the key 0).
-fn key_body(op: ReduceOp, d: DType) -> String {
-    use DType::*;
-    let min = matches!(op, ReduceOp::ArgMin | ReduceOp::NanArgMin);
-    let flip = "vec2<u32>(0u, 0x80000000u)";
-    let (prep, key) = match d {
-        Bool => ("", "vec2<u32>(select(0u, 1u, v.x != 0u), 0u)".to_string()),
-        UInt8 | UInt16 | UInt32 | UInt64 => ("", "v".into()),
-        Int8 => ("", format!("sext(v.x, 8u) ^ {flip}")),
-        Int16 => ("", format!("sext(v.x, 16u) ^ {flip}")),
-        Int32 => ("", format!("sext(v.x, 32u) ^ {flip}")),
-        Int64 => ("", format!("v ^ {flip}")),
-        Float16 => (
-            "    let b = v.x ^ SIGN16;\n",
-            "vec2<u32>(f16_key(b), 0u)".into(),
-        ),
-        BFloat16 => (
-            "    let b = v.x ^ SIGN16;\n",
-            "vec2<u32>(bf16_key(b), 0u)".into(),
-        ),
-        Float32 => (
-            "    let b = v.x ^ SIGN32;\n",
-            "vec2<u32>(f32_key(b), 0u)".into(),
-        ),
-        Float64 => ("", "f64_key(vec2<u32>(v.x, v.y ^ SIGN32))".into()),
-        Complex64 => (
-            "    let re = f32_key(v.x ^ SIGN32);\n    let im = f32_key(v.y ^ SIGN32);\n    if (re == 0xffffffffu || im == 0xffffffffu) {\n        return vec2<u32>(0xffffffffu, 0xffffffffu);\n    }\n",
-            "vec2<u32>(im, re)".into(),
-        ),
-    };
-    let float = d.is_float() || d == Complex64;
-    // Integer keys reverse by flipping every bit; float keys by flipping the sign first.
-    let key = if min && !float {
-        format!("~({key})")
-    } else {
-        key
-    };
-    let sign = if min && float {
-        ("0x8000u", "0x80000000u")
-    } else {
-        ("0u", "0u")
-    };
-    let nan = if op.skips_nan() && float {
-        format!(
-            "    if ({}) {{\n        return vec2<u32>(0u, 0u);\n    }}\n",
-            nan_test(d)
-        )
-    } else {
-        String::new()
-    };
-    format!("    let v = elem(i);\n{nan}{prep}    return {key};")
-        .replace("SIGN16", sign.0)
-        .replace("SIGN32", sign.1)
 }
 
 /// Sides of a fold pass: f64 bindings for the native f64 accumulator.
@@ -678,10 +315,13 @@ pub(crate) fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
                             if kind.is_exact(d) {
                                 continue; // exact_fold.wgsl (exact_variants)
                             }
-                            if native_f64 && kind == FoldKind::NanProd && d == DType::Float64 {
-                                continue; // runs on the host (GpuDevice::fold_on_host)
-                            }
                             let acc = Acc::of(kind, d, native_f64);
+                            let product = matches!(kind, FoldKind::Prod | FoldKind::NanProd);
+                            let on_host = product && acc == Acc::F64Emu
+                                || native_f64 && kind == FoldKind::NanProd && d == DType::Float64;
+                            if on_host {
+                                continue; // GpuDevice::fold_on_host
+                            }
                             let (s, dd) = fold_sides(input, acc, a, b, shift);
                             out.push(("fold", fold_vars(kind, input, acc, w, p, s, dd)));
                         }
@@ -758,78 +398,39 @@ pub(crate) fn exact_fold_vars(
 ) -> Vars {
     let mut v = reduction_vars_k(w, EXACT_K, packed, src, dst);
     exact_family_vars(&mut v, dtype);
-    let ld = if packed { "ld_cached" } else { "src_ld" };
-    let itemsize = if elements { dtype.itemsize() } else { 4 };
-    v.push(("ELEM", elem_body_with(itemsize, ld)));
-    let skip = |test: &str| {
-        if nan {
-            format!("    if ({test}) {{\n        return;\n    }}\n")
-        } else {
-            String::new()
-        }
-    };
-    let f32_nan = |b: &str| format!("({b} & 0x7fffffffu) > 0x7f800000u");
-    let body = if !elements {
-        "    if (slow) {\n        return;\n    }\n    for (var p = 0u; p < PARTS; p++) {\n        add_acc(a + p, i * PARTS + p);\n    }"
-            .to_string()
-    } else {
+    v.push(("ELEMENTS", elements.to_string()));
+    let item = if elements {
+        v.push(("DTYPE", dtype.name().into()));
+        v.push(("SKIP_NAN", nan.to_string()));
         match dtype {
-            DType::Float64 => {
-                let test = "(v.y & 0x7fffffffu) > 0x7ff00000u || ((v.y & 0x7fffffffu) == 0x7ff00000u && v.x != 0u)";
-                format!(
-                    "    let v = elem(i);\n{}    add_f64(a, v, slow);",
-                    skip(test)
-                )
-            }
-            DType::Complex64 => format!(
-                "    let v = elem(i);\n{}    add_f32(a, v.x, slow);\n    add_f32(a + 1u, v.y, slow);",
-                skip(&format!("{} || {}", f32_nan("v.x"), f32_nan("v.y")))
-            ),
-            d => {
-                let b = match d {
-                    DType::Float16 => "f16_to_f32(elem(i).x)",
-                    DType::BFloat16 => "bf16_to_f32(elem(i).x)",
-                    _ => "elem(i).x",
-                };
-                format!(
-                    "    let b = {b};\n{}    add_f32(a, b, slow);",
-                    skip(&f32_nan("b"))
-                )
-            }
+            DType::Float64 => "f64",
+            DType::Complex64 => "c64",
+            _ => "f32",
         }
+    } else {
+        "acc"
     };
-    v.push(("ADD_ITEM", body));
-    let window = match (elements, dtype) {
-        (false, _) => "    return vec2<u32>(0u, 0u);",
-        (true, DType::Float64) => "    return vec2<u32>(wpos_f64(elem(i)), 0u);",
-        (true, DType::Complex64) => {
-            "    let v = elem(i);\n    return vec2<u32>(wpos_f32(v.x), wpos_f32(v.y));"
-        }
-        (true, DType::Float16) => "    return vec2<u32>(wpos_f32(f16_to_f32(elem(i).x)), 0u);",
-        (true, DType::BFloat16) => "    return vec2<u32>(wpos_f32(bf16_to_f32(elem(i).x)), 0u);",
-        (true, _) => "    return vec2<u32>(wpos_f32(elem(i).x), 0u);",
-    };
-    v.push(("WINDOW", window.into()));
+    v.push(("ITEM", item.into()));
     let span = if dtype == DType::Float64 { 32 } else { 64 };
-    v.push(("SPAN", format!("{span}u")));
+    v.push(("SPAN", span.to_string()));
     v
 }
 
 fn exact_family_vars(v: &mut Vars, dtype: DType) {
     let (digits, lo) = exact_family(dtype);
-    v.push(("DIGITS", format!("{digits}u")));
+    v.push(("DIGITS", digits.to_string()));
     v.push(("LO", lo.to_string()));
-    v.push(("PARTS", format!("{}u", exact_parts(dtype))));
+    v.push(("PARTS", exact_parts(dtype).to_string()));
 }
 
 /// The rounding of exact-sum accumulators of float `dtype` to its own format; `counts`:
 /// divide each element by an int64 of the `cnt` bindings (nanmean), else by a uniform count.
 pub(crate) fn exact_round_vars(dtype: DType, src: Side, cnt: Option<Side>, dst: Side) -> Vars {
     let mut v = Vars::new();
-    let mut sides = vec![("src", src, false)];
-    sides.extend(cnt.map(|c| ("cnt", c, false)));
-    sides.push(("dst", dst, true));
-    v.push(("BINDINGS", bindings_of(&sides)));
+    let mut sides = vec![(SRC, src)];
+    sides.extend(cnt.map(|c| (CNT, c)));
+    sides.push((DST, dst));
+    side_vars(&mut v, &sides);
     exact_family_vars(&mut v, dtype);
     let (mant, bias, sign) = match dtype {
         DType::Float64 => (52, 1023, 63),
@@ -842,21 +443,13 @@ pub(crate) fn exact_round_vars(dtype: DType, src: Side, cnt: Option<Side>, dst: 
     } else {
         dtype.itemsize() as u32 * 8
     };
-    v.push(("MANT", format!("{mant}u")));
+    v.push(("MANT", mant.to_string()));
     v.push(("BIAS", bias.to_string()));
-    v.push(("SIGN", format!("{sign}u")));
+    v.push(("SIGN", sign.to_string()));
     v.push(("OUT64", (bits == 64).to_string()));
-    v.push(("PER", format!("{}u", (32 / bits).max(1))));
-    v.push(("BITS", format!("{}u", bits.min(32))));
+    v.push(("PER", (32 / bits).max(1).to_string()));
+    v.push(("BITS", bits.min(32).to_string()));
     v.push(("COUNTS", cnt.is_some().to_string()));
-    v.push((
-        "COUNT",
-        if cnt.is_some() {
-            "    return cnt_ld(2u * e);".into()
-        } else {
-            "    return P.count;".into()
-        },
-    ));
     v
 }
 

@@ -282,8 +282,14 @@ impl GpuDevice {
                 "the dispatch exceeds the adapter's workgroup grid: use a smaller array".into(),
             ));
         }
-        let src_text = compose::compose(kernel, vars).map_err(internal)?;
-        let pipeline = self.ctx.cached_pipeline(kernel, src_text);
+        // The variant's key: its values are single words (the composer refuses others).
+        let mut key = kernel.to_string();
+        for (k, v) in vars {
+            key.extend([" ", k, "=", v]);
+        }
+        let pipeline = self.ctx.cached_pipeline(key, kernel, || {
+            compose::compose(kernel, vars).map_err(internal)
+        })?;
         let uniform = self.ctx.uniform(params);
         let mut bufs: Vec<&Buf> = vec![&uniform];
         for src in srcs {

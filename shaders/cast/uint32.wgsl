@@ -1,0 +1,4 @@
+// Cast target uint32.
+//!import cast/unsigned
+
+const TO_MAX: vec2<u32> = vec2<u32>(0xffffffffu, 0x0u);

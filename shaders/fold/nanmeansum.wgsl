@@ -1,0 +1,22 @@
+// Fold op nanmeansum: as meansum, NaN adds nothing.
+// `identity()` is the fold of nothing, `add` the associative combine, `map(v)` an element's
+// contribution (first pass only).
+
+fn identity() -> Acc {
+    return zero();
+}
+
+fn add(a: Acc, b: Acc) -> Acc {
+    return acc_add(a, b);
+}
+
+//!if ELEMENTS
+//!import acc_of/{{ACC}}
+
+fn map(v: vec2<u32>) -> Acc {
+    if (el_nan(v)) {
+        return zero();
+    }
+    return acc_of(v);
+}
+//!endif
