@@ -161,9 +161,11 @@ impl Partial {
     /// `keepdims`. The result is a CPU tensor (finishing reads a few words per element).
     ///
     /// # Errors
-    /// [`Error::EmptyReduction`] for min/max when no element was reduced.
+    /// [`Error::EmptyReduction`] for min/max when output elements reduced no element (a
+    /// partial without output elements finishes to an empty result: its words carry no
+    /// count).
     pub fn finish(&self, keepdims: bool) -> Result<Tensor> {
-        if self.count == 0 && self.op.empty() == Empty::Error {
+        if self.count == 0 && self.outputs() > 0 && self.op.empty() == Empty::Error {
             return Err(Error::EmptyReduction(self.op.name()));
         }
         let out_shape: Vec<usize> = if keepdims {
