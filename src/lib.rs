@@ -8,6 +8,7 @@
 //! | `tf.reduce_sum(t, axis)`, `np.sum(a, axis, keepdims=...)` | [`Tensor::sum`]`(axes, keepdims)`, or [`Device::sum`]`(a, axes, keepdims)` on an ndarray; likewise `prod mean min max any all count_nonzero nansum nanprod nanmean nanmin nanmax` ([`ReduceOp`]) |
 //! | `tf.argmax(t, axis)`, `np.argmax(a, axis)` | [`Tensor::argmax`]`(Some(axis), keepdims)` (`None`: the flattened array); likewise `argmin nanargmax nanargmin` |
 //! | `tf.cast(t, tf.float16)`, `a.astype(np.float16)` | [`Tensor::cast`]`(DType::Float16)` |
+//! | `da.sum(x)` over blocks (Dask, another machine) | [`Tensor::partial`]`(op, axes)` per block, [`Partial::merge`], [`Partial::finish`]: the whole array's result (bit for bit for float sums and means); [`Partial::to_words`] / [`Partial::from_words`] move partials between processes |
 //! | `np.load(path)` / `np.save(path, a)` | [`npy::read`] / [`npy::write`] |
 //! | `np.load(path, mmap_mode="r").sum(axis)` | [`npy::stream::reduce`]: chunks of a memory mapping, bounded memory |
 //! | `tf.device("/GPU:0")` | [`Device::gpu`], [`Device::cpu`], [`Device::auto`] (a hardware GPU, else the CPU) |
@@ -45,6 +46,7 @@ mod gpu;
 mod host;
 pub mod npy;
 mod ops;
+mod partial;
 mod plan;
 mod platform;
 mod reduce;
@@ -57,6 +59,7 @@ pub use dtype::DType;
 pub use element::Element;
 pub use error::{Error, Result};
 pub use gpu::{AdapterSummary, GpuInfo, TransferGuard, TransferStats, gpu_info};
+pub use partial::Partial;
 pub use plan::{Axes, Reduce3};
 pub use reduce::ReduceOp;
 pub use tensor::Tensor;

@@ -39,10 +39,12 @@ if os.name == "posix":
     os.environ.setdefault("NODEVICE_SELECT", "1")
 
 from . import _ndgpu  # noqa: E402
-from ._ndgpu import Tensor
+from ._ndgpu import Partial, Tensor
 
 __all__ = [
     "Tensor",
+    "Partial",
+    "partial",
     "convert_to_tensor",
     "devices",
     "cast",
@@ -211,6 +213,26 @@ argmin = _arg_op("argmin", _ARG_DOCS["argmin"])
 nanargmax = _arg_op("nanargmax", _ARG_DOCS["nanargmax"])
 nanargmin = _arg_op("nanargmin", _ARG_DOCS["nanargmin"])
 __all__ += list(VALUE_OPS) + list(ARG_OPS)
+
+
+def partial(op: str, a, axis=None, device: str | None = None) -> Partial:
+    """The mergeable partial result of the value-reduction ``op`` (``"sum"``, ``"mean"``,
+    ... any of ``VALUE_OPS``) of ``a`` over ``axis``, computed on ``device``: reduce each
+    block of a larger array, ``merge`` the blocks' partials (blocks split the reduced axes),
+    ``finish(keepdims)`` once, and get what ``ndgpu.<op>`` of the whole array gives. Float
+    sums and means carry the exact sum as integer words, so that holds bit for bit for any
+    split and merge order, on every device.
+
+    ``Partial.words()`` is a uint32 array of shape ``shape + (record_len,)`` (ndgpu's
+    ``Partial::to_words`` layout) for moving a partial between processes;
+    ``Partial.from_words(op, dtype, axis, words)`` reads it back, merging partials
+    concatenated along a reduced axis. Partials also pickle (as their words).
+
+    Raises ValueError for an arg-reduction, a bad axis, or partials that do not merge.
+    """
+    if op in ARG_OPS:
+        raise ValueError(f"{op} has no mergeable partial: merge (value, index) pairs")
+    return _ndgpu.partial(op, _prepare(a), _axes(axis), _device_name(device))
 
 
 def _dtype_name(dtype) -> str:

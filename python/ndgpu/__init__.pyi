@@ -46,6 +46,44 @@ class Tensor:
         """``np.asarray(tensor)``: a copy (``copy=False`` raises ValueError)."""
     def __len__(self) -> int: ...
 
+class Partial:
+    """The mergeable partial result of a value-reduction of one block of an array (ndgpu's
+    ``Partial``): merge the blocks' partials, finish once; float sums and means are exact,
+    so the result equals the whole array's bit for bit."""
+    @property
+    def op(self) -> str:
+        """The reduction's name."""
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The dtype of the reduced elements."""
+    @property
+    def shape(self) -> Tuple[int, ...]:
+        """The result's shape with the reduced axes kept as length 1."""
+    @property
+    def axes(self) -> Tuple[int, ...]:
+        """The reduced axes."""
+    @property
+    def count(self) -> int:
+        """Elements each output element has reduced so far."""
+    @property
+    def is_order_free(self) -> bool:
+        """True when merges give the same result in any grouping and order."""
+    def merge(self, other: Partial) -> Partial:
+        """The partial of both blocks' elements (ValueError if they are of other reductions)."""
+    def finish(self, keepdims: bool = False) -> NumpyOut:
+        """The reduction's result: a NumPy array, or a NumPy scalar when 0-d."""
+    def words(self) -> np.ndarray:
+        """The partial as uint32 words, shape ``shape + (record_len,)``."""
+    @staticmethod
+    def from_words(op: str, dtype: str, axis: Optional[Sequence[int]], words: np.ndarray) -> Partial:
+        """Reads words back; partials stacked along a reduced axis are merged."""
+    @staticmethod
+    def record_len(op: str, dtype: str) -> int:
+        """uint32 words per output element of a partial of ``op`` over ``dtype``."""
+
+def partial(op: str, a: Union[ArrayIn, Tensor], axis: Axis = None, device: Optional[Device] = None) -> Partial:
+    """The mergeable partial result of the value-reduction ``op`` of ``a`` over ``axis``."""
+
 def convert_to_tensor(a: Union[ArrayIn, Tensor], device: Device = "auto") -> Tensor:
     """``tf.convert_to_tensor``: a NumPy array (copied once) or a Tensor on ``device``."""
 

@@ -4,15 +4,15 @@ Each reduction is a chunk / combine / aggregate triple: ndgpu's kernel runs on e
 (on the device each worker picks for itself: ``device="auto"`` unless given), and blocks
 merge through mergeable partial results:
 
-* sum, nansum, prod, nanprod: partial sums (products) merged by ndgpu's sum (product);
-  float16 accumulates in float32 partials and rounds once at the end. The one place the
-  partial sum is made and merged is ``_sum_partial`` / ``_sum_merge``: when ndgpu exposes
-  its exact accumulators (the exact-sum work's ``Partial`` API) they switch there, and a
-  distributed sum will then equal the single-machine sum bit for bit. Until then a float
-  sum agrees with the single-machine sum within the pairwise bound, not bit for bit.
-* mean, nanmean: (sum, count) pairs.
-* min, max, nanmin, nanmax, any, all, count_nonzero: the same reduction (count_nonzero
-  merges by sum); exact on every chunking.
+* every value-reduction (sum, prod, mean, min, max, any, all, count_nonzero and the
+  nan-variants): ndgpu's ``Partial`` of each block (``ndgpu.partial``: the engine's own
+  accumulators, plus the element count), travelling between workers as a keepdims-shaped
+  array of one structured field ``words`` (the partial's uint32 words), merged by
+  ``ndgpu.Partial.from_words`` and finished once. Float sums and means (float16, float32,
+  float64, complex64) carry the exact sum as integer words, so the distributed result equals
+  ``ndgpu.sum`` (``mean``, ...) of the whole array on one machine bit for bit, on every
+  chunking and worker count; min/max/any/all/count_nonzero and integer sums are exact too.
+  Float products (and the float64 sums of integer means) merge in rounded floats.
 * argmax, argmin, nanargmax, nanargmin: (value, global index) pairs, merged by the extreme
   value with the smallest global index, so the first extreme of the whole array wins on every
   chunking (also for the flattened array of a multi-dimensional chunk grid).
@@ -48,126 +48,37 @@ def _is_empty_along(x, axis) -> bool:
     return builtins.any(x.shape[a] == 0 for a in axis)
 
 
-# --- sums: the one place to switch to exact partial accumulators ------------------------
+# --- value reductions: ndgpu's mergeable partials -------------------------------------
 
 
-def _sum_dtype(dtype) -> np.dtype:
-    """The dtype partial sums are carried in (float16 in float32)."""
-    dtype = np.dtype(dtype)
-    return np.dtype(np.float32) if dtype == np.float16 else dtype
-
-
-def _sum_partial(op, x, axis, device):
-    """A block's partial sum (``op``: sum or nansum) over ``axis``, keeping dims. When ndgpu
-    exposes its exact accumulators, this returns them instead."""
-    if x.dtype == np.float16:
-        x = ndgpu.cast(x, np.float32, device=device)
-    return getattr(ndgpu, op)(x, axis=axis, keepdims=True, device=device)
-
-
-def _sum_merge(parts, axis, keepdims, device):
-    """Partial sums merged (NaN partials stay NaN, also for nansum: a partial is NaN only
-    when its block summed inf and -inf). When ndgpu exposes its exact accumulators, this
-    merges them exactly."""
-    return ndgpu.sum(parts, axis=axis, keepdims=keepdims, device=device)
-
-
-# --- value reductions ----------------------------------------------------------------
+def _pack(words):
+    """A partial's uint32 words (shape ``keepdims shape + (record,)``) as a keepdims-shaped
+    array of one structured field, so that dask concatenates blocks' partials like any array."""
+    words = np.ascontiguousarray(words)
+    record = np.dtype([("words", np.uint32, (words.shape[-1],))])
+    return words.view(record).reshape(words.shape[:-1])
 
 
 def _value_chunk(op, x, axis=None, keepdims=True, device=None, computing_meta=False, **kw):
+    """A block's partial: ndgpu's accumulators of ``op`` over ``axis``, reduced axes kept."""
     if computing_meta:
         return x
-    axis = tuple(axis)
-    x = np.asarray(x)
-    if op in ("sum", "nansum"):
-        return np.asarray(_sum_partial(op, x, axis, device))
-    if op in _IDENTITY_OF and _is_empty_along(x, axis):
-        # An empty block reports a value that never wins (the whole reduction is checked to
-        # be non-empty before the graph is built).
-        shape = tuple(1 if i in axis else d for i, d in enumerate(x.shape))
-        return np.full(shape, _loser(_IDENTITY_OF[op], x.dtype), dtype=x.dtype)
-    if op in ("mean", "nanmean"):
-        return _mean_chunk(op, x, axis, device)
-    return np.asarray(getattr(ndgpu, op)(x, axis=axis, keepdims=True, device=device))
+    p = ndgpu.partial(op, np.asarray(x), axis=tuple(axis), device=device)
+    return _pack(p.words())
 
 
-_IDENTITY_OF = {"min": "argmin", "max": "argmax", "nanmin": "nanargmin", "nanmax": "nanargmax"}
-
-_MERGE = {
-    "prod": "prod",
-    "nanprod": "prod",
-    "min": "min",
-    "max": "max",
-    "nanmin": "nanmin",
-    "nanmax": "nanmax",
-    "any": "any",
-    "all": "all",
-    "count_nonzero": "sum",
-}
-
-
-def _value_merge(op, final, x, axis=None, keepdims=False, device=None, computing_meta=False, **kw):
-    """Partials merged along ``axis``: a combine step (``final`` None, dims kept) or the
-    aggregate (``final`` the result dtype)."""
-    if computing_meta:
-        return x
-    axis = tuple(axis)
-    keep = keepdims if final is not None else True
-    if op in ("mean", "nanmean"):
-        return _mean_merge(final, x, axis, keep, device)
-    if op in ("sum", "nansum"):
-        r = np.asarray(_sum_merge(x, axis, keep, device))
-    else:
-        r = np.asarray(getattr(ndgpu, _MERGE[op])(x, axis=axis, keepdims=keep, device=device))
-    if final is not None and r.dtype != final:
-        r = np.asarray(ndgpu.cast(r, final, device=device))
-    return r
-
-
-def _mean_fields(dtype) -> np.dtype:
-    """A mean's partial: (total, n). Totals of bool and ints up to 4 bytes are exact int64
-    sums; of 64-bit ints float64 (no wrapping); of floats their sum dtype."""
-    dtype = np.dtype(dtype)
-    if dtype.kind in "biu":
-        total = np.float64 if dtype.itemsize == 8 else np.int64
-    else:
-        total = _sum_dtype(dtype)
-    return np.dtype([("total", total), ("n", np.int64)])
-
-
-def _mean_chunk(op, x, axis, device):
-    fields = _mean_fields(x.dtype)
-    xs = x
-    if fields["total"] != x.dtype and fields["total"].kind == "f":
-        xs = ndgpu.cast(x, fields["total"], device=device)
-    s = "nansum" if op == "nanmean" else "sum"
-    total = np.asarray(getattr(ndgpu, s)(xs, axis=axis, keepdims=True, device=device))
-    count = int(np.prod([x.shape[a] for a in axis], dtype=np.int64))
-    out = np.empty(total.shape, dtype=fields)
-    out["total"] = total
-    if op == "nanmean" and x.dtype.kind in "fc":
-        nan = np.asarray(ndgpu.count_nonzero(np.isnan(x), axis=axis, keepdims=True, device=device))
-        out["n"] = count - nan
-    else:
-        out["n"] = count
-    return out
-
-
-def _mean_merge(final, x, axis, keep, device):
-    if x.dtype.names is None:
-        return x  # dask probing the result's type with an empty plain array
-    total = np.asarray(_sum_merge(np.ascontiguousarray(x["total"]), axis, keep, device))
-    n = np.asarray(ndgpu.sum(np.ascontiguousarray(x["n"]), axis=axis, keepdims=keep, device=device))
-    if final is None:
-        out = np.empty(total.shape, dtype=x.dtype)
-        out["total"] = total
-        out["n"] = n
-        return out
-    work = np.dtype(np.float64) if total.dtype.kind in "iu" else total.dtype
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = total.astype(work) / n.astype(work)
-    return np.asarray(r).astype(final, copy=False)
+def _value_merge(op, elem, final, x, axis=None, keepdims=False, computing_meta=False, **kw):
+    """Partials concatenated along ``axis`` merged: a combine step (``final`` False: the
+    merged partial) or the aggregate (``final`` True: the finished result). Merges run on
+    the host (a few words per output element); exact sums merge as integers, so the result
+    is the single-machine result bit for bit on every chunking."""
+    if computing_meta or x.dtype.names is None:
+        return x  # dask probing the result's type with a plain (meta) array
+    words = np.ascontiguousarray(x["words"])
+    p = ndgpu.Partial.from_words(op, elem, tuple(axis), words)
+    if not final:
+        return _pack(p.words())
+    return np.asarray(p.finish(keepdims=keepdims))
 
 
 def _out_dtype(op, dtype) -> np.dtype:
@@ -189,13 +100,13 @@ def _value_reduction(op):
     def f(a, axis=None, keepdims=False, split_every=None, device=None):
         a = da.asarray(a)
         out = _out_dtype(op, a.dtype)
-        if op in _IDENTITY_OF:
+        if op in _MIN_MAX:
             _check_not_empty(op, a, axis)
         return da.reduction(
             a,
             partial(_value_chunk, op, device=device),
-            partial(_value_merge, op, out, device=device),
-            combine=partial(_value_merge, op, None, device=device),
+            partial(_value_merge, op, a.dtype.name, True),
+            combine=partial(_value_merge, op, a.dtype.name, False),
             axis=axis,
             keepdims=keepdims,
             dtype=out,
@@ -205,11 +116,14 @@ def _value_reduction(op):
 
     f.__name__ = f.__qualname__ = op
     f.__doc__ = (
-        f"``np.{op}`` of a dask array: ``ndgpu.{op}`` on every block (on ``device``, default "
-        "each worker's ``auto``), blocks merged through mergeable partials (see the module "
-        "docstring). Returns a lazy dask array; ``.compute()`` it."
+        f"``np.{op}`` of a dask array: ``ndgpu.partial('{op}', block)`` on every block (on "
+        "``device``, default each worker's ``auto``), the blocks' partials merged and finished "
+        "once (see the module docstring). Returns a lazy dask array; ``.compute()`` it."
     )
     return f
+
+
+_MIN_MAX = ("min", "max", "nanmin", "nanmax")
 
 
 # --- arg reductions -----------------------------------------------------------------

@@ -12,43 +12,43 @@ def from_npy(path: Union[str, "PathLike[str]"], chunks: Any = "auto") -> da.Arra
     """A .npy file or a folder of .npy files as a dask array through memory maps."""
 
 def sum(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.sum`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.sum`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def prod(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.prod`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.prod`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def mean(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.mean`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.mean`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def min(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.min`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.min`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def max(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.max`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.max`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def any(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.any`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.any`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def all(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.all`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.all`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def count_nonzero(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.count_nonzero`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.count_nonzero`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def nansum(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.nansum`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.nansum`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def nanprod(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.nanprod`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.nanprod`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def nanmean(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.nanmean`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.nanmean`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def nanmin(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.nanmin`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.nanmin`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def nanmax(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
-    """``np.nanmax`` of a dask array: ndgpu on every block, mergeable partials between blocks."""
+    """``np.nanmax`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
 def argmax(a: Any, axis: Optional[int] = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
     """``np.argmax`` of a dask array: (value, global index) pairs between blocks."""

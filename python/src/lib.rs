@@ -14,9 +14,11 @@ use std::time::Instant;
 use half::f16;
 use ndarray::{ArrayD, ArrayViewD};
 use ndgpu::npy::stream::{self, StreamOptions};
-use ndgpu::{Axes, DType, Device, Error, ReduceOp, Tensor};
+use ndgpu::{Axes, DType, Device, Error, Partial, ReduceOp, Tensor};
 use num_complex::Complex;
-use numpy::{PyArray, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{
+    PyArray, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
+};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -362,6 +364,196 @@ fn reduce<'py>(
     to_numpy(py, out)
 }
 
+/// A partial's errors: a partial that does not fit (another reduction, words of another
+/// layout) is a bad argument, so `ValueError`, as NumPy reports mismatched shapes.
+fn partial_err(e: Error) -> PyErr {
+    match e {
+        Error::Unsupported(msg) => PyValueError::new_err(msg),
+        other => py_err(other),
+    }
+}
+
+/// `ndgpu.Partial`: the mergeable partial result of a value-reduction of one block of an
+/// array (ndgpu's `Partial`): merge the blocks' partials, finish once.
+#[pyclass(name = "Partial", module = "ndgpu", frozen)]
+struct PyPartial {
+    inner: Partial,
+}
+
+#[pymethods]
+impl PyPartial {
+    /// The reduction's name.
+    #[getter]
+    fn op(&self) -> &'static str {
+        self.inner.op().name()
+    }
+
+    /// The dtype of the reduced elements, as a `numpy.dtype`.
+    #[getter]
+    fn dtype<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py.import("numpy")?
+            .getattr("dtype")?
+            .call1((self.inner.dtype().to_string(),))
+    }
+
+    /// The result's shape with the reduced axes kept as length 1.
+    #[getter]
+    fn shape<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.inner.shape())
+    }
+
+    /// The reduced axes.
+    #[getter]
+    fn axes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.inner.axes())
+    }
+
+    /// Elements each output element has reduced so far.
+    #[getter]
+    fn count(&self) -> u64 {
+        self.inner.count()
+    }
+
+    /// True when merging in any grouping and order gives the same result (all but float
+    /// products and means of integers).
+    #[getter]
+    fn is_order_free(&self) -> bool {
+        self.inner.is_order_free()
+    }
+
+    /// The partial of both blocks' elements.
+    fn merge(&self, py: Python<'_>, other: &Bound<'_, PyPartial>) -> PyResult<PyPartial> {
+        let (a, b) = (&self.inner, &other.get().inner);
+        let inner = py.detach(|| a.merge(b)).map_err(partial_err)?;
+        Ok(PyPartial { inner })
+    }
+
+    /// The result (a NumPy array, or a NumPy scalar for a 0-d result).
+    #[pyo3(signature = (keepdims=false))]
+    fn finish<'py>(&self, py: Python<'py>, keepdims: bool) -> PyResult<Bound<'py, PyAny>> {
+        let p = &self.inner;
+        let t = py.detach(|| p.finish(keepdims)).map_err(partial_err)?;
+        let zero_d = t.ndim() == 0;
+        let a = to_numpy(py, t)?;
+        if zero_d {
+            a.get_item(())
+        } else {
+            Ok(a)
+        }
+    }
+
+    /// The partial as a uint32 array of shape `shape + (record_len,)` (the layout of
+    /// ndgpu's `Partial::to_words`).
+    fn words<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        let w = py.detach(|| self.inner.to_words());
+        PyArray::from_owned_array(py, w).into_any()
+    }
+
+    /// Reads `words` back (several partials stacked along a reduced axis are merged).
+    #[staticmethod]
+    fn from_words(
+        py: Python<'_>,
+        op: &str,
+        dtype: &str,
+        axis: Option<Vec<isize>>,
+        words: PyReadonlyArrayDyn<'_, u32>,
+    ) -> PyResult<PyPartial> {
+        let (op, dtype, axes) = (op_by_name(op)?, dtype_by_name(dtype)?, axes_of(axis));
+        let view = words.as_array();
+        let inner = py
+            .detach(|| Partial::from_words(op, dtype, axes, view))
+            .map_err(partial_err)?;
+        Ok(PyPartial { inner })
+    }
+
+    /// `u32` words per output element of a partial of `op` over `dtype`.
+    #[staticmethod]
+    fn record_len(op: &str, dtype: &str) -> PyResult<usize> {
+        Partial::record_len(op_by_name(op)?, dtype_by_name(dtype)?).map_err(partial_err)
+    }
+
+    /// Pickles as its words.
+    fn __reduce__<'py>(slf: &Bound<'py, PyPartial>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let p = &slf.get().inner;
+        let ctor = py
+            .import("ndgpu._ndgpu")?
+            .getattr("Partial")?
+            .getattr("from_words")?;
+        let axes: Vec<isize> = p.axes().into_iter().map(|a| a as isize).collect();
+        let args = (
+            p.op().name(),
+            p.dtype().to_string(),
+            axes,
+            slf.get().words(py),
+        );
+        PyTuple::new(py, [ctor, args.into_pyobject(py)?.into_any()])
+    }
+
+    fn __repr__(&self) -> String {
+        let p = &self.inner;
+        format!(
+            "ndgpu.Partial(op={}, dtype={}, shape={:?}, axes={:?}, count={})",
+            p.op(),
+            p.dtype(),
+            p.shape(),
+            p.axes(),
+            p.count()
+        )
+    }
+}
+
+struct PartialView<'a> {
+    dev: &'a Device,
+    op: ReduceOp,
+    axes: Axes,
+}
+
+impl ViewFn<Partial> for PartialView<'_> {
+    fn call<T: ndgpu::Element>(&self, x: ArrayViewD<'_, T>) -> ndgpu::Result<Partial> {
+        self.dev.partial_view(x, self.op, self.axes.clone())
+    }
+}
+
+/// The partial of the value-reduction `op` of `x` (a NumPy array of native byte order, or a
+/// Tensor) over `axis` (None: all).
+#[pyfunction]
+#[pyo3(signature = (op, x, axis, device_name))]
+fn partial(
+    py: Python<'_>,
+    op: &str,
+    x: &Bound<'_, PyAny>,
+    axis: Option<Vec<isize>>,
+    device_name: Option<&str>,
+) -> PyResult<PyPartial> {
+    let op = op_by_name(op)?;
+    let axes = axes_of(axis);
+    if op.is_arg() {
+        return Err(PyValueError::new_err(format!(
+            "{op} has no mergeable partial: merge (value, index) pairs"
+        )));
+    }
+    if let Ok(t) = x.cast::<PyTensor>() {
+        let t = &t.get().inner;
+        let dev = pick(device_name, Some(t))?;
+        let inner = py
+            .detach(|| t.to_device(&dev)?.partial(op, axes))
+            .map_err(partial_err)?;
+        return Ok(PyPartial { inner });
+    }
+    let dev = pick(device_name, None)?;
+    let inner = with_view(
+        py,
+        x,
+        PartialView {
+            dev: &dev,
+            op,
+            axes,
+        },
+    )?;
+    Ok(PyPartial { inner })
+}
+
 /// `x.astype(dtype)`: NumPy in, NumPy out; Tensor in, Tensor out.
 #[pyfunction]
 #[pyo3(signature = (x, dtype, device_name))]
@@ -558,6 +750,8 @@ fn _rust_seconds(
 #[pymodule]
 fn _ndgpu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTensor>()?;
+    m.add_class::<PyPartial>()?;
+    m.add_function(wrap_pyfunction!(partial, m)?)?;
     m.add_function(wrap_pyfunction!(reduce, m)?)?;
     m.add_function(wrap_pyfunction!(cast, m)?)?;
     m.add_function(wrap_pyfunction!(convert_to_tensor, m)?)?;

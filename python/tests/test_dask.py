@@ -181,3 +181,86 @@ def test_from_npy_file_and_folder(tmp_path, client2, device):
     assert df.shape == x.shape
     np.testing.assert_array_equal(run(client2, nd.max(df, axis=0, device=device)), x.max(axis=0))
     assert run(client2, nd.argmin(df, device=device)) == np.argmin(x)
+
+
+# --- float sums and means: bit for bit through exact partials ------------------------------
+
+FLOATS = ["float16", "float32", "float64", "complex64"]
+SUM_OPS = ["sum", "nansum", "mean", "nanmean"]
+CHUNKINGS = [(7, 10), (16, 48), (64, 5), (5, 7)]
+
+
+def rounding_data(dtype, shape, seed):
+    """Wide dynamic range (1e-8..1e8; float16 1e-4..1e3, below its 65504) with either sign,
+    so that sums cancel and round: summing rounded block sums gives other bits."""
+    rng = np.random.default_rng(seed)
+    lo, hi = (-4, 3) if dtype == "float16" else (-8, 8)
+
+    def wide():
+        return 10.0 ** rng.uniform(lo, hi, shape) * rng.choice([-1.0, 1.0], shape)
+
+    x = wide() + 1j * wide() if dtype == "complex64" else wide()
+    x = x.astype(dtype)
+    x[3, 5] = np.nan  # one chunk holds a NaN (the nan-variants skip it)
+    # Row 0: a tie broken by a tiny value in the last column: 2^(p+1) + 1 is halfway between
+    # two floats of p mantissa bits; the tiny value, in another block, decides. A rounded
+    # block sum (float32 for float16) loses it and rounds the tie to even; the exact sum not.
+    mant = {"float16": 10, "float32": 23, "complex64": 23, "float64": 52}[dtype]
+    tiny = {"float16": 2.0**-14, "float32": 2.0**-30, "complex64": 2.0**-30, "float64": 2.0**-60}[dtype]
+    x[0] = 0
+    x[0, 0], x[0, 1], x[0, -1] = 2.0 ** (mant + 1), 1, tiny
+    return x
+
+
+def rounded_block_sums(x, chunks, device):
+    """What rounded-float partials give along axis 1: each block's sum rounded (float16 in
+    float32, as the old partials did), the rounded sums summed."""
+    acc = np.float32 if x.dtype == np.float16 else x.dtype
+    d = da.from_array(x.astype(acc), chunks=chunks)
+    parts = [
+        np.concatenate([ndgpu.nansum(np.asarray(d.blocks[i, j]), axis=1, keepdims=True, device=device) for j in range(d.numblocks[1])], axis=1)
+        for i in range(d.numblocks[0])
+    ]
+    return ndgpu.cast(ndgpu.sum(np.concatenate(parts), axis=1, device=device), x.dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_float_sums_and_means_equal_the_single_machine_bits(client1, client2, device, dtype):
+    x = rounding_data(dtype, (64, 48), seed=FLOATS.index(dtype))
+    cases = [(op, axis, chunks) for op in SUM_OPS for axis in (None, 0, 1) for chunks in CHUNKINGS]
+    for client in (client1, client2):
+        exprs = [getattr(nd, op)(da.from_array(x, chunks=c), axis=axis, device=device) for op, axis, c in cases]
+        for (op, axis, chunks), got in zip(cases, run_all(client, exprs)):
+            want = np.asarray(getattr(ndgpu, op)(x, axis=axis, device=device))
+            got = np.asarray(got)
+            assert (got.dtype, got.shape) == (want.dtype, want.shape), (op, axis, chunks)
+            assert got.tobytes() == want.tobytes(), f"{op} axis={axis} chunks={chunks} {len(client.nthreads())} workers"
+    # The data rounds: rounded block sums (the old partials) miss the whole sum's bits.
+    whole = np.asarray(ndgpu.nansum(x, axis=1, device=device))
+    missed = [c for c in CHUNKINGS if np.asarray(rounded_block_sums(x, c, device)).tobytes() != whole.tobytes()]
+    assert missed, f"{dtype}: no chunking where rounded block sums differ from the whole sum"
+
+
+def test_partial_api_merges_and_travels(device):
+    x = rounding_data("float32", (12, 30), seed=9)
+    a = ndgpu.partial("nanmean", x[:, :11], axis=1, device=device)
+    b = ndgpu.partial("nanmean", x[:, 11:], axis=1, device=device)
+    want = ndgpu.nanmean(x, axis=1, device=device)
+    assert (a.op, a.dtype, a.shape, a.axes, a.count) == ("nanmean", np.float32, (12, 1), (1,), 11)
+    assert b.merge(a).finish().tobytes() == a.merge(b).finish().tobytes() == want.tobytes()
+    assert a.merge(b).finish(keepdims=True).shape == (12, 1)
+    # Through words (dask's combine gets blocks' words concatenated along the reduced axis).
+    words = np.concatenate([a.words(), b.words()], axis=1)
+    assert words.dtype == np.uint32 and words.shape == (12, 2, ndgpu.Partial.record_len("nanmean", "float32"))
+    merged = ndgpu.Partial.from_words("nanmean", "float32", (1,), words)
+    assert merged.count == 30 and merged.finish().tobytes() == want.tobytes()
+    assert pickle.loads(pickle.dumps(a)).words().tobytes() == a.words().tobytes()
+    total = ndgpu.partial("sum", x, device=device)
+    assert total.finish().tobytes() == ndgpu.sum(x, device=device).tobytes()
+    assert np.ndim(total.finish()) == 0
+    with pytest.raises(ValueError):
+        a.merge(ndgpu.partial("nanmean", x, axis=0, device=device))
+    with pytest.raises(ValueError):
+        ndgpu.partial("argmax", x)
+    with pytest.raises(ValueError):
+        ndgpu.Partial.from_words("sum", "float64", (1,), words)
