@@ -8,12 +8,12 @@
 use ndarray::{ArrayD, ArrayView, ArrayViewD, Dimension, IxDyn, Slice};
 
 use crate::convert::IntoTensor;
-use crate::cpu::{CpuStorage, FoldKind, fold_slice, merge};
+use crate::cpu::{finish_host, fold_slice, identity_accumulators, merge};
 use crate::device::Storage;
 use crate::exact::{Acc32, Acc64, WORDS32, WORDS64};
-use crate::plan::{Axes, axes_mask, fold_passes, reduced_count, reduced_shape};
-use crate::reduce::{Empty, finish_host, identity_accumulators};
-use crate::tensor::numel;
+use crate::host::CpuStorage;
+use crate::plan::{Axes, axes_mask, fold_passes, numel, reduced_count, reduced_shape};
+use crate::reduce::{Empty, FoldKind};
 use crate::{DType, Device, Element, Error, ReduceOp, Result, Tensor};
 
 /// The partial result of a value-reduction ([`ReduceOp::Sum`] .. [`ReduceOp::NanMax`]) of one

@@ -14,7 +14,7 @@ pub(crate) use arg::{ArgElem, arg, arg_key, arg_slice};
 #[doc(hidden)]
 pub use cast::cast_into;
 pub(crate) use cast::cast_slice_into;
-pub(crate) use finish::{finish_host, trivial_result};
+pub(crate) use finish::{finish_host, identity_accumulators, trivial_result};
 pub(crate) use fold_ops::{FoldElem, fold, fold_identity, keys_to_values, merge};
 pub(crate) use slice::{arg_any_slice, cast_slice, fold_slice};
 
