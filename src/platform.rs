@@ -83,6 +83,44 @@ pub(crate) fn f32_to_f16(src: &[f32], dst: &mut [u16], stream: bool) -> bool {
     false
 }
 
+/// The float16 lane pass of the exact sums (`exact::block`) with F16C: adds the float16
+/// values with bits `blk` (a multiple of 16 of them) to the 16 f64 lanes `sums`, element `k`
+/// to lane `k % 16` in order, and returns the largest `bits & 0x7fff` (0 for an empty
+/// block). Finite values convert exactly (F16C's half-to-single conversion is exact), so the
+/// lanes get the same bits as the portable loop's; infinities and NaNs give infinite or NaN
+/// lanes, which the caller discards (it takes the per-value path when the largest magnitude
+/// is 0x7c00 or more). None without F16C.
+pub(crate) fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) -> Option<u16> {
+    assert!(blk.len().is_multiple_of(16), "whole lane rows only");
+    #[cfg(target_arch = "x86_64")]
+    if f16c() {
+        // SAFETY: AVX2 and F16C are present; the kernel reads only within `blk` (whole
+        // 16-element rows, asserted) and writes only `sums`.
+        return Some(unsafe { x86::f16_lane_sums(blk, sums) });
+    }
+    let _ = sums;
+    None
+}
+
+/// The float16 column pass of the exact sums (`exact::columns`) with F16C: for the first
+/// `sums.len() / 8 * 8` columns, adds each row of `rows` (each at least `sums.len()` long)
+/// into the f64 lane `sums[j]` in row order and takes the largest `bits & 0x7fff` into
+/// `max[j]`, as the portable loop does (see [`f16_lane_sums`] for specials). Returns the
+/// number of columns done (0 without F16C).
+pub(crate) fn f16_columns(rows: &[&[u16]], sums: &mut [f64], max: &mut [u16]) -> usize {
+    let w = sums.len() / 8 * 8;
+    assert!(max.len() == sums.len() && rows.iter().all(|r| r.len() >= sums.len()));
+    #[cfg(target_arch = "x86_64")]
+    if f16c() && w > 0 {
+        // SAFETY: AVX2 and F16C are present; columns below w lie inside every row, `sums` and
+        // `max` (asserted above).
+        unsafe { x86::f16_columns(rows, &mut sums[..w], &mut max[..w]) };
+        return w;
+    }
+    let _ = (rows, max);
+    0
+}
+
 /// f32 -> i32 truncating toward zero, saturating, NaN -> 0 (Rust's `as`). Returns false when
 /// AVX2 is missing.
 pub(crate) fn f32_to_i32(src: &[f32], dst: &mut [i32], stream: bool) -> bool {
@@ -677,6 +715,63 @@ mod x86 {
             .iter_mut()
             .zip(&src[n..])
             .for_each(|(d, s)| one(d, s));
+    }
+
+    #[target_feature(enable = "avx2,f16c")]
+    pub(super) unsafe fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) -> u16 {
+        let mask = _mm256_set1_epi16(0x7fff);
+        let mut max = _mm256_setzero_si256();
+        // SAFETY (every block below): sums has 16 elements, read and written as four groups
+        // of 4; `i + 16 <= blk.len()` for every row read.
+        let mut s: [__m256d; 4] =
+            std::array::from_fn(|j| unsafe { _mm256_loadu_pd(sums.as_ptr().add(4 * j)) });
+        let p = blk.as_ptr();
+        let mut i = 0;
+        while i + 16 <= blk.len() {
+            let v = unsafe { _mm256_loadu_si256(p.add(i).cast()) };
+            max = _mm256_max_epu16(max, _mm256_and_si256(v, mask));
+            let lo = _mm256_cvtph_ps(_mm256_castsi256_si128(v));
+            let hi = _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(v));
+            s[0] = _mm256_add_pd(s[0], _mm256_cvtps_pd(_mm256_castps256_ps128(lo)));
+            s[1] = _mm256_add_pd(s[1], _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(lo)));
+            s[2] = _mm256_add_pd(s[2], _mm256_cvtps_pd(_mm256_castps256_ps128(hi)));
+            s[3] = _mm256_add_pd(s[3], _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(hi)));
+            i += 16;
+        }
+        for (j, v) in s.iter().enumerate() {
+            unsafe { _mm256_storeu_pd(sums.as_mut_ptr().add(4 * j), *v) };
+        }
+        let mut m = [0u16; 16];
+        // SAFETY: m holds 16 u16, 32 bytes.
+        unsafe { _mm256_storeu_si256(m.as_mut_ptr().cast(), max) };
+        m.into_iter().fold(0, u16::max)
+    }
+
+    #[target_feature(enable = "avx2,f16c")]
+    pub(super) unsafe fn f16_columns(rows: &[&[u16]], sums: &mut [f64], max: &mut [u16]) {
+        let mask = _mm_set1_epi16(0x7fff);
+        let mut c = 0;
+        while c + 8 <= sums.len() {
+            // SAFETY (every block below): c + 8 <= sums.len() == max.len() <= each row's
+            // length (the caller's contract).
+            let (s, m) = (sums.as_mut_ptr(), max.as_mut_ptr());
+            let (mut s0, mut s1) =
+                unsafe { (_mm256_loadu_pd(s.add(c)), _mm256_loadu_pd(s.add(c + 4))) };
+            let mut mx = unsafe { _mm_loadu_si128(m.add(c).cast()) };
+            for row in rows {
+                let v = unsafe { _mm_loadu_si128(row.as_ptr().add(c).cast()) };
+                mx = _mm_max_epu16(mx, _mm_and_si128(v, mask));
+                let f = _mm256_cvtph_ps(v);
+                s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(f)));
+                s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(f)));
+            }
+            unsafe {
+                _mm256_storeu_pd(s.add(c), s0);
+                _mm256_storeu_pd(s.add(c + 4), s1);
+                _mm_storeu_si128(m.add(c).cast(), mx);
+            }
+            c += 8;
+        }
     }
 
     #[target_feature(enable = "avx2")]
