@@ -236,3 +236,62 @@ fn f16c_kernels_equal_the_portable_loops() {
     let bits_of = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits_of(&got), bits_of(&want));
 }
+
+/// Where the CPU has AVX2, the float64 lane kernel gives the same lanes, bit for bit, as the
+/// portable loop it replaces: infinities, zeros and subnormals included (no NaN inputs: which
+/// of two NaN payloads an addition keeps depends on operand order, and the callers discard
+/// such lanes anyway).
+#[test]
+fn avx2_f64_lanes_equal_the_portable_loop() {
+    let mut rng = TestRng(11);
+    let x: Vec<f64> = (0..8 * 200)
+        .map(|i| match i % 37 {
+            3 => f64::INFINITY,
+            5 => f64::NEG_INFINITY,
+            7 => -0.0,
+            11 => f64::from_bits(rng.next() >> 12),
+            _ => f64::from_bits(rng.next() & !(0x7ff << 52) | (1000 + rng.next() % 40) << 52),
+        })
+        .collect();
+    for big in [1.5, 1.5 * 2f64.powi(-30), 1.5 * 2f64.powi(900)] {
+        let mut want = [[0f64; 8], [0.25; 8], [1.0; 8], [f64::INFINITY; 8]];
+        let mut got = want;
+        let [a, b, c, d] = &mut want;
+        super::block::f64_lanes(&x, big, [a, b, c, d]);
+        let [a, b, c, d] = &mut got;
+        if crate::platform::f64_lanes(&x, big, [a, b, c, d]) {
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!(g.map(f64::to_bits), w.map(f64::to_bits), "2^{big}");
+            }
+        }
+    }
+}
+
+/// Where the CPU has AVX2, the bfloat16 lane kernel gives the same lanes, bit for bit, as the
+/// portable loop (random bits: infinities, zeros and subnormals included; NaN inputs become
+/// infinities, since which of two NaN payloads an addition keeps depends on operand order,
+/// and the callers discard such lanes anyway).
+#[test]
+fn avx2_bf16_lanes_equal_the_portable_loop() {
+    let mut rng = TestRng(13);
+    let bits: Vec<u16> = (0..16 * 64)
+        .map(|i| {
+            if i % 5 == 0 {
+                0x3f80
+            } else {
+                rng.next() as u16
+            }
+        })
+        .map(|b| if b & 0x7f80 == 0x7f80 { b & 0xff80 } else { b })
+        .collect();
+    let as_f32: Vec<f32> = bits
+        .iter()
+        .map(|&b| f32::from_bits(u32::from(b) << 16))
+        .collect();
+    let want = super::block::narrow_pass(&as_f32);
+    let (mut s, mut mx, mut mn) = ([0f64; 16], [0u32; 16], [u32::MAX; 16]);
+    if crate::platform::bf16_lanes(&bits, &mut s, &mut mx, &mut mn) {
+        assert_eq!(s.map(f64::to_bits), want.0.map(f64::to_bits));
+        assert_eq!((mx, mn), (want.1, want.2));
+    }
+}
