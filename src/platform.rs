@@ -83,6 +83,86 @@ pub(crate) fn f32_to_f16(src: &[f32], dst: &mut [u16], stream: bool) -> bool {
     false
 }
 
+/// The float16 lane pass of the exact sums (`exact::block`) with F16C: adds the float16
+/// values with bits `blk` (a multiple of 16 of them) to the 16 f64 lanes `sums`, element `k`
+/// to lane `k % 16` in order, and returns the largest `bits & 0x7fff` (0 for an empty
+/// block). Finite values convert exactly (F16C's half-to-single conversion is exact), so the
+/// lanes get the same bits as the portable loop's; infinities and NaNs give infinite or NaN
+/// lanes, which the caller discards (it takes the per-value path when the largest magnitude
+/// is 0x7c00 or more). None without F16C.
+pub(crate) fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) -> Option<u16> {
+    assert!(blk.len().is_multiple_of(16), "whole lane rows only");
+    #[cfg(target_arch = "x86_64")]
+    if f16c() {
+        // SAFETY: AVX2 and F16C are present; the kernel reads only within `blk` (whole
+        // 16-element rows, asserted) and writes only `sums`.
+        return Some(unsafe { x86::f16_lane_sums(blk, sums) });
+    }
+    let _ = sums;
+    None
+}
+
+/// The float16 column pass of the exact sums (`exact::columns`) with F16C: for the first
+/// `sums.len() / 8 * 8` columns, adds each row of `rows` (each at least `sums.len()` long)
+/// into the f64 lane `sums[j]` in row order and takes the largest `bits & 0x7fff` into
+/// `max[j]`, as the portable loop does (see [`f16_lane_sums`] for specials). Returns the
+/// number of columns done (0 without F16C).
+pub(crate) fn f16_columns(rows: &[&[u16]], sums: &mut [f64], max: &mut [u16]) -> usize {
+    let w = sums.len() / 8 * 8;
+    assert!(max.len() == sums.len() && rows.iter().all(|r| r.len() >= sums.len()));
+    #[cfg(target_arch = "x86_64")]
+    if f16c() && w > 0 {
+        // SAFETY: AVX2 and F16C are present; columns below w lie inside every row, `sums` and
+        // `max` (asserted above).
+        unsafe { x86::f16_columns(rows, &mut sums[..w], &mut max[..w]) };
+        return w;
+    }
+    let _ = (rows, max);
+    0
+}
+
+/// The float64 lane pass of the exact sums (`exact::block::f64_lanes`, which it replaces
+/// operation for operation): element `k` of `blk` (a multiple of 8 elements) into lane
+/// `k % 8` of `[hi, lo, max, min]`: `h = (x + big) - big` added to `hi`, `x - h` to `lo`,
+/// `|x|` into `max` and `|x|` less one unit in the last place (as bits) into `min`, with the
+/// portable code's comparisons (`a > m ? a : m` is maxpd, `a < m ? a : m` is minpd). False
+/// (and nothing done) without AVX2.
+pub(crate) fn f64_lanes(blk: &[f64], big: f64, lanes: [&mut [f64; 8]; 4]) -> bool {
+    assert!(blk.len().is_multiple_of(8), "whole lane rows only");
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: AVX2 is present; the kernel reads whole 8-element rows within `blk`
+        // (asserted) and writes only the four 8-element lane arrays.
+        unsafe { x86::f64_lanes(blk, big, lanes) };
+        return true;
+    }
+    let _ = (big, lanes);
+    false
+}
+
+/// The bfloat16 lane pass of the exact sums (`exact::block::narrow_pass`, replaced operation
+/// for operation): element `k` of `blk` (bfloat16 bits, a multiple of 16 of them), as the
+/// float32 bits `b = bits << 16`, into lane `k % 16`: its exact f64 value added to `sums`,
+/// `b & 0x7fff_ffff` into `max` (unsigned) and that minus one (wrapping) into `min`. False
+/// (and nothing done) without AVX2.
+pub(crate) fn bf16_lanes(
+    blk: &[u16],
+    sums: &mut [f64; 16],
+    max: &mut [u32; 16],
+    min: &mut [u32; 16],
+) -> bool {
+    assert!(blk.len().is_multiple_of(16), "whole lane rows only");
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: AVX2 is present; the kernel reads whole 16-element rows within `blk`
+        // (asserted) and writes only the three 16-element lane arrays.
+        unsafe { x86::bf16_lanes(blk, sums, max, min) };
+        return true;
+    }
+    let _ = (sums, max, min);
+    false
+}
+
 /// f32 -> i32 truncating toward zero, saturating, NaN -> 0 (Rust's `as`). Returns false when
 /// AVX2 is missing.
 pub(crate) fn f32_to_i32(src: &[f32], dst: &mut [i32], stream: bool) -> bool {
@@ -677,6 +757,174 @@ mod x86 {
             .iter_mut()
             .zip(&src[n..])
             .for_each(|(d, s)| one(d, s));
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn bf16_lanes(
+        blk: &[u16],
+        sums: &mut [f64; 16],
+        max: &mut [u32; 16],
+        min: &mut [u32; 16],
+    ) {
+        // Unpacking 16 bfloat16 below zeros gives their float32 bits in two registers, lanes
+        // [0-3 | 8-11] and [4-7 | 12-15]; the extremes are kept in that order and the sums in
+        // four registers of lanes 0-3, 4-7, 8-11, 12-15.
+        let (abs, one, zero) = (
+            _mm256_set1_epi32(i32::MAX),
+            _mm256_set1_epi32(1),
+            _mm256_setzero_si256(),
+        );
+        // SAFETY (every block below): the lane arrays hold 16 elements, read and written in
+        // groups of 4 at offsets 0, 4, 8 and 12; `i + 16 <= blk.len()` for every row read.
+        let (mut s, mut mx, mut mn) = unsafe {
+            let (m, n) = (max.as_ptr(), min.as_ptr());
+            (
+                [0, 4, 8, 12].map(|o| _mm256_loadu_pd(sums.as_ptr().add(o))),
+                [
+                    _mm256_loadu2_m128i(m.add(8).cast(), m.cast()),
+                    _mm256_loadu2_m128i(m.add(12).cast(), m.add(4).cast()),
+                ],
+                [
+                    _mm256_loadu2_m128i(n.add(8).cast(), n.cast()),
+                    _mm256_loadu2_m128i(n.add(12).cast(), n.add(4).cast()),
+                ],
+            )
+        };
+        let p = blk.as_ptr();
+        let mut i = 0;
+        while i + 16 <= blk.len() {
+            let v = unsafe { _mm256_loadu_si256(p.add(i).cast()) };
+            let b = [
+                _mm256_unpacklo_epi16(zero, v),
+                _mm256_unpackhi_epi16(zero, v),
+            ];
+            for g in 0..2 {
+                let a = _mm256_and_si256(b[g], abs);
+                mx[g] = _mm256_max_epu32(mx[g], a);
+                mn[g] = _mm256_min_epu32(mn[g], _mm256_sub_epi32(a, one));
+                let f = _mm256_castsi256_ps(b[g]);
+                s[g] = _mm256_add_pd(s[g], _mm256_cvtps_pd(_mm256_castps256_ps128(f)));
+                s[g + 2] = _mm256_add_pd(s[g + 2], _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(f)));
+            }
+            i += 16;
+        }
+        unsafe {
+            for (o, v) in [0, 4, 8, 12].into_iter().zip(s) {
+                _mm256_storeu_pd(sums.as_mut_ptr().add(o), v);
+            }
+            let (m, n) = (max.as_mut_ptr(), min.as_mut_ptr());
+            _mm256_storeu2_m128i(m.add(8).cast(), m.cast(), mx[0]);
+            _mm256_storeu2_m128i(m.add(12).cast(), m.add(4).cast(), mx[1]);
+            _mm256_storeu2_m128i(n.add(8).cast(), n.cast(), mn[0]);
+            _mm256_storeu2_m128i(n.add(12).cast(), n.add(4).cast(), mn[1]);
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn f64_lanes(blk: &[f64], big: f64, lanes: [&mut [f64; 8]; 4]) {
+        let [hi, lo, max, min] = lanes;
+        let abs = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
+        let one = _mm256_set1_epi64x(1);
+        let big = _mm256_set1_pd(big);
+        // SAFETY (every block below): the lane arrays hold 8 f64, read and written as two
+        // groups of 4; `i + 8 <= blk.len()` for every row read.
+        let (mut h, mut l, mut mx, mut mn) = unsafe {
+            (
+                [
+                    _mm256_loadu_pd(hi.as_ptr()),
+                    _mm256_loadu_pd(hi.as_ptr().add(4)),
+                ],
+                [
+                    _mm256_loadu_pd(lo.as_ptr()),
+                    _mm256_loadu_pd(lo.as_ptr().add(4)),
+                ],
+                [
+                    _mm256_loadu_pd(max.as_ptr()),
+                    _mm256_loadu_pd(max.as_ptr().add(4)),
+                ],
+                [
+                    _mm256_loadu_pd(min.as_ptr()),
+                    _mm256_loadu_pd(min.as_ptr().add(4)),
+                ],
+            )
+        };
+        let p = blk.as_ptr();
+        let mut i = 0;
+        while i + 8 <= blk.len() {
+            for g in 0..2 {
+                let x = unsafe { _mm256_loadu_pd(p.add(i + 4 * g)) };
+                let a = _mm256_and_pd(x, abs);
+                mx[g] = _mm256_max_pd(a, mx[g]);
+                let a1 = _mm256_castsi256_pd(_mm256_sub_epi64(_mm256_castpd_si256(a), one));
+                mn[g] = _mm256_min_pd(a1, mn[g]);
+                let hh = _mm256_sub_pd(_mm256_add_pd(x, big), big);
+                h[g] = _mm256_add_pd(h[g], hh);
+                l[g] = _mm256_add_pd(l[g], _mm256_sub_pd(x, hh));
+            }
+            i += 8;
+        }
+        for (dst, v) in [(hi, h), (lo, l), (max, mx), (min, mn)] {
+            for (g, v) in v.into_iter().enumerate() {
+                unsafe { _mm256_storeu_pd(dst.as_mut_ptr().add(4 * g), v) };
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2,f16c")]
+    pub(super) unsafe fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) -> u16 {
+        let mask = _mm256_set1_epi16(0x7fff);
+        let mut max = _mm256_setzero_si256();
+        // SAFETY (every block below): sums has 16 elements, read and written as four groups
+        // of 4; `i + 16 <= blk.len()` for every row read.
+        let mut s: [__m256d; 4] =
+            std::array::from_fn(|j| unsafe { _mm256_loadu_pd(sums.as_ptr().add(4 * j)) });
+        let p = blk.as_ptr();
+        let mut i = 0;
+        while i + 16 <= blk.len() {
+            let v = unsafe { _mm256_loadu_si256(p.add(i).cast()) };
+            max = _mm256_max_epu16(max, _mm256_and_si256(v, mask));
+            let lo = _mm256_cvtph_ps(_mm256_castsi256_si128(v));
+            let hi = _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(v));
+            s[0] = _mm256_add_pd(s[0], _mm256_cvtps_pd(_mm256_castps256_ps128(lo)));
+            s[1] = _mm256_add_pd(s[1], _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(lo)));
+            s[2] = _mm256_add_pd(s[2], _mm256_cvtps_pd(_mm256_castps256_ps128(hi)));
+            s[3] = _mm256_add_pd(s[3], _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(hi)));
+            i += 16;
+        }
+        for (j, v) in s.iter().enumerate() {
+            unsafe { _mm256_storeu_pd(sums.as_mut_ptr().add(4 * j), *v) };
+        }
+        let mut m = [0u16; 16];
+        // SAFETY: m holds 16 u16, 32 bytes.
+        unsafe { _mm256_storeu_si256(m.as_mut_ptr().cast(), max) };
+        m.into_iter().fold(0, u16::max)
+    }
+
+    #[target_feature(enable = "avx2,f16c")]
+    pub(super) unsafe fn f16_columns(rows: &[&[u16]], sums: &mut [f64], max: &mut [u16]) {
+        let mask = _mm_set1_epi16(0x7fff);
+        let mut c = 0;
+        while c + 8 <= sums.len() {
+            // SAFETY (every block below): c + 8 <= sums.len() == max.len() <= each row's
+            // length (the caller's contract).
+            let (s, m) = (sums.as_mut_ptr(), max.as_mut_ptr());
+            let (mut s0, mut s1) =
+                unsafe { (_mm256_loadu_pd(s.add(c)), _mm256_loadu_pd(s.add(c + 4))) };
+            let mut mx = unsafe { _mm_loadu_si128(m.add(c).cast()) };
+            for row in rows {
+                let v = unsafe { _mm_loadu_si128(row.as_ptr().add(c).cast()) };
+                mx = _mm_max_epu16(mx, _mm_and_si128(v, mask));
+                let f = _mm256_cvtph_ps(v);
+                s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(f)));
+                s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(f)));
+            }
+            unsafe {
+                _mm256_storeu_pd(s.add(c), s0);
+                _mm256_storeu_pd(s.add(c + 4), s1);
+                _mm_storeu_si128(m.add(c).cast(), mx);
+            }
+            c += 8;
+        }
     }
 
     #[target_feature(enable = "avx2")]

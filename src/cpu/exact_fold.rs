@@ -22,10 +22,11 @@ use crate::plan::Reduce3;
 
 /// Elements per task of a long contiguous row.
 const TASK: usize = 1 << 16;
-/// Columns per task of a strided sum.
-const TILE: usize = 256;
-/// Rows per task when a strided sum has too few (outer, tile) tasks to keep the pool busy.
-const ROWS_PER_TASK: usize = 1024;
+/// Bytes per row of a column tile (at most) of a strided sum: runs this long stream from
+/// memory at full speed, and the tile's column state (16-40 bytes per column) stays in L1.
+const TILE_BYTES: usize = 8 << 10;
+/// Fewest rows per task when a strided sum is also split by rows.
+const MIN_ROWS_PER_TASK: usize = 256;
 
 /// The accumulator of one family, as the strategies see it.
 pub(crate) trait Accum: Clone + Send + Sync {
@@ -319,21 +320,28 @@ fn first_pass<T: ExactElem>(x: &[T], r: Reduce3, skip_nan: bool) -> Vec<u32> {
         }
         return out;
     }
-    // Strided columns: tasks are (outer, column tile, run of rows).
-    let tiles = r.inner.div_ceil(TILE);
-    let row_tasks = if r.outer * tiles >= 4 * rayon::current_num_threads() {
-        1
-    } else {
-        r.len.div_ceil(ROWS_PER_TASK)
-    };
+    // Strided columns: tasks are (outer, column tile, run of rows). Tiles of equal width (a
+    // multiple of 8 columns, at most TILE_BYTES of a row); runs of rows only when there are
+    // too few (outer, tile) tasks to keep the pool busy, since each run's accumulators cost
+    // a merge per column.
+    let max_tile = (TILE_BYTES / size_of::<T>()).max(8);
+    let tile = r
+        .inner
+        .div_ceil(r.inner.div_ceil(max_tile))
+        .next_multiple_of(8);
+    let tiles = r.inner.div_ceil(tile);
+    let want = 4 * rayon::current_num_threads();
+    let row_tasks = want
+        .div_ceil(r.outer * tiles)
+        .min(r.len.div_ceil(MIN_ROWS_PER_TASK));
     let per = r.len.div_ceil(row_tasks);
     let parts: Vec<Vec<T::Acc>> = (0..r.outer * tiles * row_tasks)
         .into_par_iter()
         .map(|t| {
             let (ot, rt) = (t / row_tasks, t % row_tasks);
-            let (o, tile) = (ot / tiles, ot % tiles);
-            let start = tile * TILE;
-            let cols = TILE.min(r.inner - start);
+            let (o, tile_at) = (ot / tiles, ot % tiles);
+            let start = tile_at * tile;
+            let cols = tile.min(r.inner - start);
             let slab = &x[o * r.len * r.inner..(o + 1) * r.len * r.inner];
             let mut a = fresh::<T>(cols);
             let rows = rt * per..((rt + 1) * per).min(r.len);
@@ -344,8 +352,8 @@ fn first_pass<T: ExactElem>(x: &[T], r: Reduce3, skip_nan: bool) -> Vec<u32> {
     out.par_chunks_mut(r.inner * w)
         .enumerate()
         .for_each(|(o, dst)| {
-            for (tile, d) in dst.chunks_mut(TILE * w).enumerate() {
-                let first = (o * tiles + tile) * row_tasks;
+            for (t, d) in dst.chunks_mut(tile * w).enumerate() {
+                let first = (o * tiles + t) * row_tasks;
                 let mut acc = parts[first].clone();
                 for p in &parts[first + 1..first + row_tasks] {
                     acc.iter_mut().zip(p).for_each(|(a, b)| a.merge(b));

@@ -25,24 +25,24 @@ use super::{Acc32, Acc64};
 use crate::platform;
 
 /// f64 lanes of the float32 / bfloat16 / float16 kernels (four AVX2 registers).
-const LANES: usize = 16;
+pub(super) const LANES: usize = 16;
 /// Values per lane per float32 block: block = 1024 values (fewer per-block conversions; a
 /// block may then span 23 binades, which ordinary data does).
-const K32: usize = 64;
+pub(super) const K32: usize = 64;
 /// The widest exponent span (in binades) of a float32 block on the fast path.
 #[cfg(test)]
 pub(super) const F32_MAX_SPAN: i32 = 52 - 23 - K32.trailing_zeros() as i32;
 /// Values per lane per float16 block (at most 2^13, see the module comment).
-const K16: usize = 256;
+pub(super) const K16: usize = 256;
 /// f64 lanes of the float64 kernel (two AVX2 registers per running sum, eight in all with the
 /// max / min trackers, so nothing spills).
-const LANES64: usize = 8;
+pub(super) const LANES64: usize = 8;
 /// Values per lane per float64 block (2^LOG_K64): block = 512 values.
 pub(super) const LOG_K64: i32 = 6;
 /// The widest exponent span of a float64 block on the fast path (see [`sum_f64_into`]).
 #[cfg(test)]
 pub(super) const F64_MAX_SPAN: i32 = 54 - 2 * LOG_K64;
-const K64: usize = 1 << LOG_K64;
+pub(super) const K64: usize = 1 << LOG_K64;
 /// Elements per parallel task in [`par_sum_f32`]: fixed, so the split never depends on the
 /// number of threads (though for exact sums any split gives the same bits anyway).
 #[cfg(test)]
@@ -56,7 +56,7 @@ thread_local! {
 }
 
 #[inline(always)]
-fn tally(_fast: bool) {
+pub(super) fn tally(_fast: bool) {
     #[cfg(test)]
     BLOCKS.with(|b| {
         let (f, s) = b.get();
@@ -69,7 +69,7 @@ fn tally(_fast: bool) {
 /// is applied as two factors, since alone it may overflow f64 (u reaches -1074); neither
 /// partial product overflows or underflows.
 #[inline]
-fn lanes_int<'a>(lanes: impl IntoIterator<Item = &'a f64>, u: i32) -> i64 {
+pub(super) fn lanes_int<'a>(lanes: impl IntoIterator<Item = &'a f64>, u: i32) -> i64 {
     let pow2 = |k: i32| f64::from_bits(((1023 + k) as u64) << 52);
     let (a, b) = (pow2(-u / 2), pow2(-u - -u / 2));
     lanes
@@ -87,9 +87,19 @@ fn lanes_int<'a>(lanes: impl IntoIterator<Item = &'a f64>, u: i32) -> i64 {
 
 /// A narrow float whose value is exactly the float32 with bits `f32_bits()`, with `MANT`
 /// significant mantissa bits.
-trait Narrow: Copy {
+pub(super) trait Narrow: Copy {
     const MANT: i32;
     fn f32_bits(self) -> u32;
+    /// A platform kernel's [`narrow_pass`] (the same lanes), if there is one: false when not.
+    #[inline(always)]
+    fn kernel_lanes(
+        _blk: &[Self],
+        _s: &mut [f64; LANES],
+        _mx: &mut [u32; LANES],
+        _mn: &mut [u32; LANES],
+    ) -> bool {
+        false
+    }
 }
 
 impl Narrow for f32 {
@@ -106,23 +116,43 @@ impl Narrow for bf16 {
     fn f32_bits(self) -> u32 {
         u32::from(self.to_bits()) << 16
     }
+    /// AVX2's widening by unpacking: the portable loop's widening, shifts and inserts held
+    /// bfloat16 to a quarter of the read bandwidth.
+    #[inline(always)]
+    fn kernel_lanes(
+        blk: &[Self],
+        s: &mut [f64; LANES],
+        mx: &mut [u32; LANES],
+        mn: &mut [u32; LANES],
+    ) -> bool {
+        platform::bf16_lanes(bytemuck::cast_slice(blk), s, mx, mn)
+    }
 }
 
 /// Exact Σx into `acc`.
 pub(crate) fn sum_f32_into(acc: &mut Acc32, x: &[f32]) {
-    platform::avx2_or(|| sum_narrow(std::array::from_mut(acc), x));
+    platform::avx2_or(
+        #[inline(always)]
+        || sum_narrow(std::array::from_mut(acc), x),
+    );
 }
 
 /// Exact Σx into `acc`.
 pub(crate) fn sum_bf16_into(acc: &mut Acc32, x: &[bf16]) {
-    platform::avx2_or(|| sum_narrow(std::array::from_mut(acc), x));
+    platform::avx2_or(
+        #[inline(always)]
+        || sum_narrow(std::array::from_mut(acc), x),
+    );
 }
 
 /// Exact sums of the even (`re`) and odd (`im`) elements of `x`: the parts of interleaved
 /// complex64 values. `LANES` is even, so each f64 lane of the kernel holds one part.
 pub(crate) fn sum_c64_into(re: &mut Acc32, im: &mut Acc32, x: &[f32]) {
     let mut accs = [std::mem::take(re), std::mem::take(im)];
-    platform::avx2_or(|| sum_narrow(&mut accs, x));
+    platform::avx2_or(
+        #[inline(always)]
+        || sum_narrow(&mut accs, x),
+    );
     let [a, b] = accs;
     (*re, *im) = (a, b);
 }
@@ -130,8 +160,11 @@ pub(crate) fn sum_c64_into(re: &mut Acc32, im: &mut Acc32, x: &[f32]) {
 /// One block's f64 lane sums, each lane's largest magnitude's bits and smallest non-zero
 /// magnitude's bits minus one (zeros wrap to u32::MAX, which never wins the minimum).
 #[inline(always)]
-fn narrow_pass<T: Narrow>(blk: &[T]) -> ([f64; LANES], [u32; LANES], [u32; LANES]) {
+pub(super) fn narrow_pass<T: Narrow>(blk: &[T]) -> ([f64; LANES], [u32; LANES], [u32; LANES]) {
     let (mut s, mut mx, mut mn) = ([0f64; LANES], [0u32; LANES], [u32::MAX; LANES]);
+    if T::kernel_lanes(blk, &mut s, &mut mx, &mut mn) {
+        return (s, mx, mn);
+    }
     for c in blk.chunks_exact(LANES) {
         for j in 0..LANES {
             let b = c[j].f32_bits();
@@ -196,7 +229,10 @@ fn slow_narrow<'a, T: Narrow + 'a>(acc: &mut Acc32, x: impl Iterator<Item = &'a 
 
 /// Exact Σx into `acc`.
 pub(crate) fn sum_f16_into(acc: &mut Acc32, x: &[f16]) {
-    platform::avx2_or(|| sum_f16_kernel(acc, x));
+    platform::avx2_or(
+        #[inline(always)]
+        || sum_f16_kernel(acc, x),
+    );
 }
 
 /// f16 bits to its exact f64 value, finite values only (an infinity or NaN gives some finite
@@ -204,10 +240,25 @@ pub(crate) fn sum_f16_into(acc: &mut Acc32, x: &[f16]) {
 /// value times 2^-112, exactly (a float16 subnormal lands on a float32 subnormal, which costs
 /// a slow microcode assist on some x86 CPUs but is still exact); 2^112 restores it.
 #[inline(always)]
-fn f16_value(h: u16) -> f64 {
+pub(super) fn f16_value(h: u16) -> f64 {
     let b = u32::from(h);
     let scaled = f32::from_bits(((b & 0x7fff) << 13) | ((b & 0x8000) << 16));
     f64::from(scaled * f32::from_bits((127 + 112) << 23))
+}
+
+/// The portable float16 lane pass (`platform::f16_lane_sums` is the F16C one, with the same
+/// lanes): adds `blk` (whole lane rows) to the lanes `s`, element `k` to lane `k % LANES`,
+/// and returns the largest `bits & 0x7fff`.
+#[inline(always)]
+pub(super) fn f16_lanes(blk: &[u16], s: &mut [f64; LANES]) -> u16 {
+    let mut mx = [0u16; LANES];
+    for c in blk.chunks_exact(LANES) {
+        for j in 0..LANES {
+            mx[j] = mx[j].max(c[j] & 0x7fff);
+            s[j] += f16_value(c[j]);
+        }
+    }
+    mx.into_iter().fold(0, u16::max)
 }
 
 #[inline(always)]
@@ -218,15 +269,10 @@ fn sum_f16_kernel(acc: &mut Acc32, x: &[f16]) {
         for &v in tail {
             acc.add_f16(v);
         }
-        let (mut s, mut mx) = ([0f64; LANES], [0u16; LANES]);
-        for c in blk.chunks_exact(LANES) {
-            for j in 0..LANES {
-                let h = c[j].to_bits();
-                mx[j] = mx[j].max(h & 0x7fff);
-                s[j] += f16_value(h);
-            }
-        }
-        if mx.into_iter().fold(0, u16::max) < 0x7c00 {
+        let bits: &[u16] = bytemuck::cast_slice(blk);
+        let mut s = [0f64; LANES];
+        let mx = platform::f16_lane_sums(bits, &mut s).unwrap_or_else(|| f16_lanes(bits, &mut s));
+        if mx < 0x7c00 {
             let total = lanes_int(&s, -24);
             acc.add_scaled(total, -24);
             tally(true);
@@ -251,7 +297,10 @@ fn sum_f16_kernel(acc: &mut Acc32, x: &[f16]) {
 /// still fails (a range of over F64_MAX_SPAN = 42 binades in one block, values near overflow, infinities,
 /// NaNs) value by value.
 pub(crate) fn sum_f64_into(acc: &mut Acc64, x: &[f64]) {
-    platform::avx2_or(|| sum_f64_kernel(acc, x));
+    platform::avx2_or(
+        #[inline(always)]
+        || sum_f64_kernel(acc, x),
+    );
 }
 
 /// Lane sums of the high and low parts, largest magnitude, smallest non-zero magnitude (as
@@ -261,6 +310,23 @@ pub(crate) fn sum_f64_into(acc: &mut Acc64, x: &[f64]) {
 fn f64_pass(blk: &[f64], big: f64) -> ([f64; LANES64], [f64; LANES64], f64, f64) {
     let (mut hs, mut ls) = ([0f64; LANES64], [0f64; LANES64]);
     let (mut mx, mut mn) = ([0f64; LANES64], [f64::INFINITY; LANES64]);
+    // The AVX2 kernel computes the same lanes (LLVM vectorises the portable loop poorly:
+    // it pairs each lane's high and low sums instead of adjacent lanes).
+    if !platform::f64_lanes(blk, big, [&mut hs, &mut ls, &mut mx, &mut mn]) {
+        f64_lanes(blk, big, [&mut hs, &mut ls, &mut mx, &mut mn]);
+    }
+    let mx = mx.into_iter().fold(0.0, |a, b| if b > a { b } else { a });
+    let mn = mn
+        .into_iter()
+        .fold(f64::INFINITY, |a, b| if b < a { b } else { a });
+    (hs, ls, mx, mn)
+}
+
+/// The portable float64 lane pass: element `k` of `blk` (whole lane rows) into lane
+/// `k % LANES64` of the high sums, low sums, largest and smallest magnitudes `[hs, ls, mx,
+/// mn]`.
+#[inline(always)]
+pub(super) fn f64_lanes(blk: &[f64], big: f64, [hs, ls, mx, mn]: [&mut [f64; LANES64]; 4]) {
     for c in blk.chunks_exact(LANES64) {
         for j in 0..LANES64 {
             let x = c[j];
@@ -275,34 +341,40 @@ fn f64_pass(blk: &[f64], big: f64) -> ([f64; LANES64], [f64; LANES64], f64, f64)
             ls[j] += x - h;
         }
     }
-    let mx = mx.into_iter().fold(0.0, |a, b| if b > a { b } else { a });
-    let mn = mn
-        .into_iter()
-        .fold(f64::INFINITY, |a, b| if b < a { b } else { a });
-    (hs, ls, mx, mn)
+}
+
+/// The grid exponent `c` for a float64 block whose largest exponent field is `f` (see
+/// [`sum_f64_into`]): c = f - 1023 + 1 + 2 + (LOG_K64 - 3).
+#[inline(always)]
+pub(super) fn grid_for(f: i32) -> i32 {
+    f - 1023 + LOG_K64
+}
+
+/// The largest grid exponent: C = 1.5 * 2^c must stay finite and normal.
+pub(super) const GRID_MAX: i32 = 1023;
+
+/// C = 1.5 * 2^c, whose additions round a value to the grid 2^(c - 52).
+#[inline(always)]
+pub(super) fn grid_constant(c: i32) -> f64 {
+    f64::from_bits(((c + 1023) as u64) << 52) * 1.5
 }
 
 /// `max(exponent field, 1)` of a non-negative finite f64.
 #[inline(always)]
-fn field64(a: f64) -> i32 {
+pub(super) fn field64(a: f64) -> i32 {
     ((a.to_bits() >> 52) as i32).max(1)
 }
 
 #[inline(always)]
 fn sum_f64_kernel(acc: &mut Acc64, x: &[f64]) {
     const BLOCK: usize = LANES64 * K64;
-    // Grid exponent for a block whose largest field is F: c = F - 1023 + 1 + 2 + (LOG_K64 - 3).
-    let grid_for = |f: i32| f - 1023 + LOG_K64;
-    // C = 1.5 * 2^c must stay finite and normal.
-    let c_max = 1023;
     let mut c = grid_for(1);
     'blocks: for blk in x.chunks(BLOCK) {
         // A short last block: whole lane rows as a block, the rest value by value.
         let (blk, tail) = blk.split_at(blk.len() / LANES64 * LANES64);
         slow_f64(acc, tail);
         for attempt in 0..2 {
-            let big = f64::from_bits(((c + 1023) as u64) << 52) * 1.5;
-            let (hs, ls, mx, mn) = f64_pass(blk, big);
+            let (hs, ls, mx, mn) = f64_pass(blk, grid_constant(c));
             let finite = hs.iter().chain(&ls).all(|v| v.is_finite());
             if finite && mx == 0.0 {
                 continue 'blocks; // zeros only
@@ -318,7 +390,7 @@ fn sum_f64_kernel(acc: &mut Acc64, x: &[f64]) {
                 continue 'blocks;
             }
             // Retry once with the grid this block needs (if a finite one exists).
-            if attempt == 1 || !mx.is_finite() || grid_for(fmax) > c_max {
+            if attempt == 1 || !mx.is_finite() || grid_for(fmax) > GRID_MAX {
                 break;
             }
             c = grid_for(fmax);
@@ -364,280 +436,4 @@ pub(crate) fn par_sum_f64(x: &[f64]) -> Acc64 {
             a.merge(&b);
             a
         })
-}
-
-// ---- strided columns ------------------------------------------------------------------------
-//
-// The same idea across columns: each column is one f64 lane, a block is `K32` (or `K64`)
-// rows of a tile of up to `COLS` columns, read row by row (contiguous runs), and each
-// column's block is checked on its own; a block that fails the check is added again value by
-// value, down that column.
-
-/// Columns per lane array of the column kernels (the caller's tiles may be wider).
-const COLS: usize = 256;
-
-type Rows = std::ops::Range<usize>;
-
-/// Per-column exact sums of the columns `start..start + accs.len()` over `rows` of a
-/// `[len, inner]` slab (one accumulator per column). For the nan-variants (`skip_nan`) NaNs
-/// are left out.
-pub(crate) fn columns_f32(
-    accs: &mut [Acc32],
-    slab: &[f32],
-    inner: usize,
-    start: usize,
-    rows: Rows,
-    skip_nan: bool,
-) {
-    platform::avx2_or(|| columns_narrow::<f32, false>(accs, slab, inner, start, rows, skip_nan));
-}
-
-/// As [`columns_f32`] for bfloat16.
-pub(crate) fn columns_bf16(
-    accs: &mut [Acc32],
-    slab: &[bf16],
-    inner: usize,
-    start: usize,
-    rows: Rows,
-    skip_nan: bool,
-) {
-    platform::avx2_or(|| columns_narrow::<bf16, false>(accs, slab, inner, start, rows, skip_nan));
-}
-
-/// As [`columns_f32`] for complex64 seen as float32 pairs (`inner`, `start` in float32
-/// units, `start` even, `accs` alternating real and imaginary): an element with a NaN part is
-/// left out whole by the nan-variants.
-pub(crate) fn columns_c64(
-    accs: &mut [Acc32],
-    slab: &[f32],
-    inner: usize,
-    start: usize,
-    rows: Rows,
-    skip_nan: bool,
-) {
-    platform::avx2_or(|| columns_narrow::<f32, true>(accs, slab, inner, start, rows, skip_nan));
-}
-
-/// The float32-range column kernel (see [`sum_narrow`] for the bound). `PAIR`: columns come
-/// in (real, imaginary) pairs, which the nan-variants keep or drop together.
-#[inline(always)]
-fn columns_narrow<T: Narrow, const PAIR: bool>(
-    accs: &mut [Acc32],
-    slab: &[T],
-    inner: usize,
-    start: usize,
-    rows: Rows,
-    skip_nan: bool,
-) {
-    let max_span = 52 - T::MANT - K32.trailing_zeros() as i32;
-    for (c0, accs) in (0..).step_by(COLS).zip(accs.chunks_mut(COLS)) {
-        let w = accs.len();
-        let at = |r: usize, j: usize| slab[r * inner + start + c0 + j];
-        let mut r = rows.start;
-        while r < rows.end {
-            let k = K32.min(rows.end - r);
-            let (mut s, mut mx, mut mn) = ([0f64; COLS], [0u32; COLS], [u32::MAX; COLS]);
-            for rr in r..r + k {
-                let row = &slab[rr * inner + start + c0..][..w];
-                // Zipped (no bounds checks), so the loop vectorises.
-                let lanes = s.iter_mut().zip(mx.iter_mut().zip(mn.iter_mut()));
-                for (v, (s, (mx, mn))) in row.iter().zip(lanes) {
-                    let b = v.f32_bits();
-                    let a = b & 0x7fff_ffff;
-                    *mx = (*mx).max(a);
-                    *mn = (*mn).min(a.wrapping_sub(1));
-                    *s += f64::from(f32::from_bits(b));
-                }
-            }
-            let fast = |j: usize| {
-                let fmax = (mx[j] >> 23).max(1) as i32;
-                let fmin = ((mn[j].wrapping_add(1)) >> 23).max(1) as i32;
-                mx[j] < 0x7f80_0000 && fmax - fmin <= max_span
-            };
-            for (j, acc) in accs.iter_mut().enumerate() {
-                if mn[j] == u32::MAX {
-                    continue; // all zeros
-                }
-                let pair_ok = !(PAIR && skip_nan) || fast(j ^ 1);
-                if fast(j) && pair_ok {
-                    let u = ((mn[j] + 1) >> 23).max(1) as i32 - 127 - T::MANT;
-                    acc.add_scaled(lanes_int([&s[j]], u), u);
-                    tally(true);
-                    continue;
-                }
-                tally(false);
-                for rr in r..r + k {
-                    let v = f32::from_bits(at(rr, j).f32_bits());
-                    let nan = if PAIR {
-                        v.is_nan() || f32::from_bits(at(rr, j ^ 1).f32_bits()).is_nan()
-                    } else {
-                        v.is_nan()
-                    };
-                    if !(skip_nan && nan) {
-                        acc.add_f32(v);
-                    }
-                }
-            }
-            r += k;
-        }
-    }
-}
-
-/// As [`columns_f32`] for float16: `K16` rows of finite float16 always sum exactly in f64
-/// (multiples of 2^-24 below 2^16), so only blocks with an infinity or NaN go value by value.
-pub(crate) fn columns_f16(
-    accs: &mut [Acc32],
-    slab: &[f16],
-    inner: usize,
-    start: usize,
-    rows: Rows,
-    skip_nan: bool,
-) {
-    platform::avx2_or(|| columns_f16_kernel(accs, slab, inner, start, rows, skip_nan));
-}
-
-#[inline(always)]
-fn columns_f16_kernel(
-    accs: &mut [Acc32],
-    slab: &[f16],
-    inner: usize,
-    start: usize,
-    rows: Rows,
-    skip_nan: bool,
-) {
-    for (c0, accs) in (0..).step_by(COLS).zip(accs.chunks_mut(COLS)) {
-        let w = accs.len();
-        let mut r = rows.start;
-        while r < rows.end {
-            let k = K16.min(rows.end - r);
-            let (mut s, mut mx) = ([0f64; COLS], [0u16; COLS]);
-            for rr in r..r + k {
-                let row = &slab[rr * inner + start + c0..][..w];
-                for (v, (s, mx)) in row.iter().zip(s.iter_mut().zip(mx.iter_mut())) {
-                    let h = v.to_bits();
-                    *mx = (*mx).max(h & 0x7fff);
-                    *s += f16_value(h);
-                }
-            }
-            for (j, acc) in accs.iter_mut().enumerate() {
-                if mx[j] < 0x7c00 {
-                    acc.add_scaled(lanes_int([&s[j]], -24), -24);
-                    continue;
-                }
-                for rr in r..r + k {
-                    let v = slab[rr * inner + start + c0 + j];
-                    if !(skip_nan && v.is_nan()) {
-                        acc.add_f16(v);
-                    }
-                }
-            }
-            r += k;
-        }
-    }
-}
-
-/// As [`columns_f32`] for float64: per column, the high / low split of [`sum_f64_into`] with
-/// the grid speculated from the column's previous block; a column whose block fails the
-/// check is redone with its own grid, and if that fails too, value by value.
-pub(crate) fn columns_f64(
-    accs: &mut [Acc64],
-    slab: &[f64],
-    inner: usize,
-    start: usize,
-    rows: Rows,
-    skip_nan: bool,
-) {
-    platform::avx2_or(|| columns_f64_kernel(accs, slab, inner, start, rows, skip_nan));
-}
-
-/// Columns per lane array of the float64 column kernel.
-const COLS64: usize = 128;
-
-#[inline(always)]
-fn columns_f64_kernel(
-    accs: &mut [Acc64],
-    slab: &[f64],
-    inner: usize,
-    start: usize,
-    rows: Rows,
-    skip_nan: bool,
-) {
-    let grid_for = |f: i32| f - 1023 + LOG_K64;
-    let big_of = |c: i32| f64::from_bits(((c + 1023) as u64) << 52) * 1.5;
-    for (c0, accs) in (0..).step_by(COLS64).zip(accs.chunks_mut(COLS64)) {
-        let w = accs.len();
-        let at = |r: usize, j: usize| slab[r * inner + start + c0 + j];
-        let mut grid = [grid_for(1); COLS64];
-        let mut r = rows.start;
-        while r < rows.end {
-            let k = K64.min(rows.end - r);
-            let mut big = [0f64; COLS64];
-            for (b, &c) in big.iter_mut().zip(&grid) {
-                *b = big_of(c);
-            }
-            let (mut hs, mut ls) = ([0f64; COLS64], [0f64; COLS64]);
-            let (mut mx, mut mn) = ([0f64; COLS64], [f64::INFINITY; COLS64]);
-            for rr in r..r + k {
-                let row = &slab[rr * inner + start + c0..][..w];
-                let sums = hs.iter_mut().zip(ls.iter_mut());
-                let ext = mx.iter_mut().zip(mn.iter_mut());
-                for ((&x, &big), ((hs, ls), (mx, mn))) in row.iter().zip(&big).zip(sums.zip(ext)) {
-                    let a = f64::from_bits(x.to_bits() & !(1 << 63));
-                    *mx = if a > *mx { a } else { *mx };
-                    let a1 = f64::from_bits(a.to_bits().wrapping_sub(1));
-                    *mn = if a1 < *mn { a1 } else { *mn };
-                    let h = (x + big) - big;
-                    *hs += h;
-                    *ls += x - h;
-                }
-            }
-            for (j, acc) in accs.iter_mut().enumerate() {
-                let (mut h, mut l, mut m, mut n) = (hs[j], ls[j], mx[j], mn[j]);
-                let mut done = false;
-                for attempt in 0..2 {
-                    let finite = h.is_finite() && l.is_finite();
-                    if finite && m == 0.0 {
-                        done = true; // zeros only
-                        break;
-                    }
-                    let c = grid[j];
-                    let fmax = field64(m);
-                    let u = field64(n) - 1075;
-                    if finite && grid_for(fmax) <= c && c - u <= 106 - LOG_K64 {
-                        acc.add_scaled(lanes_int([&h], c - 52), c - 52);
-                        acc.add_scaled(lanes_int([&l], u), u);
-                        done = true;
-                        break;
-                    }
-                    if attempt == 1 || !m.is_finite() || grid_for(fmax) > 1023 {
-                        break;
-                    }
-                    // Redo this column's block on the grid its largest value needs.
-                    grid[j] = grid_for(fmax);
-                    let b = big_of(grid[j]);
-                    (h, l, m, n) = (0.0, 0.0, 0.0, f64::INFINITY);
-                    for rr in r..r + k {
-                        let x = at(rr, j);
-                        let a = f64::from_bits(x.to_bits() & !(1 << 63));
-                        m = if a > m { a } else { m };
-                        let a1 = f64::from_bits(a.to_bits().wrapping_sub(1));
-                        n = if a1 < n { a1 } else { n };
-                        let hh = (x + b) - b;
-                        h += hh;
-                        l += x - hh;
-                    }
-                }
-                tally(done);
-                if !done {
-                    for rr in r..r + k {
-                        let v = at(rr, j);
-                        if !(skip_nan && v.is_nan()) {
-                            acc.add_f64(v);
-                        }
-                    }
-                }
-            }
-            r += k;
-        }
-    }
 }

@@ -21,16 +21,17 @@
 //! it), the exact per-value path at about 3.5 ns per value.
 
 mod block;
+#[cfg(test)]
+mod column_tests;
+mod columns;
 mod round;
 #[cfg(test)]
 mod tests;
 
 #[cfg(test)]
 pub(crate) use block::par_sum_f32;
-pub(crate) use block::{
-    columns_bf16, columns_c64, columns_f16, columns_f32, columns_f64, sum_bf16_into, sum_c64_into,
-    sum_f16_into, sum_f32_into, sum_f64_into,
-};
+pub(crate) use block::{sum_bf16_into, sum_c64_into, sum_f16_into, sum_f32_into, sum_f64_into};
+pub(crate) use columns::{columns_bf16, columns_c64, columns_f16, columns_f32, columns_f64};
 pub(crate) use round::Fmt;
 
 // ---- the canonical accumulator words (the interface every device shares) -----------------

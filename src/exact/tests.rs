@@ -31,7 +31,7 @@ fn value(b: u64, fmt: Fmt) -> BigInt {
 
 /// Specials seen in an input, as the accumulator's flags.
 #[derive(Default)]
-struct Specials {
+pub(super) struct Specials {
     nan: bool,
     pos: bool,
     neg: bool,
@@ -76,7 +76,7 @@ fn reference(sum: &BigInt, n: u64, sp: &Specials, fmt: Fmt) -> u64 {
     r | (u64::from(neg) << fmt.sign)
 }
 
-fn exact_f64(xs: &[f64]) -> (BigInt, Specials) {
+pub(super) fn exact_f64(xs: &[f64]) -> (BigInt, Specials) {
     let mut sp = Specials::default();
     let mut s = BigInt::from(0);
     for &x in xs {
@@ -96,7 +96,7 @@ fn exact_f64(xs: &[f64]) -> (BigInt, Specials) {
 }
 
 /// Every rounding of `acc` against the reference, for the sum and for the mean over `n`.
-fn check<const N: usize, const LO: i32>(
+pub(super) fn check<const N: usize, const LO: i32>(
     acc: &SuperAcc<N, LO>,
     sum: &BigInt,
     sp: &Specials,
@@ -320,7 +320,7 @@ fn exact_words_roundtrip_and_merge() {
 /// positive values, 7 in 8 at the top binade and 1 in 8 at the bottom, spanning the most a
 /// fast float32 block allows (F32_MAX_SPAN) and one more (such blocks must not take the fast path:
 /// their f64 lane sums would round).
-fn f32_from(w: u64, base: i32, mode: u8) -> f32 {
+pub(super) fn f32_from(w: u64, base: i32, mode: u8) -> f32 {
     let sign = ((w >> 63) as u32 & u32::from(mode < 2)) << 31;
     let frac = (w as u32) & 0x007f_ffff;
     let pick = match mode {
@@ -351,7 +351,7 @@ fn bimodal(w: u64, span: i32) -> i32 {
 /// at the bottom, most of them just below half a grid step above the grid (see
 /// `sum_f64_into`), so that their low parts add up to the most the fast path allows. Mode 4:
 /// positive values just below a power of two, whose high parts add up to the most allowed.
-fn f64_from(w: u64, v: u64, base: i32, mode: u8) -> f64 {
+pub(super) fn f64_from(w: u64, v: u64, base: i32, mode: u8) -> f64 {
     let sign = w & (u64::from(mode < 2) << 63);
     let mut frac = v & 0x000f_ffff_ffff_ffff;
     let pick = match mode {
@@ -387,12 +387,12 @@ fn f64_from(w: u64, v: u64, base: i32, mode: u8) -> f64 {
 }
 
 /// A slow shift of the typical exponent along a vector (a few binades every few blocks).
-fn drift(i: usize) -> i32 {
+pub(super) fn drift(i: usize) -> i32 {
     [0, 3, -4, 9, 1, -2][i / 1500 % 6]
 }
 
 /// Cancellation: some values followed later by their negation.
-fn with_negations<T: Copy + std::ops::Neg<Output = T>>(v: &mut [T], words: &[u64]) {
+pub(super) fn with_negations<T: Copy + std::ops::Neg<Output = T>>(v: &mut [T], words: &[u64]) {
     for (i, &w) in words.iter().enumerate() {
         if w % 4 == 0 && i > 0 {
             let j = (w >> 8) as usize % i;
@@ -510,7 +510,7 @@ proptest! {
 }
 
 /// (fast, exact-path) blocks that `f` ran on this thread.
-fn blocks(f: impl FnOnce()) -> (u64, u64) {
+pub(super) fn blocks(f: impl FnOnce()) -> (u64, u64) {
     block::BLOCKS.with(|b| b.set((0, 0)));
     f();
     block::BLOCKS.with(|b| b.get())

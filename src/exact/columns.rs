@@ -1,0 +1,475 @@
+//! Exact per-column sums of strided (axis-0-like) reductions: the columns of a `[len, inner]`
+//! slab summed down its rows, one accumulator per column.
+//!
+//! The idea of `block.rs` across columns: each column is one f64 lane, a block is `K32`
+//! (`K16`, `K64`) rows of a tile of columns, and each column's block is checked on its own; a
+//! column whose block fails the check is added again value by value, down that column. Either
+//! way the accumulator gets the exact sum, so the result does not depend on the tile width,
+//! the grouping of rows or the path taken.
+//!
+//! Memory order is what makes this fast. Rows are read in contiguous runs as wide as the
+//! caller's tile (several KiB, which the hardware prefetcher streams; runs of 1 KiB at a
+//! 40 KB stride ran at a quarter of the read bandwidth), and `G` rows are taken at a time, so
+//! that a column's running state (lane sums and extremes, in L1) is loaded and stored once per
+//! `G` rows instead of once per row: one load-add-store per element was the other half of the
+//! slowdown.
+
+use half::{bf16, f16};
+
+use super::block::{
+    GRID_MAX, K16, K32, K64, LOG_K64, Narrow, f16_value, field64, grid_constant, grid_for,
+    lanes_int, tally,
+};
+use super::{Acc32, Acc64};
+use crate::platform;
+
+/// Rows taken per pass over a tile's column state (a block's row count is a multiple of it,
+/// except at the end of the caller's rows).
+const G: usize = 8;
+/// Columns per step of the float32-range kernels: one AVX2 register of u32, two of f64.
+const V32: usize = 8;
+/// Columns per step of the float64 kernel: one AVX2 register per state array.
+const V64: usize = 4;
+
+type Rows = std::ops::Range<usize>;
+
+/// A tile's running column state over one block, fed `R` rows at a time.
+trait ColumnState<T> {
+    fn add_rows<const R: usize>(&mut self, rows: &[&[T]; R]);
+}
+
+/// Feeds the rows `block` of `row(r)` (each as wide as the state) to `state`, `G` at a time.
+#[inline(always)]
+fn add_block<'a, T: 'a, S: ColumnState<T>>(
+    state: &mut S,
+    row: impl Fn(usize) -> &'a [T],
+    block: Rows,
+) {
+    let mut r = block.start;
+    while r + G <= block.end {
+        state.add_rows::<G>(&std::array::from_fn(|g| row(r + g)));
+        r += G;
+    }
+    for r in r..block.end {
+        state.add_rows::<1>(&[row(r)]);
+    }
+}
+
+/// Per-column exact sums of the columns `start..start + accs.len()` over `rows` of a
+/// `[len, inner]` slab (one accumulator per column). For the nan-variants (`skip_nan`) NaNs
+/// are left out.
+pub(crate) fn columns_f32(
+    accs: &mut [Acc32],
+    slab: &[f32],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    platform::avx2_or(
+        #[inline(always)]
+        || columns_narrow::<f32, false>(accs, slab, inner, start, rows, skip_nan),
+    );
+}
+
+/// As [`columns_f32`] for bfloat16.
+pub(crate) fn columns_bf16(
+    accs: &mut [Acc32],
+    slab: &[bf16],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    platform::avx2_or(
+        #[inline(always)]
+        || columns_narrow::<bf16, false>(accs, slab, inner, start, rows, skip_nan),
+    );
+}
+
+/// As [`columns_f32`] for complex64 seen as float32 pairs (`inner`, `start` in float32
+/// units, `start` even, `accs` alternating real and imaginary): an element with a NaN part is
+/// left out whole by the nan-variants.
+pub(crate) fn columns_c64(
+    accs: &mut [Acc32],
+    slab: &[f32],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    platform::avx2_or(
+        #[inline(always)]
+        || columns_narrow::<f32, true>(accs, slab, inner, start, rows, skip_nan),
+    );
+}
+
+/// Lane sums, each column's largest magnitude's bits and smallest non-zero magnitude's bits
+/// minus one (zeros wrap to u32::MAX, which never wins the minimum).
+struct NarrowState {
+    sums: Vec<f64>,
+    max: Vec<u32>,
+    min: Vec<u32>,
+}
+
+impl NarrowState {
+    fn new(w: usize) -> Self {
+        Self {
+            sums: vec![0.0; w],
+            max: vec![0; w],
+            min: vec![u32::MAX; w],
+        }
+    }
+
+    fn reset(&mut self) {
+        self.sums.fill(0.0);
+        self.max.fill(0);
+        self.min.fill(u32::MAX);
+    }
+}
+
+#[inline(always)]
+fn narrow_step(b: u32, sum: &mut f64, max: &mut u32, min: &mut u32) {
+    let a = b & 0x7fff_ffff;
+    *max = (*max).max(a);
+    *min = (*min).min(a.wrapping_sub(1));
+    *sum += f64::from(f32::from_bits(b));
+}
+
+impl<T: Narrow> ColumnState<T> for NarrowState {
+    #[inline(always)]
+    fn add_rows<const R: usize>(&mut self, rows: &[&[T]; R]) {
+        let w = self.sums.len();
+        let steps = self
+            .sums
+            .chunks_exact_mut(V32)
+            .zip((self.max.chunks_exact_mut(V32)).zip(self.min.chunks_exact_mut(V32)));
+        for (c, (s, (mx, mn))) in (0..).step_by(V32).zip(steps) {
+            // The state in registers for all R rows (fixed-size copies, so this vectorises).
+            let mut sv: [f64; V32] = (*s).try_into().expect("V32 columns");
+            let mut xv: [u32; V32] = (*mx).try_into().expect("V32 columns");
+            let mut nv: [u32; V32] = (*mn).try_into().expect("V32 columns");
+            for row in rows {
+                let x: &[T; V32] = row[c..c + V32].try_into().expect("V32 columns");
+                for l in 0..V32 {
+                    narrow_step(x[l].f32_bits(), &mut sv[l], &mut xv[l], &mut nv[l]);
+                }
+            }
+            s.copy_from_slice(&sv);
+            mx.copy_from_slice(&xv);
+            mn.copy_from_slice(&nv);
+        }
+        for j in w / V32 * V32..w {
+            for row in rows {
+                let (s, mx, mn) = (&mut self.sums[j], &mut self.max[j], &mut self.min[j]);
+                narrow_step(row[j].f32_bits(), s, mx, mn);
+            }
+        }
+    }
+}
+
+/// The float32-range column kernel (see `block.rs`'s `sum_narrow` for the bound). `PAIR`:
+/// columns come in (real, imaginary) pairs, which the nan-variants keep or drop together.
+#[inline(always)]
+fn columns_narrow<T: Narrow, const PAIR: bool>(
+    accs: &mut [Acc32],
+    slab: &[T],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    let max_span = 52 - T::MANT - K32.trailing_zeros() as i32;
+    let w = accs.len();
+    let row = |r: usize| &slab[r * inner + start..][..w];
+    let at = |r: usize, j: usize| f32::from_bits(slab[r * inner + start + j].f32_bits());
+    let mut st = NarrowState::new(w);
+    let mut r = rows.start;
+    while r < rows.end {
+        let block = r..(r + K32).min(rows.end);
+        st.reset();
+        add_block(&mut st, row, block.clone());
+        let fast = |j: usize| {
+            let fmax = (st.max[j] >> 23).max(1) as i32;
+            let fmin = (st.min[j].wrapping_add(1) >> 23).max(1) as i32;
+            st.max[j] < 0x7f80_0000 && fmax - fmin <= max_span
+        };
+        for (j, acc) in accs.iter_mut().enumerate() {
+            if st.min[j] == u32::MAX {
+                continue; // all zeros
+            }
+            let pair_ok = !(PAIR && skip_nan) || fast(j ^ 1);
+            if fast(j) && pair_ok {
+                let u = ((st.min[j] + 1) >> 23).max(1) as i32 - 127 - T::MANT;
+                acc.add_scaled(lanes_int([&st.sums[j]], u), u);
+                tally(true);
+                continue;
+            }
+            tally(false);
+            for rr in block.clone() {
+                let v = at(rr, j);
+                let nan = v.is_nan() || (PAIR && at(rr, j ^ 1).is_nan());
+                if !(skip_nan && nan) {
+                    acc.add_f32(v);
+                }
+            }
+        }
+        r = block.end;
+    }
+}
+
+/// As [`columns_f32`] for float16: `K16` rows of finite float16 always sum exactly in f64
+/// (multiples of 2^-24 below 2^16), so only blocks with an infinity or NaN go value by value.
+pub(crate) fn columns_f16(
+    accs: &mut [Acc32],
+    slab: &[f16],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    platform::avx2_or(
+        #[inline(always)]
+        || columns_f16_kernel(accs, slab, inner, start, rows, skip_nan),
+    );
+}
+
+/// Lane sums and each column's largest magnitude's bits.
+struct F16State {
+    sums: Vec<f64>,
+    max: Vec<u16>,
+}
+
+impl ColumnState<f16> for F16State {
+    #[inline(always)]
+    fn add_rows<const R: usize>(&mut self, rows: &[&[f16]; R]) {
+        let bits = rows.map(bytemuck::cast_slice::<f16, u16>);
+        let done = platform::f16_columns(&bits, &mut self.sums, &mut self.max);
+        f16_columns_portable(&bits, &mut self.sums[done..], &mut self.max[done..], done);
+    }
+}
+
+/// The portable float16 column pass (`platform::f16_columns` is the F16C one): the columns
+/// `first..first + sums.len()` of `rows` into `sums` and `max`.
+#[inline(always)]
+pub(super) fn f16_columns_portable(
+    rows: &[&[u16]],
+    sums: &mut [f64],
+    max: &mut [u16],
+    first: usize,
+) {
+    let w = sums.len();
+    let steps = (sums.chunks_exact_mut(V32)).zip(max.chunks_exact_mut(V32));
+    for (c, (s, mx)) in (first..).step_by(V32).zip(steps) {
+        let mut sv: [f64; V32] = (*s).try_into().expect("V32 columns");
+        let mut xv: [u16; V32] = (*mx).try_into().expect("V32 columns");
+        for row in rows {
+            let x: &[u16; V32] = row[c..c + V32].try_into().expect("V32 columns");
+            for l in 0..V32 {
+                xv[l] = xv[l].max(x[l] & 0x7fff);
+                sv[l] += f16_value(x[l]);
+            }
+        }
+        s.copy_from_slice(&sv);
+        mx.copy_from_slice(&xv);
+    }
+    for j in w / V32 * V32..w {
+        for row in rows {
+            let h = row[first + j];
+            max[j] = max[j].max(h & 0x7fff);
+            sums[j] += f16_value(h);
+        }
+    }
+}
+
+#[inline(always)]
+fn columns_f16_kernel(
+    accs: &mut [Acc32],
+    slab: &[f16],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    let w = accs.len();
+    let row = |r: usize| &slab[r * inner + start..][..w];
+    let mut st = F16State {
+        sums: vec![0.0; w],
+        max: vec![0; w],
+    };
+    let mut r = rows.start;
+    while r < rows.end {
+        let block = r..(r + K16).min(rows.end);
+        st.sums.fill(0.0);
+        st.max.fill(0);
+        add_block(&mut st, row, block.clone());
+        for (j, acc) in accs.iter_mut().enumerate() {
+            if st.max[j] < 0x7c00 {
+                acc.add_scaled(lanes_int([&st.sums[j]], -24), -24);
+                continue;
+            }
+            for rr in block.clone() {
+                let v = slab[rr * inner + start + j];
+                if !(skip_nan && v.is_nan()) {
+                    acc.add_f16(v);
+                }
+            }
+        }
+        r = block.end;
+    }
+}
+
+/// As [`columns_f32`] for float64: per column, the high / low split of `sum_f64_into` with
+/// the grid speculated from the column's previous block; a column whose block fails the
+/// check is redone with its own grid, and if that fails too, value by value.
+pub(crate) fn columns_f64(
+    accs: &mut [Acc64],
+    slab: &[f64],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    platform::avx2_or(
+        #[inline(always)]
+        || columns_f64_kernel(accs, slab, inner, start, rows, skip_nan),
+    );
+}
+
+/// Per column: the grid constant C of its block, the lane sums of the high and low parts, the
+/// largest magnitude and the smallest non-zero magnitude (as bits minus one, reinterpreted,
+/// see `block.rs`'s `f64_pass`).
+struct F64State {
+    big: Vec<f64>,
+    hi: Vec<f64>,
+    lo: Vec<f64>,
+    max: Vec<f64>,
+    min: Vec<f64>,
+}
+
+/// One value into a column's float64 state (`big`: the column's grid constant).
+#[inline(always)]
+fn f64_step(x: f64, big: f64, hi: &mut f64, lo: &mut f64, max: &mut f64, min: &mut f64) {
+    let a = f64::from_bits(x.to_bits() & !(1 << 63));
+    // `if` rather than f64::max: one maxpd / minpd each, no NaN fix-ups.
+    *max = if a > *max { a } else { *max };
+    let a1 = f64::from_bits(a.to_bits().wrapping_sub(1));
+    *min = if a1 < *min { a1 } else { *min };
+    let h = (x + big) - big;
+    *hi += h;
+    *lo += x - h;
+}
+
+impl ColumnState<f64> for F64State {
+    #[inline(always)]
+    fn add_rows<const R: usize>(&mut self, rows: &[&[f64]; R]) {
+        let w = self.hi.len();
+        let sums = (self.hi.chunks_exact_mut(V64)).zip(self.lo.chunks_exact_mut(V64));
+        let ext = (self.max.chunks_exact_mut(V64)).zip(self.min.chunks_exact_mut(V64));
+        let steps = self.big.chunks_exact(V64).zip(sums.zip(ext));
+        for (c, (b, ((hs, ls), (mx, mn)))) in (0..).step_by(V64).zip(steps) {
+            let bv: [f64; V64] = b.try_into().expect("V64 columns");
+            let mut hv: [f64; V64] = (*hs).try_into().expect("V64 columns");
+            let mut lv: [f64; V64] = (*ls).try_into().expect("V64 columns");
+            let mut xv: [f64; V64] = (*mx).try_into().expect("V64 columns");
+            let mut nv: [f64; V64] = (*mn).try_into().expect("V64 columns");
+            for row in rows {
+                let x: &[f64; V64] = row[c..c + V64].try_into().expect("V64 columns");
+                for l in 0..V64 {
+                    f64_step(x[l], bv[l], &mut hv[l], &mut lv[l], &mut xv[l], &mut nv[l]);
+                }
+            }
+            hs.copy_from_slice(&hv);
+            ls.copy_from_slice(&lv);
+            mx.copy_from_slice(&xv);
+            mn.copy_from_slice(&nv);
+        }
+        for j in w / V64 * V64..w {
+            for row in rows {
+                let (h, l) = (&mut self.hi[j], &mut self.lo[j]);
+                f64_step(
+                    row[j],
+                    self.big[j],
+                    h,
+                    l,
+                    &mut self.max[j],
+                    &mut self.min[j],
+                );
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn columns_f64_kernel(
+    accs: &mut [Acc64],
+    slab: &[f64],
+    inner: usize,
+    start: usize,
+    rows: Rows,
+    skip_nan: bool,
+) {
+    let w = accs.len();
+    let row = |r: usize| &slab[r * inner + start..][..w];
+    let at = |r: usize, j: usize| slab[r * inner + start + j];
+    let mut grid = vec![grid_for(1); w];
+    let mut st = F64State {
+        big: vec![0.0; w],
+        hi: vec![0.0; w],
+        lo: vec![0.0; w],
+        max: vec![0.0; w],
+        min: vec![0.0; w],
+    };
+    let mut r = rows.start;
+    while r < rows.end {
+        let block = r..(r + K64).min(rows.end);
+        for (b, &c) in st.big.iter_mut().zip(&grid) {
+            *b = grid_constant(c);
+        }
+        st.hi.fill(0.0);
+        st.lo.fill(0.0);
+        st.max.fill(0.0);
+        st.min.fill(f64::INFINITY);
+        add_block(&mut st, row, block.clone());
+        for (j, acc) in accs.iter_mut().enumerate() {
+            let (mut h, mut l, mut m, mut n) = (st.hi[j], st.lo[j], st.max[j], st.min[j]);
+            let mut done = false;
+            for attempt in 0..2 {
+                let finite = h.is_finite() && l.is_finite();
+                if finite && m == 0.0 {
+                    done = true; // zeros only
+                    break;
+                }
+                let c = grid[j];
+                let fmax = field64(m);
+                let u = field64(n) - 1075;
+                if finite && grid_for(fmax) <= c && c - u <= 106 - LOG_K64 {
+                    acc.add_scaled(lanes_int([&h], c - 52), c - 52);
+                    acc.add_scaled(lanes_int([&l], u), u);
+                    done = true;
+                    break;
+                }
+                if attempt == 1 || !m.is_finite() || grid_for(fmax) > GRID_MAX {
+                    break;
+                }
+                // Redo this column's block on the grid its largest value needs.
+                grid[j] = grid_for(fmax);
+                let big = grid_constant(grid[j]);
+                (h, l, m, n) = (0.0, 0.0, 0.0, f64::INFINITY);
+                for rr in block.clone() {
+                    f64_step(at(rr, j), big, &mut h, &mut l, &mut m, &mut n);
+                }
+            }
+            tally(done);
+            if !done {
+                for rr in block.clone() {
+                    let v = at(rr, j);
+                    if !(skip_nan && v.is_nan()) {
+                        acc.add_f64(v);
+                    }
+                }
+            }
+        }
+        r = block.end;
+    }
+}
