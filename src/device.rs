@@ -203,6 +203,32 @@ impl Device {
         }
     }
 
+    /// The accumulators of every fold of `kinds` over `s` after `passes` (`n_out` outputs),
+    /// in host memory: the folds are recorded into one submit, then read back (partials and
+    /// the stream's chunks merge them on the host).
+    pub(crate) fn fold_to_host(
+        &self,
+        s: &Storage,
+        dtype: DType,
+        kinds: &[FoldKind],
+        passes: &[Reduce3],
+        n_out: usize,
+    ) -> Result<Vec<CpuStorage>> {
+        let accs = self.recorded(|| {
+            kinds
+                .iter()
+                .map(|&k| self.exec_fold(s, dtype, k, passes))
+                .collect::<Result<Vec<Storage>>>()
+        })?;
+        accs.into_iter()
+            .zip(kinds)
+            .map(|(acc, &k)| match acc {
+                Storage::Cpu(host) => Ok(host),
+                gpu => self.download(&gpu, k.acc_dtype(dtype), n_out * k.acc_len(dtype)),
+            })
+            .collect()
+    }
+
     pub(crate) fn exec_finish(
         &self,
         accs: Vec<Storage>,

@@ -9,7 +9,6 @@ use ndarray::{ArrayD, ArrayView, ArrayViewD, Dimension, IxDyn, Slice};
 
 use crate::convert::IntoTensor;
 use crate::cpu::{finish_host, fold_slice, identity_accumulators, merge};
-use crate::device::Storage;
 use crate::exact::{Acc32, Acc64, WORDS32, WORDS64};
 use crate::host::CpuStorage;
 use crate::plan::{Axes, axes_mask, fold_passes, numel, reduced_count, reduced_shape};
@@ -448,22 +447,7 @@ impl Tensor {
         plan.partial(
             op,
             dtype,
-            |passes| {
-                let kinds = op.plan().0;
-                let accs = dev.recorded(|| {
-                    kinds
-                        .iter()
-                        .map(|&k| dev.exec_fold(&self.storage, dtype, k, passes))
-                        .collect::<Result<Vec<Storage>>>()
-                })?;
-                accs.into_iter()
-                    .zip(kinds)
-                    .map(|(acc, &k)| match acc {
-                        Storage::Cpu(host) => Ok(host),
-                        gpu => dev.download(&gpu, k.acc_dtype(dtype), n_out * k.acc_len(dtype)),
-                    })
-                    .collect()
-            },
+            |passes| dev.fold_to_host(&self.storage, dtype, op.plan().0, passes, n_out),
             &self.shape,
         )
     }

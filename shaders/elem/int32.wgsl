@@ -1,30 +1,7 @@
 // Element kind int32: signed 32-bit integers.
-// Functions of its raw bits `v` (as `elem` gives them): NaN and non-zero tests, the total
-// order key of fold max/min (the CPU's `OrderKey::key`), the arg key (`src/cpu/arg.rs`;
-// argmin reverses it) and the value as a 64-bit integer pair.
+// Functions of its raw bits `v` (as `elem` gives them): see `elem/signed.wgsl`.
 //!import load/bytes4
-//!import common/int
 
-const EL_SIGNED: bool = true;
+const EL_BITS: u32 = 32u;
 
-fn el_nan(v: vec2<u32>) -> bool {
-    return false;
-}
-
-fn el_nonzero(v: vec2<u32>) -> bool {
-    return v.x != 0u;
-}
-
-fn el_key(v: vec2<u32>) -> u32 {
-    return v.x ^ 0x80000000u;
-}
-
-fn el_int(v: vec2<u32>) -> vec2<u32> {
-    return sext(v.x, 32u);
-}
-
-// Integer keys reverse by flipping every bit.
-fn el_arg_key(v: vec2<u32>, min: bool) -> vec2<u32> {
-    let k = sext(v.x, 32u) ^ vec2<u32>(0u, 0x80000000u);
-    return select(k, ~k, min);
-}
+//!import elem/signed

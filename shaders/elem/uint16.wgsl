@@ -1,29 +1,4 @@
 // Element kind uint16: unsigned 16-bit integers.
-// Functions of its raw bits `v` (as `elem` gives them): NaN and non-zero tests, the total
-// order key of fold max/min (the CPU's `OrderKey::key`), the arg key (`src/cpu/arg.rs`;
-// argmin reverses it) and the value as a 64-bit integer pair.
+// Functions of its raw bits `v` (as `elem` gives them): see `elem/unsigned.wgsl`.
 //!import load/bytes2
-
-const EL_SIGNED: bool = false;
-
-fn el_nan(v: vec2<u32>) -> bool {
-    return false;
-}
-
-fn el_nonzero(v: vec2<u32>) -> bool {
-    return v.x != 0u;
-}
-
-fn el_key(v: vec2<u32>) -> u32 {
-    return v.x;
-}
-
-fn el_int(v: vec2<u32>) -> vec2<u32> {
-    return v;
-}
-
-// Integer keys reverse by flipping every bit.
-fn el_arg_key(v: vec2<u32>, min: bool) -> vec2<u32> {
-    let k = v;
-    return select(k, ~k, min);
-}
+//!import elem/unsigned

@@ -205,13 +205,7 @@ impl<'a> Ctx<'a> {
             }
             let t = Tensor::from_slice(dev, shape, s)?;
             let n_out = passes.last().map_or(n, |r| r.output_len());
-            kinds
-                .iter()
-                .map(|&k| {
-                    let acc = dev.exec_fold(&t.storage, T::DTYPE, k, &passes)?;
-                    dev.download(&acc, k.acc_dtype(T::DTYPE), n_out * k.acc_len(T::DTYPE))
-                })
-                .collect()
+            dev.fold_to_host(&t.storage, T::DTYPE, kinds, &passes, n_out)
         })
     }
 
