@@ -17,12 +17,18 @@ fn tempdir() -> PathBuf {
     d
 }
 
-/// A float32 .npy of `shape` (C or Fortran order) whose elements are a scrambled sequence.
-fn write_f32(path: &Path, shape: &[usize], fortran: bool) {
-    let n: usize = shape.iter().product();
+/// Writes a .npy of `descr` and `shape` whose data `body` writes, in pieces: this process
+/// must stay small (see `peak_rss`).
+fn write_npy(
+    path: &Path,
+    descr: &str,
+    shape: &[usize],
+    fortran: bool,
+    body: impl FnOnce(&mut dyn Write),
+) {
     let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
     let dict = format!(
-        "{{'descr': '<f4', 'fortran_order': {}, 'shape': ({},), }}",
+        "{{'descr': '{descr}', 'fortran_order': {}, 'shape': ({},), }}",
         if fortran { "True" } else { "False" },
         dims.join(", ")
     );
@@ -31,20 +37,27 @@ fn write_f32(path: &Path, shape: &[usize], fortran: bool) {
         header.push(b' ');
     }
     header.push(b'\n');
-    // Written in pieces: this process must stay small (see `peak_rss`).
     let mut w = std::io::BufWriter::new(std::fs::File::create(path).expect("create input"));
     w.write_all(b"\x93NUMPY\x01\x00").unwrap();
     w.write_all(&(header.len() as u16).to_le_bytes()).unwrap();
     w.write_all(&header).unwrap();
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    for _ in 0..n {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        w.write_all(&(((x >> 40) as f32) - 8e6).to_le_bytes())
-            .unwrap();
-    }
+    body(&mut w);
     w.flush().expect("write input");
+}
+
+/// A float32 .npy of `shape` (C or Fortran order) whose elements are a scrambled sequence.
+fn write_f32(path: &Path, shape: &[usize], fortran: bool) {
+    let n: usize = shape.iter().product();
+    write_npy(path, "<f4", shape, fortran, |w| {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..n {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            w.write_all(&(((x >> 40) as f32) - 8e6).to_le_bytes())
+                .unwrap();
+        }
+    });
 }
 
 /// Runs the binary; returns its peak resident set in bytes (from wait4's rusage of that one
@@ -148,23 +161,14 @@ fn large_results_stream_to_the_output_in_bounded_memory() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// A uint8 .npy of `n` elements (a repeating ramp), written in pieces.
+/// A uint8 .npy of `n` elements (a repeating ramp).
 fn write_u8(path: &Path, n: usize) {
-    let mut header =
-        format!("{{'descr': '|u1', 'fortran_order': False, 'shape': ({n},), }}").into_bytes();
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(b' ');
-    }
-    header.push(b'\n');
-    let mut w = std::io::BufWriter::new(std::fs::File::create(path).expect("create input"));
-    w.write_all(b"\x93NUMPY\x01\x00").unwrap();
-    w.write_all(&(header.len() as u16).to_le_bytes()).unwrap();
-    w.write_all(&header).unwrap();
-    let ramp: Vec<u8> = (0..=255).collect();
-    for _ in 0..n / 256 {
-        w.write_all(&ramp).unwrap();
-    }
-    w.flush().expect("write input");
+    write_npy(path, "|u1", &[n], false, |w| {
+        let ramp: Vec<u8> = (0..=255).collect();
+        for _ in 0..n / 256 {
+            w.write_all(&ramp).unwrap();
+        }
+    });
 }
 
 /// Whether `--device gpu` runs here (a failure under `NDGPU_REQUIRE_GPU=1`). Asked of the
