@@ -9,9 +9,9 @@ use crate::plan::{Axes, fold_passes};
 use crate::reduce::{check_all_nan, plan_arg, plan_values};
 use crate::{DType, Device, Error, ReduceOp, Result, Tensor};
 
-/// `Tensor::$name(axes, keepdims)` and `Device::$name(x, axes, keepdims)` for a
-/// value-reduction.
-macro_rules! value_reductions {
+/// `Tensor::$name(axes, keepdims)` and `Device::$name(x, axes, keepdims)` for each row of
+/// the value-reductions' table (`reduce::value_reductions`).
+macro_rules! value_methods {
     ($($name:ident => $op:ident, $numpy:literal, $doc:literal;)*) => {
         impl Tensor {$(
             #[doc = concat!("`", $numpy, "(x, axis=axes, keepdims=keepdims)`: ", $doc)]
@@ -41,25 +41,11 @@ macro_rules! value_reductions {
     };
 }
 
-value_reductions! {
-    sum => Sum, "np.sum", "bool and signed ints sum to int64 (wrapping), unsigned to uint64, floats keep their dtype (float16/bfloat16 accumulate in float32 and round once); float sums are pairwise.";
-    prod => Prod, "np.prod", "the dtypes of `sum`; integer products wrap; the product of nothing is 1.";
-    mean => Mean, "np.mean", "float64 for integers and bool, the input dtype for floats; an empty slice gives NaN.";
-    min => Min, "np.min", "the smallest element, bit for bit (NaN propagates: the first NaN wins).";
-    max => Max, "np.max", "the largest element, bit for bit (NaN propagates).";
-    any => Any, "np.any", "bool: some element is non-zero (NaN counts as non-zero).";
-    all => All, "np.all", "bool: every element is non-zero (NaN counts as non-zero).";
-    count_nonzero => CountNonzero, "np.count_nonzero", "int64: how many elements are non-zero (NaN counts).";
-    nansum => NanSum, "np.nansum", "as `sum`, with NaN counted as 0.";
-    nanprod => NanProd, "np.nanprod", "as `prod`, with NaN counted as 1.";
-    nanmean => NanMean, "np.nanmean", "as `mean` over the elements that are not NaN; an all-NaN slice gives NaN.";
-    nanmin => NanMin, "np.nanmin", "as `min`, ignoring NaN; an all-NaN slice gives NaN.";
-    nanmax => NanMax, "np.nanmax", "as `max`, ignoring NaN; an all-NaN slice gives NaN.";
-}
+crate::reduce::value_reductions!(value_methods);
 
-/// `Tensor::$name(axis, keepdims)` and `Device::$name(x, axis, keepdims)` for an
-/// arg-reduction.
-macro_rules! arg_reductions {
+/// `Tensor::$name(axis, keepdims)` and `Device::$name(x, axis, keepdims)` for each row of
+/// the arg-reductions' table (`reduce::arg_reductions`).
+macro_rules! arg_methods {
     ($($name:ident => $op:ident, $numpy:literal, $doc:literal;)*) => {
         impl Tensor {$(
             #[doc = concat!("`", $numpy, "(x, axis=axis, keepdims=keepdims)` as int64: ", $doc)]
@@ -90,12 +76,7 @@ macro_rules! arg_reductions {
     };
 }
 
-arg_reductions! {
-    argmax => ArgMax, "np.argmax", "the first maximum; NaN is the maximum (the first NaN wins), -0.0 equals +0.0, complex values compare (real, imag).";
-    argmin => ArgMin, "np.argmin", "the first minimum; NaN is the minimum (the first NaN wins).";
-    nanargmax => NanArgMax, "np.nanargmax", "as `argmax`, ignoring NaN.";
-    nanargmin => NanArgMin, "np.nanargmin", "as `argmin`, ignoring NaN.";
-}
+crate::reduce::arg_reductions!(arg_methods);
 
 impl Tensor {
     /// Any reduction by its [`ReduceOp`] over `axes` (an arg-reduction takes one axis or

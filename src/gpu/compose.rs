@@ -13,97 +13,11 @@
 //! not one word is an error: a kernel variant that composes is the one that was meant. (A
 //! value named only in a skipped branch counts as used: other variants take that branch.)
 
-/// Embeds `shaders/NAME.wgsl` for each name, as (name, text).
-macro_rules! embed {
-    ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../shaders/", $name, ".wgsl")))),*]
-    };
-}
-
-/// The kernels (`shaders/*.wgsl`), embedded.
-pub const KERNELS: &[(&str, &str)] =
-    embed!["cast", "fold", "arg", "copy", "exact_fold", "exact_round",];
-
-/// The snippets (`shaders/*/*.wgsl`), embedded: shared code (`common/`), element loads by size
-/// (`load/`), element kinds (`elem/`), fold accumulators (`acc/`) and what elements become in
-/// them (`acc_of/`), fold ops (`fold/`), cast targets (`cast/`) and exact-sum items (`exact/`).
-pub const SNIPPETS: &[(&str, &str)] = embed![
-    "common/cnt",
-    "common/convert",
-    "common/dst",
-    "common/elementwise",
-    "common/exact",
-    "common/f64emu",
-    "common/fold",
-    "common/grid",
-    "common/int",
-    "common/reduce",
-    "common/src",
-    "load/bytes1",
-    "load/bytes2",
-    "load/bytes4",
-    "load/bytes8",
-    "elem/bfloat16",
-    "elem/bool",
-    "elem/complex64",
-    "elem/float16",
-    "elem/float32",
-    "elem/float64",
-    "elem/int16",
-    "elem/int32",
-    "elem/int64",
-    "elem/int8",
-    "elem/signed",
-    "elem/uint16",
-    "elem/uint32",
-    "elem/uint64",
-    "elem/uint8",
-    "elem/unsigned",
-    "acc/c64",
-    "acc/f32",
-    "acc/f64",
-    "acc/f64emu",
-    "acc/int",
-    "acc/u32",
-    "acc_of/c64",
-    "acc_of/f32",
-    "acc_of/f64",
-    "acc_of/f64emu",
-    "acc_of/int",
-    "fold/all",
-    "fold/any",
-    "fold/count_nonzero",
-    "fold/count_not_nan",
-    "fold/max",
-    "fold/meansum",
-    "fold/min",
-    "fold/nanmax",
-    "fold/nanmeansum",
-    "fold/nanmin",
-    "fold/nanprod",
-    "fold/nansum",
-    "fold/prod",
-    "fold/sum",
-    "cast/bfloat16",
-    "cast/complex64",
-    "cast/float16",
-    "cast/float32",
-    "cast/float64",
-    "cast/int16",
-    "cast/int32",
-    "cast/int64",
-    "cast/int8",
-    "cast/signed",
-    "cast/uint16",
-    "cast/uint32",
-    "cast/uint64",
-    "cast/uint8",
-    "cast/unsigned",
-    "exact/acc",
-    "exact/c64",
-    "exact/f32",
-    "exact/f64",
-];
+// The kernels (`shaders/*.wgsl`) and the snippets (`shaders/*/*.wgsl`: shared code
+// (`common/`), element loads by size (`load/`), element kinds (`elem/`), fold accumulators
+// (`acc/`) and what elements become in them (`acc_of/`), fold ops (`fold/`), cast targets
+// (`cast/`) and exact-sum items (`exact/`)), as (name, text), embedded by build.rs.
+include!(concat!(env!("OUT_DIR"), "/shaders.rs"));
 
 /// Composes kernel `name` with the values `vars`.
 pub fn compose(name: &str, vars: &[(&str, String)]) -> Result<String, String> {

@@ -192,27 +192,6 @@ fn reduction_vars_k(w: u32, k: usize, packed: bool, src: Side, dst: Side) -> Var
     v
 }
 
-/// The snippet of fold `kind`, `shaders/fold/NAME.wgsl`.
-fn fold_op(kind: FoldKind) -> &'static str {
-    use FoldKind as K;
-    match kind {
-        K::Sum => "sum",
-        K::NanSum => "nansum",
-        K::MeanSum => "meansum",
-        K::NanMeanSum => "nanmeansum",
-        K::Prod => "prod",
-        K::NanProd => "nanprod",
-        K::CountNonzero => "count_nonzero",
-        K::CountNotNan => "count_not_nan",
-        K::Any => "any",
-        K::All => "all",
-        K::Max => "max",
-        K::Min => "min",
-        K::NanMax => "nanmax",
-        K::NanMin => "nanmin",
-    }
-}
-
 /// A fold pass of `kind` into `acc`: from elements of `input` (the first pass) or from
 /// accumulators (`None`). float64 elements are already native f64 accumulators: they load as
 /// such.
@@ -228,7 +207,7 @@ pub(crate) fn fold_vars(
     let mut v = reduction_vars(w, packed, src, dst);
     let elements = input.filter(|&d| !(acc == Acc::F64 && d == DType::Float64));
     v.push(("ACC", acc.name().into()));
-    v.push(("OP", fold_op(kind).into()));
+    v.push(("OP", kind.name().into()));
     v.push(("ELEMENTS", elements.is_some().to_string()));
     if let Some(d) = elements {
         v.push(("DTYPE", d.name().into()));

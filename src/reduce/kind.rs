@@ -1,5 +1,5 @@
 //! The folds: what one pass of a value-reduction accumulates. Every device implements each
-//! (the CPU's instructions in `cpu/fold_ops.rs`, the GPU's in `gpu/kernels.rs`), and every
+//! (the CPU's instructions in `cpu/fold_ops.rs`, the GPU's in `shaders/fold/NAME.wgsl`), and every
 //! device's accumulators have the same dtype and bytes, so the stream and the finish can merge
 //! any of them.
 
@@ -63,6 +63,27 @@ impl FoldKind {
 }
 
 impl FoldKind {
+    /// The fold's name: its GPU snippet is `shaders/fold/NAME.wgsl`.
+    pub(crate) const fn name(self) -> &'static str {
+        use FoldKind as K;
+        match self {
+            K::Sum => "sum",
+            K::NanSum => "nansum",
+            K::MeanSum => "meansum",
+            K::NanMeanSum => "nanmeansum",
+            K::Prod => "prod",
+            K::NanProd => "nanprod",
+            K::CountNonzero => "count_nonzero",
+            K::CountNotNan => "count_not_nan",
+            K::Any => "any",
+            K::All => "all",
+            K::Max => "max",
+            K::Min => "min",
+            K::NanMax => "nanmax",
+            K::NanMin => "nanmin",
+        }
+    }
+
     /// True for the float sums that are exact (issue 8): `Sum`, `NanSum`, `MeanSum` and
     /// `NanMeanSum` over float16, bfloat16, float32, float64 and complex64. Their
     /// accumulators are canonical exact-accumulator words (`exact::WORDS32` /

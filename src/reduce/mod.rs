@@ -149,6 +149,42 @@ pub enum ReduceOp {
     NanArgMin,
 }
 
+/// The value-reductions' public methods, one row each: `method => ReduceOp variant, NumPy's
+/// name, what it gives;`. `ops.rs` makes each row `Tensor::method` and `Device::method`.
+macro_rules! value_reductions {
+    ($methods:ident) => {
+        $methods! {
+            sum => Sum, "np.sum", "bool and signed ints sum to int64 (wrapping), unsigned to uint64, floats keep their dtype; a float sum is the exact sum rounded once (the same bytes on every device).";
+            prod => Prod, "np.prod", "the dtypes of `sum`; integer products wrap; the product of nothing is 1.";
+            mean => Mean, "np.mean", "float64 for integers and bool, the input dtype for floats; an empty slice gives NaN.";
+            min => Min, "np.min", "the smallest element, bit for bit (NaN propagates: the first NaN wins).";
+            max => Max, "np.max", "the largest element, bit for bit (NaN propagates).";
+            any => Any, "np.any", "bool: some element is non-zero (NaN counts as non-zero).";
+            all => All, "np.all", "bool: every element is non-zero (NaN counts as non-zero).";
+            count_nonzero => CountNonzero, "np.count_nonzero", "int64: how many elements are non-zero (NaN counts).";
+            nansum => NanSum, "np.nansum", "as `sum`, with NaN counted as 0.";
+            nanprod => NanProd, "np.nanprod", "as `prod`, with NaN counted as 1.";
+            nanmean => NanMean, "np.nanmean", "as `mean` over the elements that are not NaN; an all-NaN slice gives NaN.";
+            nanmin => NanMin, "np.nanmin", "as `min`, ignoring NaN; an all-NaN slice gives NaN.";
+            nanmax => NanMax, "np.nanmax", "as `max`, ignoring NaN; an all-NaN slice gives NaN.";
+        }
+    };
+}
+pub(crate) use value_reductions;
+
+/// The arg-reductions' public methods, as [`value_reductions`].
+macro_rules! arg_reductions {
+    ($methods:ident) => {
+        $methods! {
+            argmax => ArgMax, "np.argmax", "the first maximum; NaN is the maximum (the first NaN wins), -0.0 equals +0.0, complex values compare (real, imag).";
+            argmin => ArgMin, "np.argmin", "the first minimum; NaN is the minimum (the first NaN wins).";
+            nanargmax => NanArgMax, "np.nanargmax", "as `argmax`, ignoring NaN.";
+            nanargmin => NanArgMin, "np.nanargmin", "as `argmin`, ignoring NaN.";
+        }
+    };
+}
+pub(crate) use arg_reductions;
+
 /// What a reduction over nothing gives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Empty {

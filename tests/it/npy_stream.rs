@@ -1,7 +1,7 @@
 //! The streamed operations (chunk sizes from one element up) give the same bytes as the
 //! in-memory tensor operations, on every device.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! The .npy reader and writer: NumPy's fixtures in every dtype, byte order and memory order,
 //! round trips, refusals, and random/mutated headers (no panic, one-line errors).
 
-mod common;
+use crate::common;
 
 use common::bytes;
 use common::npy::fixtures;

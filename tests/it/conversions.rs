@@ -1,7 +1,7 @@
 //! ndarray in and out: each zero-copy claim proved by pointer identity, each copy proved
 //! independent of the tensor.
 
-mod common;
+use crate::common;
 
 use ndarray::{ArcArray, Array2, Array3, ShapeBuilder, array};
 use ndgpu::{DType, Device, Error, Tensor};

@@ -1,6 +1,6 @@
 //! NumPy's semantics, case by case, on every device.
 
-mod common;
+use crate::common;
 
 use half::{bf16, f16};
 use ndarray::{ArrayD, IxDyn, array};

@@ -4,7 +4,7 @@
 //! every device, and for a streamed file with any chunk size. Known cases by hand, then a
 //! property test against a big-integer reference (`common::exact`).
 
-mod common;
+use crate::common;
 
 use common::exact::{exact_bits, fmt_of};
 use common::reference::output_index;

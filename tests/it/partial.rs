@@ -5,7 +5,7 @@
 //! so sums of rounded block results differ from the whole sum (checked too): only exact
 //! accumulators pass.
 
-mod common;
+use crate::common;
 
 use half::{bf16, f16};
 use ndarray::{ArrayD, Axis, IxDyn, Slice};

@@ -1,7 +1,7 @@
 //! Property tests: every op x dtype x rank 0–5 x random axes against the naive references in
 //! tests/common, on every device (the CPU, and the GPU where an adapter exists).
 
-mod common;
+use crate::common;
 
 use common::exact::exact_value;
 use common::reference::{cast_value, greater, output_index, same};

@@ -3,7 +3,7 @@
 //! random axes, with and without edge values; float64 sums on both the native and the
 //! emulated path.
 
-mod common;
+use crate::common;
 
 use common::data::{random_bytes, tensor};
 use common::{Rng, bytes};

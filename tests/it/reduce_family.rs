@@ -3,7 +3,7 @@
 //! loops over widened values), CPU against GPU byte for byte where the contract says the bytes
 //! agree, and streamed files (tiny chunks) against in-memory results byte for byte.
 
-mod common;
+use crate::common;
 
 use common::exact::exact_value;
 use common::reference::output_index;

@@ -3,7 +3,7 @@
 
 use naga::valid::{Capabilities, ValidationFlags, Validator};
 
-const CONVERT_WGSL: &str = include_str!("../shaders/common/convert.wgsl");
+const CONVERT_WGSL: &str = include_str!("../../shaders/common/convert.wgsl");
 
 #[test]
 fn convert_wgsl_parses_and_validates() {

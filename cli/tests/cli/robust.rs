@@ -3,8 +3,7 @@
 //! and the argument parser's dtype spellings. Each case: the contract's exit status, one line
 //! on stderr, no temporary file left, OUT created only by a complete write.
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};

@@ -1,7 +1,7 @@
 //! The GPU device as a device: adapter info, transfer accounting, the transfer guard, async
 //! readback, reuse of output buffers, and errors instead of aborts.
 
-mod common;
+use crate::common;
 
 use ndgpu::{DType, Device, Error, Tensor, TransferGuard};
 

@@ -2,8 +2,7 @@
 //! device, with the default chunk size and with tiny chunks (the streamed path); and every bad
 //! input: exit status != 0, one line on stderr, no OUT created, an existing OUT untouched.
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! (128 MiB on lavapipe), more than 65535 x 256 output slots (a folded dispatch), and reduction rows
 //! far longer than lavapipe's 65535-iteration loop cap (which silently truncates loops).
 
-mod common;
+use crate::common;
 
 use common::bytes;
 use ndgpu::{Axes, DType, Device, Tensor};
