@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `tf.convert_to_tensor(a)` | [`Tensor::from_ndarray`]`(&device, a)` (an owned C-order array moves in without a copy) |
 //! | `t.numpy()` | [`Tensor::to_ndarray`]`::<T>()` (copies) / [`Tensor::into_ndarray`] (moves where it can) / [`Tensor::view`] (borrows CPU memory) |
-//! | `tf.reduce_sum(t, axis)`, `np.sum(a, axis, keepdims=...)` | [`Tensor::sum`]`(axes, keepdims)`, or [`Device::sum`]`(a, axes, keepdims)` on an ndarray; likewise `prod mean min max any all count_nonzero nansum nanprod nanmean nanmin nanmax` ([`ReduceOp`]) |
+//! | `tf.reduce_sum(t, axis)`, `np.sum(a, axis, keepdims=...)` | [`Tensor::sum`]`(axes, keepdims)`, or [`Device::sum`]`(a, axes, keepdims)` on an ndarray; likewise `prod mean min max any all count_nonzero nansum nanprod nanmean nanmin nanmax ptp` ([`ReduceOp`]) |
 //! | `tf.argmax(t, axis)`, `np.argmax(a, axis)` | [`Tensor::argmax`]`(Some(axis), keepdims)` (`None`: the flattened array); likewise `argmin nanargmax nanargmin` |
 //! | `tf.cast(t, tf.float16)`, `a.astype(np.float16)` | [`Tensor::cast`]`(DType::Float16)` |
 //! | `da.sum(x)` over blocks (Dask, another machine) | [`Tensor::partial`]`(op, axes)` per block, [`Partial::merge`], [`Partial::finish`]: the whole array's result (bit for bit for float sums and means); [`Partial::to_words`] / [`Partial::from_words`] move partials between processes |

@@ -10,7 +10,7 @@ use crate::exact::{self, Fmt};
 use crate::host::CpuStorage;
 use crate::reduce::FoldKind;
 use crate::reduce::{Finish, ValuePlan};
-use crate::{DType, Error, ReduceOp, Result};
+use crate::{DType, Element, Error, ReduceOp, Result};
 
 /// The result of `op` over elements of `dtype` from the accumulators of its folds
 /// (`ReduceOp::plan`); `count` is the number of elements each output reduced.
@@ -43,6 +43,17 @@ pub(crate) fn finish_host(
         Finish::Cast => cast(&acc),
         Finish::Flag => cast(&acc),
         Finish::Keys => Ok(keys_to_values(&acc, kinds[0], dtype)),
+        Finish::Ptp => {
+            let min = accs
+                .next()
+                .ok_or_else(|| Error::Internal("ptp: no minimum".into()))?;
+            let max = keys_to_values(&acc, kinds[0], dtype);
+            Ok(difference(
+                &max,
+                &keys_to_values(&min, kinds[1], dtype),
+                dtype,
+            ))
+        }
         Finish::Mean => divide(&acc, |_| count as f64, out),
         Finish::NanMean => {
             let counts = accs
@@ -130,6 +141,70 @@ fn divide(sum: &CpuStorage, count: impl Fn(usize) -> f64, out: DType) -> Result<
         return Ok(wide);
     }
     CpuBackend.cast(&wide, DType::Float64, out, wide.len())
+}
+
+/// `max - min` element by element, as NumPy's `np.subtract` computes it in `dtype`.
+fn difference(max: &CpuStorage, min: &CpuStorage, dtype: DType) -> CpuStorage {
+    fn typed<T: Element + Subtract>(max: &CpuStorage, min: &CpuStorage) -> CpuStorage {
+        let (a, b) = (T::slice(max).unwrap_or(&[]), T::slice(min).unwrap_or(&[]));
+        T::into_storage(a.iter().zip(b).map(|(&x, &y)| x.subtract(y)).collect())
+    }
+    crate::element::with_dtype!(dtype, T => typed::<T>(max, min))
+}
+
+/// NumPy's subtraction in an element's own dtype.
+trait Subtract: Copy {
+    fn subtract(self, other: Self) -> Self;
+}
+
+macro_rules! wrapping_subtract {
+    ($($t:ty),*) => {$(
+        impl Subtract for $t {
+            fn subtract(self, other: Self) -> Self {
+                self.wrapping_sub(other)
+            }
+        }
+    )*};
+}
+wrapping_subtract!(i8, u8, i16, u16, i32, u32, i64, u64);
+
+/// Never reached: `plan_values` refuses ptp of bool, as NumPy has no boolean subtract.
+impl Subtract for bool {
+    fn subtract(self, other: Self) -> Self {
+        self != other
+    }
+}
+
+impl Subtract for f32 {
+    fn subtract(self, other: Self) -> Self {
+        self - other
+    }
+}
+
+impl Subtract for f64 {
+    fn subtract(self, other: Self) -> Self {
+        self - other
+    }
+}
+
+impl Subtract for Complex<f32> {
+    fn subtract(self, other: Self) -> Self {
+        self - other
+    }
+}
+
+/// NumPy subtracts halves in float32 and rounds the difference (ml_dtypes does the same for
+/// bfloat16); float32 holds 24 bits, so the result is the correctly rounded difference.
+impl Subtract for f16 {
+    fn subtract(self, other: Self) -> Self {
+        f16::from_f32(self.to_f32() - other.to_f32())
+    }
+}
+
+impl Subtract for bf16 {
+    fn subtract(self, other: Self) -> Self {
+        bf16::from_f32(self.to_f32() - other.to_f32())
+    }
 }
 
 /// The accumulators of `op` over nothing, `n` of each (what an empty reduction finishes).

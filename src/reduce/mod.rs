@@ -35,6 +35,9 @@ pub(crate) fn plan_values(
     axes: &Axes,
     keepdims: bool,
 ) -> Result<ValuePlan> {
+    if let Some(why) = op.refuses(dtype) {
+        return Err(Error::Unsupported(format!("{op} of {dtype}: {why}")));
+    }
     let mask = axes_mask(axes, shape.len())?;
     let out_shape = reduced_shape(shape, &mask, keepdims);
     let out_dtype = op.out_dtype(dtype);
@@ -107,6 +110,8 @@ pub(crate) enum Finish {
     Flag,
     /// Order keys back to elements.
     Keys,
+    /// The elements of the first keys (max) minus those of the second (min).
+    Ptp,
 }
 
 /// A NumPy reduction. The value-reductions (`Sum` .. `NanMax`) reduce any set of axes; the
@@ -139,6 +144,9 @@ pub enum ReduceOp {
     NanMin,
     /// `np.nanmax`: NaN is ignored; an all-NaN slice gives NaN.
     NanMax,
+    /// `np.ptp`: max - min in the input dtype (NaN propagates); empty is an error, bool is
+    /// refused.
+    Ptp,
     /// `np.argmax`: the first index of the maximum (NaN is the maximum), int64.
     ArgMax,
     /// `np.argmin`: the first index of the minimum (NaN is the minimum), int64.
@@ -167,6 +175,7 @@ macro_rules! value_reductions {
             nanmean => NanMean, "np.nanmean", "as `mean` over the elements that are not NaN; an all-NaN slice gives NaN.";
             nanmin => NanMin, "np.nanmin", "as `min`, ignoring NaN; an all-NaN slice gives NaN.";
             nanmax => NanMax, "np.nanmax", "as `max`, ignoring NaN; an all-NaN slice gives NaN.";
+            ptp => Ptp, "np.ptp", "`max - min` in the input dtype, as `np.subtract` computes it (integers wrap; NaN propagates); bool is refused, as NumPy refuses it.";
         }
     };
 }
@@ -198,7 +207,7 @@ pub(crate) enum Empty {
 
 impl ReduceOp {
     /// Every operation, value-reductions first.
-    pub const ALL: [ReduceOp; 17] = [
+    pub const ALL: [ReduceOp; 18] = [
         ReduceOp::Sum,
         ReduceOp::Prod,
         ReduceOp::Mean,
@@ -212,6 +221,7 @@ impl ReduceOp {
         ReduceOp::NanMean,
         ReduceOp::NanMin,
         ReduceOp::NanMax,
+        ReduceOp::Ptp,
         ReduceOp::ArgMax,
         ReduceOp::ArgMin,
         ReduceOp::NanArgMax,
@@ -234,6 +244,7 @@ impl ReduceOp {
             ReduceOp::NanMean => "nanmean",
             ReduceOp::NanMin => "nanmin",
             ReduceOp::NanMax => "nanmax",
+            ReduceOp::Ptp => "ptp",
             ReduceOp::ArgMax => "argmax",
             ReduceOp::ArgMin => "argmin",
             ReduceOp::NanArgMax => "nanargmax",
@@ -282,12 +293,21 @@ impl ReduceOp {
                 }
             }
             ReduceOp::Min | ReduceOp::Max | ReduceOp::NanMin | ReduceOp::NanMax => dtype,
+            ReduceOp::Ptp => dtype,
             ReduceOp::Any | ReduceOp::All => DType::Bool,
             ReduceOp::CountNonzero
             | ReduceOp::ArgMax
             | ReduceOp::ArgMin
             | ReduceOp::NanArgMax
             | ReduceOp::NanArgMin => DType::Int64,
+        }
+    }
+
+    /// Why NumPy refuses this operation on `dtype`, if it does.
+    pub(crate) const fn refuses(self, dtype: DType) -> Option<&'static str> {
+        match (self, dtype) {
+            (ReduceOp::Ptp, DType::Bool) => Some("NumPy has no boolean subtract"),
+            _ => None,
         }
     }
 
@@ -299,6 +319,7 @@ impl ReduceOp {
             | ReduceOp::Max
             | ReduceOp::NanMin
             | ReduceOp::NanMax
+            | ReduceOp::Ptp
             | ReduceOp::ArgMax
             | ReduceOp::ArgMin
             | ReduceOp::NanArgMax
@@ -326,6 +347,7 @@ impl ReduceOp {
             ReduceOp::Min | ReduceOp::ArgMin => (&[K::Min], Finish::Keys),
             ReduceOp::NanMax | ReduceOp::NanArgMax => (&[K::NanMax], Finish::Keys),
             ReduceOp::NanMin | ReduceOp::NanArgMin => (&[K::NanMin], Finish::Keys),
+            ReduceOp::Ptp => (&[K::Max, K::Min], Finish::Ptp),
         }
     }
 }

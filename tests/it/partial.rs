@@ -347,13 +347,19 @@ fn other_reductions_merge_to_the_whole_result() {
         ReduceOp::Any,
         ReduceOp::All,
         ReduceOp::CountNonzero,
+        ReduceOp::Ptp,
     ] {
         for (axes, split) in [(vec![0, 2], vec![0, 2]), (vec![1], vec![1])] {
             let case = Case { op, axes, split };
             check(&mut rng, &x, &case, &devices);
         }
     }
-    for op in [ReduceOp::Min, ReduceOp::NanMax, ReduceOp::CountNonzero] {
+    for op in [
+        ReduceOp::Min,
+        ReduceOp::NanMax,
+        ReduceOp::CountNonzero,
+        ReduceOp::Ptp,
+    ] {
         let case = Case {
             op,
             axes: vec![2],

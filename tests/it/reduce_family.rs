@@ -6,8 +6,9 @@
 use crate::common;
 
 use common::exact::exact_value;
-use common::reference::output_index;
+use common::reference::{cast_value, output_index};
 use common::values::{Mix, Val, bytes, decode, random_tensor};
+use half::{bf16, f16};
 use ndgpu::npy::stream::{self, StreamOptions};
 use ndgpu::{Axes, DType, Device, Error, ReduceOp, Tensor};
 
@@ -86,6 +87,24 @@ fn reference(op: ReduceOp, dtype: DType, xs: &[Val]) -> Val {
                 .map(as_int)
                 .fold(1i128, |a, b| (a.wrapping_mul(b)).rem_euclid(1 << 64)),
         ),
+        ReduceOp::Ptp => {
+            // max - min rounded once to the dtype: a difference of two float16 or bfloat16
+            // values is exact in f64, and rounding float32's through f64 first is harmless
+            // (53 >= 2 * 24 + 2 bits).
+            let round = |x: f64| match dtype {
+                DType::Float16 => f16::from_f64(x).to_f64(),
+                DType::BFloat16 => bf16::from_f64(x).to_f64(),
+                DType::Float32 | DType::Complex64 => x as f32 as f64,
+                _ => x,
+            };
+            let hi = reference(ReduceOp::Max, dtype, xs);
+            match (hi, reference(ReduceOp::Min, dtype, xs)) {
+                (Val::I(a), Val::I(b)) => cast_value(Val::I(a - b), dtype).expect("an integer"),
+                (Val::F(a), Val::F(b)) => Val::F(round(a - b)),
+                (Val::C(a, b), Val::C(c, d)) => Val::C(round(a - c), round(b - d)),
+                (hi, lo) => unreachable!("ptp of {hi:?} and {lo:?}"),
+            }
+        }
         ReduceOp::Max | ReduceOp::Min | ReduceOp::NanMax | ReduceOp::NanMin => {
             let max = matches!(op, ReduceOp::Max | ReduceOp::NanMax);
             if let Some(nan) = kept.iter().find(|v| v.is_nan()) {
@@ -302,6 +321,16 @@ fn every_value_reduction_matches_the_reference_and_the_devices_agree() {
             let mask = mask_of(&shape, &axes);
             let parts = slices(&x, &mask);
             for op in value_ops() {
+                if op == ReduceOp::Ptp && dtype == DType::Bool {
+                    // NumPy has no boolean subtract: every device refuses, as np.ptp does.
+                    for d in &devices {
+                        let r = x
+                            .to_device(d)
+                            .and_then(|t| t.reduce(op, axes.clone(), false));
+                        assert!(matches!(r, Err(Error::Unsupported(_))), "{r:?} on {d}");
+                    }
+                    continue;
+                }
                 let got: Vec<Tensor> = devices
                     .iter()
                     .map(|d| {
