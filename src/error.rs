@@ -88,6 +88,16 @@ pub enum Error {
     /// An operation the dtype does not support.
     #[error("{0}")]
     Unsupported(String),
+    /// A reduction NumPy refuses for the input's dtype (`ptp` of bool).
+    #[error("{op} of {dtype}: {reason}")]
+    DTypeRefused {
+        /// The reduction's NumPy name.
+        op: &'static str,
+        /// The input's dtype.
+        dtype: DType,
+        /// Why NumPy refuses it.
+        reason: &'static str,
+    },
     /// A file could not be read or written.
     #[error("{path}: {message}")]
     Io {

@@ -70,6 +70,7 @@ VALUE_OPS = (
     "nanmean",
     "nanmin",
     "nanmax",
+    "ptp",
 )
 #: The arg-reductions (``axis`` an int or None: the flattened array).
 ARG_OPS = ("argmax", "argmin", "nanargmax", "nanargmin")
@@ -147,7 +148,7 @@ def _value_op(name: str, numpy_doc: str):
         "the end). A NumPy array in gives a NumPy array (or a NumPy scalar for a 0-d "
         "result) out; a Tensor gives a Tensor.\n\n"
         "Raises ValueError for an axis out of range or repeated"
-        + (" or an empty reduction" if name in ("min", "max", "nanmin", "nanmax") else "")
+        + (" or an empty reduction" if name in ("min", "max", "nanmin", "nanmax", "ptp") else "")
         + ", TypeError for an unsupported dtype, RuntimeError for a device failure."
     )
     return op
@@ -172,7 +173,7 @@ def _arg_op(name: str, numpy_doc: str):
 
 _VALUE_DOCS = {
     "sum": "bool and signed ints sum to int64 (wrapping), unsigned to uint64, floats keep "
-    "their dtype (float16 accumulates in float32 and rounds once); float sums are pairwise.",
+    "their dtype; a float sum is the exact sum rounded once (the same bytes on every device).",
     "prod": "the dtypes of sum; integer products wrap; the product of nothing is 1.",
     "mean": "float64 for integers and bool, the input dtype for floats; an empty slice "
     "gives NaN.",
@@ -186,6 +187,8 @@ _VALUE_DOCS = {
     "nanmean": "as mean over the elements that are not NaN; an all-NaN slice gives NaN.",
     "nanmin": "as min, ignoring NaN; an all-NaN slice gives NaN.",
     "nanmax": "as max, ignoring NaN; an all-NaN slice gives NaN.",
+    "ptp": "max - min in the input dtype, as np.subtract computes it (integers wrap; NaN "
+    "propagates); bool is refused (TypeError), as NumPy refuses it.",
 }
 _ARG_DOCS = {
     "argmax": "the first maximum; NaN is the maximum (the first NaN wins), -0.0 equals "
@@ -208,6 +211,7 @@ nanprod = _value_op("nanprod", _VALUE_DOCS["nanprod"])
 nanmean = _value_op("nanmean", _VALUE_DOCS["nanmean"])
 nanmin = _value_op("nanmin", _VALUE_DOCS["nanmin"])
 nanmax = _value_op("nanmax", _VALUE_DOCS["nanmax"])
+ptp = _value_op("ptp", _VALUE_DOCS["ptp"])
 argmax = _arg_op("argmax", _ARG_DOCS["argmax"])
 argmin = _arg_op("argmin", _ARG_DOCS["argmin"])
 nanargmax = _arg_op("nanargmax", _ARG_DOCS["nanargmax"])

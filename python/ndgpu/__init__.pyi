@@ -207,6 +207,14 @@ def nanmax_file(path: PathIn, axis: Axis = None, keepdims: bool = False, device:
     """``np.nanmax(np.load(path), ...)`` streamed in chunks from a memory map."""
 
 @overload
+def ptp(a: Tensor, axis: Axis = None, keepdims: bool = False, device: Optional[Device] = None) -> Tensor: ...
+@overload
+def ptp(a: ArrayIn, axis: Axis = None, keepdims: bool = False, device: Optional[Device] = None) -> NumpyOut:
+    """``np.ptp`` on ``device``: NumPy in, NumPy out (a scalar for 0-d); Tensor in, Tensor out."""
+def ptp_file(path: PathIn, axis: Axis = None, keepdims: bool = False, device: Optional[Device] = None, chunk_bytes: Optional[int] = None) -> NumpyOut:
+    """``np.ptp(np.load(path), ...)`` streamed in chunks from a memory map."""
+
+@overload
 def argmax(a: Tensor, axis: Optional[int] = None, keepdims: bool = False, device: Optional[Device] = None) -> Tensor: ...
 @overload
 def argmax(a: ArrayIn, axis: Optional[int] = None, keepdims: bool = False, device: Optional[Device] = None) -> NumpyOut:

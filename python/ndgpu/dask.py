@@ -123,7 +123,7 @@ def _value_reduction(op):
     return f
 
 
-_MIN_MAX = ("min", "max", "nanmin", "nanmax")
+_MIN_MAX = ("min", "max", "nanmin", "nanmax", "ptp")
 
 
 # --- arg reductions -----------------------------------------------------------------

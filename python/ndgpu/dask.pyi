@@ -50,6 +50,9 @@ def nanmin(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any =
 def nanmax(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
     """``np.nanmax`` of a dask array: ndgpu.partial on every block, merged and finished once."""
 
+def ptp(a: Any, axis: Axis = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
+    """``np.ptp`` of a dask array: ndgpu.partial on every block, merged and finished once."""
+
 def argmax(a: Any, axis: Optional[int] = None, keepdims: bool = False, split_every: Any = None, device: Optional[Device] = None) -> da.Array:
     """``np.argmax`` of a dask array: (value, global index) pairs between blocks."""
 

@@ -35,7 +35,9 @@ fn py_err(e: Error) -> PyErr {
         | Error::ShapeTooLarge(_)
         | Error::TooManyDimensions(_)
         | Error::Npy { .. } => PyValueError::new_err(msg),
-        Error::UnknownDType(_) | Error::DTypeMismatch { .. } => PyTypeError::new_err(msg),
+        Error::UnknownDType(_) | Error::DTypeMismatch { .. } | Error::DTypeRefused { .. } => {
+            PyTypeError::new_err(msg)
+        }
         Error::Io { .. } => PyOSError::new_err(msg),
         _ => PyRuntimeError::new_err(msg),
     }

@@ -17,7 +17,7 @@ import ndgpu  # noqa: E402
 import ndgpu.dask as nd  # noqa: E402
 
 RNG = np.random.default_rng(11)
-EXACT = {"min", "max", "nanmin", "nanmax", "any", "all", "count_nonzero"}
+EXACT = {"min", "max", "nanmin", "nanmax", "any", "all", "count_nonzero", "ptp"}
 
 
 def _cluster(n):

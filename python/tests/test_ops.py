@@ -11,7 +11,7 @@ RNG = np.random.default_rng(7)
 
 DTYPES = ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
           "float16", "float32", "float64", "complex64"]
-EXACT = {"min", "max", "nanmin", "nanmax", "any", "all", "count_nonzero"}
+EXACT = {"min", "max", "nanmin", "nanmax", "any", "all", "count_nonzero", "ptp"}
 NAN_OPS = {"nansum", "nanprod", "nanmean", "nanmin", "nanmax"}
 
 
@@ -58,9 +58,15 @@ def check(op, got, want, dtype):
 @pytest.mark.parametrize("op", ndgpu.VALUE_OPS)
 def test_value_ops_match_numpy(device, op, dtype):
     x = sample(dtype)
+    if op == "ptp" and dtype == "bool":
+        with pytest.raises(TypeError):
+            np.ptp(x)
+        with pytest.raises(TypeError, match="ptp of bool"):
+            ndgpu.ptp(x, device=device)
+        return
     if np.dtype(dtype).kind in "fc" and "prod" in op:
         x = (x / 16 + 1).astype(dtype)  # no overflow: product order is not NumPy's
-    if np.dtype(dtype).kind == "c" and op in ("min", "max", "nanmin", "nanmax"):
+    if np.dtype(dtype).kind == "c" and op in ("min", "max", "nanmin", "nanmax", "ptp"):
         x = x.copy()
         x.flat[7] = 1  # NumPy's complex NaN order differs from C99's; ndgpu follows (real, imag)
     for axis in [None, 0, -1, (0, 2), (1,), ()]:

@@ -35,8 +35,12 @@ pub(crate) fn plan_values(
     axes: &Axes,
     keepdims: bool,
 ) -> Result<ValuePlan> {
-    if let Some(why) = op.refuses(dtype) {
-        return Err(Error::Unsupported(format!("{op} of {dtype}: {why}")));
+    if let Some(reason) = op.refuses(dtype) {
+        return Err(Error::DTypeRefused {
+            op: op.name(),
+            dtype,
+            reason,
+        });
     }
     let mask = axes_mask(axes, shape.len())?;
     let out_shape = reduced_shape(shape, &mask, keepdims);
