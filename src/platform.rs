@@ -33,6 +33,27 @@ pub(crate) fn f16c() -> bool {
     }
 }
 
+/// Bytes ahead of a reduction loop's position that [`prefetch_ahead`] asks the cache for.
+const PREFETCH_BYTES: usize = 4096;
+
+/// Hints the processor to fetch the cache lines `PREFETCH_BYTES` past `chunk` (which the loop
+/// reads next) into cache: the reductions' loops do enough work per byte that, without it,
+/// too few loads are in flight to reach the memory bandwidth (max of float32 on one thread:
+/// 6.4 GB/s without, 11 with, the read kernel's speed). A no-op off x86_64.
+#[inline(always)]
+pub(crate) fn prefetch_ahead<T>(chunk: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in (0..std::mem::size_of_val(chunk)).step_by(64) {
+        let p = chunk
+            .as_ptr()
+            .cast::<i8>()
+            .wrapping_add(PREFETCH_BYTES + line);
+        // SAFETY: a prefetch never faults (any address is allowed, none is read) and SSE is
+        // baseline on x86_64.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p) };
+    }
+}
+
 /// Runs `f` compiled for AVX2 when the CPU has it, else as is. The same source either way, so
 /// the same results: integer code is exact, and Rust never reassociates or contracts float
 /// operations, so only the vector width changes. (Without this, the default x86-64 target
@@ -851,6 +872,8 @@ mod x86 {
         let p = blk.as_ptr();
         let mut i = 0;
         while i + 8 <= blk.len() {
+            // A hint only (never faults), so an address past the end is harmless.
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + 512).cast());
             for g in 0..2 {
                 let x = unsafe { _mm256_loadu_pd(p.add(i + 4 * g)) };
                 let a = _mm256_and_pd(x, abs);

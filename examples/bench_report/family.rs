@@ -16,6 +16,8 @@ use super::cpu::{median, read_kernel};
 fn target(op: ReduceOp) -> f64 {
     match op {
         ReduceOp::Prod | ReduceOp::NanProd => 0.80,
+        // Two folds (max, then min), each one read of the input.
+        ReduceOp::Ptp => 0.45,
         ReduceOp::ArgMax | ReduceOp::ArgMin | ReduceOp::NanArgMax | ReduceOp::NanArgMin => 0.85,
         _ => 0.90,
     }

@@ -104,7 +104,10 @@ pub(crate) trait Arg<T: ArgKey>: Copy + Send + Sync + 'static {
     fn key(x: T) -> T::Key;
     /// The largest key of a non-empty slice; f32 argmax and argmin have a hand-written kernel.
     fn max_key(x: &[T]) -> T::Key {
-        platform::avx2_or(|| max_key::<T, Self>(x))
+        platform::avx2_or(
+            #[inline(always)]
+            || max_key::<T, Self>(x),
+        )
     }
     /// [`column_best`]; f32 argmax and argmin have a hand-written kernel.
     fn column_best(slab: &[T], inner: usize, cols: Range<usize>, rows: Range<usize>) -> Best<T> {
@@ -383,6 +386,7 @@ fn max_key<T: ArgKey, A: Arg<T>>(x: &[T]) -> T::Key {
     let mut lanes = [A::key(x[0]); LANES];
     let mut it = x.chunks_exact(LANES);
     for c in &mut it {
+        platform::prefetch_ahead(c);
         for (l, v) in lanes.iter_mut().zip(c) {
             *l = (*l).max(A::key(*v));
         }
@@ -486,9 +490,15 @@ fn column_best<T: ArgKey, A: Arg<T>>(
         return (Vec::new(), Vec::new());
     }
     if rows.end <= u32::MAX as usize {
-        platform::avx2_or(|| column_best_as::<T, A, u32>(slab, inner, cols, rows))
+        platform::avx2_or(
+            #[inline(always)]
+            || column_best_as::<T, A, u32>(slab, inner, cols, rows),
+        )
     } else {
-        platform::avx2_or(|| column_best_as::<T, A, u64>(slab, inner, cols, rows))
+        platform::avx2_or(
+            #[inline(always)]
+            || column_best_as::<T, A, u64>(slab, inner, cols, rows),
+        )
     }
 }
 

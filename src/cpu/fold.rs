@@ -1,5 +1,6 @@
 //! The CPU's launch strategies for every value-reduction, written once over a [`Fold`]
-//! instruction: contiguous rows (blocks of lanes, then a pairwise tree), long rows split into
+//! instruction: contiguous rows (blocks of lanes, then a pairwise tree; one pass of lanes for
+//! the order-free instructions, whose bits no grouping changes), long rows split into
 //! tasks, strided columns in tiles, and tall columns split by rows. Work is split at fixed
 //! power-of-two boundaries, never by thread, so results do not depend on the thread count;
 //! float products and the float64 sums of integer means combine pairwise. (Float sums are
@@ -77,7 +78,10 @@ pub(crate) fn fold_typed<T: Copy + Sync + Send, F: Fold<T>>(x: &[T], r: Reduce3)
     } else {
         par::each_tile(&mut out, r.inner, TILE, &|o, t, dst| {
             let slab = &x[o * r.len * r.inner..(o + 1) * r.len * r.inner];
-            platform::avx2_or(|| fold_columns::<T, F>(slab, r.inner, t * TILE, dst));
+            platform::avx2_or(
+                #[inline(always)]
+                || fold_columns::<T, F>(slab, r.inner, t * TILE, dst),
+            );
         });
     }
     out
@@ -127,6 +131,7 @@ pub(crate) fn fold_block<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
     let mut lanes = [F::identity(); LANES];
     let mut chunks = x.chunks_exact(LANES);
     for c in &mut chunks {
+        platform::prefetch_ahead(c);
         for (l, &v) in lanes.iter_mut().zip(c) {
             *l = F::combine(*l, F::map(v));
         }
@@ -150,13 +155,21 @@ const BATCH: usize = 64;
 /// [`fold_row_inline`] compiled for AVX2 where the processor has it (the instructions'
 /// lanes are plain loops that vectorise).
 fn fold_row<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
-    platform::avx2_or(|| fold_row_inline::<T, F>(x))
+    platform::avx2_or(
+        #[inline(always)]
+        || fold_row_inline::<T, F>(x),
+    )
 }
 
 #[inline(always)]
 fn fold_row_inline<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
     if let Some(s) = F::row(x) {
         return s;
+    }
+    if F::ORDER_FREE {
+        // Any grouping gives the same bits: one pass of lanes over the whole row, without
+        // the blocks' horizontal folds and the tree (max, min, any, all, count_nonzero).
+        return fold_block::<T, F>(x);
     }
     let mut tree = Pairwise::new();
     let whole = x.len() / BLOCK * BLOCK;
@@ -328,7 +341,10 @@ fn fold_tall<T: Copy + Sync + Send, F: Fold<T>>(
         let start = tile * WIDE_TILE;
         let w = WIDE_TILE.min(inner - start);
         let rows = rt * rows_per_task..((rt + 1) * rows_per_task).min(len);
-        platform::avx2_or(|| column_stack::<T, F>(x, inner, start, w, rows))
+        platform::avx2_or(
+            #[inline(always)]
+            || column_stack::<T, F>(x, inner, start, w, rows),
+        )
     });
     par::each_chunk(out, WIDE_TILE, &|i, dst| {
         let mut tree = Vec::new();

@@ -341,7 +341,10 @@ fn sum_row_i32(x: &[i32]) -> i64 {
 /// The wrapping u64 sum of a whole u32 row.
 #[inline(always)]
 fn sum_row_u32(x: &[u32]) -> u64 {
-    platform::avx2_or(|| sum_split_u32(x))
+    platform::avx2_or(
+        #[inline(always)]
+        || sum_split_u32(x),
+    )
 }
 
 /// Float products (the sums are exact, `exact_fold`): `$widen` takes an element to the

@@ -166,6 +166,7 @@ pub(super) fn narrow_pass<T: Narrow>(blk: &[T]) -> ([f64; LANES], [u32; LANES], 
         return (s, mx, mn);
     }
     for c in blk.chunks_exact(LANES) {
+        platform::prefetch_ahead(c);
         for j in 0..LANES {
             let b = c[j].f32_bits();
             let a = b & 0x7fff_ffff;
@@ -253,6 +254,7 @@ pub(super) fn f16_value(h: u16) -> f64 {
 pub(super) fn f16_lanes(blk: &[u16], s: &mut [f64; LANES]) -> u16 {
     let mut mx = [0u16; LANES];
     for c in blk.chunks_exact(LANES) {
+        platform::prefetch_ahead(c);
         for j in 0..LANES {
             mx[j] = mx[j].max(c[j] & 0x7fff);
             s[j] += f16_value(c[j]);
@@ -328,6 +330,7 @@ fn f64_pass(blk: &[f64], big: f64) -> ([f64; LANES64], [f64; LANES64], f64, f64)
 #[inline(always)]
 pub(super) fn f64_lanes(blk: &[f64], big: f64, [hs, ls, mx, mn]: [&mut [f64; LANES64]; 4]) {
     for c in blk.chunks_exact(LANES64) {
+        platform::prefetch_ahead(c);
         for j in 0..LANES64 {
             let x = c[j];
             let a = f64::from_bits(x.to_bits() & !(1 << 63));
