@@ -5,18 +5,10 @@
 use crate::common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+
+use super::{ndgpu, tempdir};
 
 use common::npy::{check, fixtures};
-
-fn ndgpu(args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ndgpu"));
-    c.args(args).env_remove("NDGPU_CHUNK_BYTES");
-    for (k, v) in envs {
-        c.env(k, v);
-    }
-    c.output().expect("run ndgpu")
-}
 
 fn device_names() -> Vec<&'static str> {
     common::devices()
@@ -84,17 +76,6 @@ fn run_cases(device: &str, chunk: Option<&str>) {
         failures.len(),
         failures.join("\n")
     );
-}
-
-fn tempdir() -> std::path::PathBuf {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "ndgpu-cli-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 #[test]

@@ -8,39 +8,11 @@ use crate::common;
 use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// The binary under test: this build's, or `NDGPU_TEST_BIN` (to show that a test fails on an
-/// older build).
-fn bin() -> Command {
-    let exe = std::env::var_os("NDGPU_TEST_BIN").unwrap_or(env!("CARGO_BIN_EXE_ndgpu").into());
-    let mut c = Command::new(exe);
-    c.env_remove("NDGPU_CHUNK_BYTES")
-        .env_remove("NDGPU_NO_MMAP");
-    c
-}
-
-fn ndgpu(args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut c = bin();
-    c.args(args);
-    for (k, v) in envs {
-        c.env(k, v);
-    }
-    c.output().expect("run ndgpu")
-}
-
-fn tempdir() -> PathBuf {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "ndgpu-robust-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use super::{bin, ndgpu, tempdir};
 
 /// Temporary files of ndgpu left in `dir`.
 fn leftovers(dir: &Path) -> Vec<String> {
