@@ -873,7 +873,7 @@ mod x86 {
         let mut i = 0;
         while i + 8 <= blk.len() {
             // A hint only (never faults), so an address past the end is harmless.
-            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + 512).cast());
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + super::PREFETCH_BYTES / 8).cast());
             for g in 0..2 {
                 let x = unsafe { _mm256_loadu_pd(p.add(i + 4 * g)) };
                 let a = _mm256_and_pd(x, abs);

@@ -72,6 +72,8 @@ VALUE_OPS = (
     "nanmax",
     "ptp",
 )
+# The value-reductions with no identity: over nothing they raise ValueError, as NumPy's do.
+_NO_IDENTITY = ("min", "max", "nanmin", "nanmax", "ptp")
 #: The arg-reductions (``axis`` an int or None: the flattened array).
 ARG_OPS = ("argmax", "argmin", "nanargmax", "nanargmin")
 
@@ -148,7 +150,7 @@ def _value_op(name: str, numpy_doc: str):
         "the end). A NumPy array in gives a NumPy array (or a NumPy scalar for a 0-d "
         "result) out; a Tensor gives a Tensor.\n\n"
         "Raises ValueError for an axis out of range or repeated"
-        + (" or an empty reduction" if name in ("min", "max", "nanmin", "nanmax", "ptp") else "")
+        + (" or an empty reduction" if name in _NO_IDENTITY else "")
         + ", TypeError for an unsupported dtype, RuntimeError for a device failure."
     )
     return op

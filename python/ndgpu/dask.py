@@ -100,7 +100,7 @@ def _value_reduction(op):
     def f(a, axis=None, keepdims=False, split_every=None, device=None):
         a = da.asarray(a)
         out = _out_dtype(op, a.dtype)
-        if op in _MIN_MAX:
+        if op in ndgpu._NO_IDENTITY:
             _check_not_empty(op, a, axis)
         return da.reduction(
             a,
@@ -121,9 +121,6 @@ def _value_reduction(op):
         "once (see the module docstring). Returns a lazy dask array; ``.compute()`` it."
     )
     return f
-
-
-_MIN_MAX = ("min", "max", "nanmin", "nanmax", "ptp")
 
 
 # --- arg reductions -----------------------------------------------------------------

@@ -175,37 +175,30 @@ impl Subtract for bool {
     }
 }
 
-impl Subtract for f32 {
-    fn subtract(self, other: Self) -> Self {
-        self - other
-    }
+/// The dtype's own subtraction.
+macro_rules! native_subtract {
+    ($($t:ty),*) => {$(
+        impl Subtract for $t {
+            fn subtract(self, other: Self) -> Self {
+                self - other
+            }
+        }
+    )*};
 }
-
-impl Subtract for f64 {
-    fn subtract(self, other: Self) -> Self {
-        self - other
-    }
-}
-
-impl Subtract for Complex<f32> {
-    fn subtract(self, other: Self) -> Self {
-        self - other
-    }
-}
+native_subtract!(f32, f64, Complex<f32>);
 
 /// NumPy subtracts halves in float32 and rounds the difference (ml_dtypes does the same for
 /// bfloat16); float32 holds 24 bits, so the result is the correctly rounded difference.
-impl Subtract for f16 {
-    fn subtract(self, other: Self) -> Self {
-        f16::from_f32(self.to_f32() - other.to_f32())
-    }
+macro_rules! float32_subtract {
+    ($($t:ty),*) => {$(
+        impl Subtract for $t {
+            fn subtract(self, other: Self) -> Self {
+                <$t>::from_f32(self.to_f32() - other.to_f32())
+            }
+        }
+    )*};
 }
-
-impl Subtract for bf16 {
-    fn subtract(self, other: Self) -> Self {
-        bf16::from_f32(self.to_f32() - other.to_f32())
-    }
-}
+float32_subtract!(f16, bf16);
 
 /// The accumulators of `op` over nothing, `n` of each (what an empty reduction finishes).
 pub(crate) fn identity_accumulators(op: ReduceOp, dtype: DType, n: usize) -> Vec<CpuStorage> {

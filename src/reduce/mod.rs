@@ -118,7 +118,7 @@ pub(crate) enum Finish {
     Ptp,
 }
 
-/// A NumPy reduction. The value-reductions (`Sum` .. `NanMax`) reduce any set of axes; the
+/// A NumPy reduction. The value-reductions (`Sum` .. `Ptp`) reduce any set of axes; the
 /// arg-reductions (`ArgMax` .. `NanArgMin`) one axis or the flattened array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReduceOp {
@@ -296,8 +296,9 @@ impl ReduceOp {
                     DType::Float64
                 }
             }
-            ReduceOp::Min | ReduceOp::Max | ReduceOp::NanMin | ReduceOp::NanMax => dtype,
-            ReduceOp::Ptp => dtype,
+            ReduceOp::Min | ReduceOp::Max | ReduceOp::NanMin | ReduceOp::NanMax | ReduceOp::Ptp => {
+                dtype
+            }
             ReduceOp::Any | ReduceOp::All => DType::Bool,
             ReduceOp::CountNonzero
             | ReduceOp::ArgMax
