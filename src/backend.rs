@@ -30,6 +30,21 @@ pub trait Backend {
         passes: &[Reduce3],
     ) -> Result<Self::Storage>;
 
+    /// The accumulators of every fold of a plan (`kinds`, see `ReduceOp::plan`), in order. A
+    /// backend may read `x` once for several of them.
+    fn fold_all(
+        &self,
+        x: &Self::Storage,
+        dtype: DType,
+        kinds: &[FoldKind],
+        passes: &[Reduce3],
+    ) -> Result<Vec<Self::Storage>> {
+        kinds
+            .iter()
+            .map(|&k| self.fold(x, dtype, k, passes))
+            .collect()
+    }
+
     /// The result of the value-reduction `op` from its accumulators (`ReduceOp::plan`):
     /// `n` elements of `op.out_dtype(dtype)`, each the reduction of `count` elements.
     fn finish(

@@ -185,20 +185,21 @@ impl Device {
         }
     }
 
-    pub(crate) fn exec_fold(
+    /// The accumulators of every fold of a plan (`kinds`) over `s` after `passes`.
+    pub(crate) fn exec_fold_all(
         &self,
         s: &Storage,
         dtype: DType,
-        kind: FoldKind,
+        kinds: &[FoldKind],
         passes: &[Reduce3],
-    ) -> Result<Storage> {
+    ) -> Result<Vec<Storage>> {
         match (&self.kind, s) {
-            (DeviceKind::Cpu, Storage::Cpu(x)) => {
-                CpuBackend.fold(x, dtype, kind, passes).map(Storage::Cpu)
-            }
-            (DeviceKind::Gpu(g), Storage::Gpu(x)) => {
-                g.fold(x, dtype, kind, passes).map(Storage::Gpu)
-            }
+            (DeviceKind::Cpu, Storage::Cpu(x)) => CpuBackend
+                .fold_all(x, dtype, kinds, passes)
+                .map(|v| v.into_iter().map(Storage::Cpu).collect()),
+            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g
+                .fold_all(x, dtype, kinds, passes)
+                .map(|v| v.into_iter().map(Storage::Gpu).collect()),
             _ => Err(mismatch()),
         }
     }
@@ -214,12 +215,7 @@ impl Device {
         passes: &[Reduce3],
         n_out: usize,
     ) -> Result<Vec<CpuStorage>> {
-        let accs = self.recorded(|| {
-            kinds
-                .iter()
-                .map(|&k| self.exec_fold(s, dtype, k, passes))
-                .collect::<Result<Vec<Storage>>>()
-        })?;
+        let accs = self.recorded(|| self.exec_fold_all(s, dtype, kinds, passes))?;
         accs.into_iter()
             .zip(kinds)
             .map(|(acc, &k)| match acc {

@@ -4,7 +4,6 @@
 
 use crate::convert::IntoTensor;
 use crate::cpu::trivial_result;
-use crate::device::Storage;
 use crate::plan::{Axes, fold_passes};
 use crate::reduce::{check_all_nan, plan_arg, plan_values};
 use crate::{DType, Device, Error, ReduceOp, Result, Tensor};
@@ -114,12 +113,7 @@ impl Tensor {
             None => dev.recorded(|| {
                 let passes = fold_passes(&self.shape, &plan.mask);
                 let n_out = passes.last().map_or(0, |r| r.output_len());
-                let accs = op
-                    .plan()
-                    .0
-                    .iter()
-                    .map(|&kind| dev.exec_fold(&self.storage, self.dtype, kind, &passes))
-                    .collect::<Result<Vec<Storage>>>()?;
+                let accs = dev.exec_fold_all(&self.storage, self.dtype, op.plan().0, &passes)?;
                 dev.exec_finish(accs, op, self.dtype, plan.count, n_out)
             })?,
         };

@@ -54,6 +54,23 @@ pub(crate) fn prefetch_ahead<T>(chunk: &[T]) {
     }
 }
 
+/// Hints the processor to fetch the cache lines of `lines` (data a loop reads soon, not
+/// next: a strided pass prefetches its next group of rows this way) into cache. A no-op off
+/// x86_64.
+#[inline(always)]
+pub(crate) fn prefetch<T>(lines: &[T]) {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *OFF.get_or_init(|| std::env::var_os("NDGPU_NOPF").is_some()) {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    for line in (0..std::mem::size_of_val(lines)).step_by(64) {
+        let p = lines.as_ptr().cast::<i8>().wrapping_add(line);
+        // SAFETY: as in `prefetch_ahead`.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p) };
+    }
+}
+
 /// Runs `f` compiled for AVX2 when the CPU has it, else as is. The same source either way, so
 /// the same results: integer code is exact, and Rust never reassociates or contracts float
 /// operations, so only the vector width changes. (Without this, the default x86-64 target
@@ -588,8 +605,11 @@ mod x86 {
         let mut hu = [_mm256_setzero_si256(); 4];
         let mut i = 0;
         while i < n / 8 {
-            // A hint only (never faults), so an address past the end is harmless.
-            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + 64).cast());
+            // Hints only (never fault), so addresses past the end are harmless: both lines
+            // of this step's 128 bytes, PREFETCH_BYTES ahead.
+            let ahead = p.wrapping_add(i + super::PREFETCH_BYTES / 32).cast::<i8>();
+            _mm_prefetch::<_MM_HINT_T0>(ahead);
+            _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(64));
             for j in 0..4 {
                 // SAFETY: (i + j + 1) * 8 <= n <= x.len().
                 let b = _mm256_xor_si256(unsafe { _mm256_loadu_si256(p.add(i + j)) }, fl);
@@ -650,6 +670,10 @@ mod x86 {
             let mut hi = [_mm256_setzero_si256(); 4];
             let mut i = 0;
             while i < n / 8 {
+                // Hints only, as in `max_key_f32`.
+                let ahead = p.wrapping_add(i + super::PREFETCH_BYTES / 32).cast::<i8>();
+                _mm_prefetch::<_MM_HINT_T0>(ahead);
+                _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(64));
                 for j in 0..4 {
                     // SAFETY: (i + j + 1) * 8 <= n <= chunk.len().
                     let v = unsafe { _mm256_loadu_si256(p.add(i + j)) };

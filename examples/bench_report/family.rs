@@ -59,7 +59,6 @@ pub fn report(opts: &super::Opts) {
     let v: Vec<f32> = (0..n)
         .map(|i| ((i * 7919) % 1_000_003) as f32 * 2e-6 - 1.0)
         .collect();
-    let input: Vec<u8> = bytemuck::cast_slice(&v).to_vec();
     let flat = Tensor::from_vec(&cpu, &[n], v.clone()).expect("flat");
     let square = Tensor::from_vec(&cpu, &[side, side], v).expect("square");
     println!(
@@ -67,11 +66,8 @@ pub fn report(opts: &super::Opts) {
          kernel on the same buffer; NumPy measured now"
     );
     let mut plain = std::collections::HashMap::new();
-    // NDGPU_BENCH_OPS=min,max,... measures only those operations.
-    let wanted = std::env::var("NDGPU_BENCH_OPS").ok();
-    let wanted: Option<Vec<&str>> = wanted.as_deref().map(|w| w.split(',').collect());
     for op in ReduceOp::ALL {
-        if wanted.as_ref().is_some_and(|w| !w.contains(&op.name())) {
+        if !wanted(op) {
             continue;
         }
         let np = numpy(op, side);
@@ -85,10 +81,13 @@ pub fn report(opts: &super::Opts) {
         {
             let run = || black_box(t.reduce(op, axes.clone(), false).expect("reduce"));
             run();
+            // The read kernel over the op's own buffer: two buffers of the same size can
+            // read at different speeds (their pages differ), which would skew the ratio.
+            let input = own_bytes(t);
             let (mut gbs, mut ratios) = (Vec::new(), Vec::new());
             for _ in 0..reps {
                 let s = Instant::now();
-                black_box(read_kernel(black_box(&input)));
+                black_box(read_kernel(black_box(input)));
                 let read = input.len() as f64 / s.elapsed().as_secs_f64() / 1e9;
                 let s = Instant::now();
                 run();
@@ -124,7 +123,7 @@ pub fn report(opts: &super::Opts) {
             );
         }
     }
-    drop((flat, square, input));
+    drop((flat, square));
     exact_sums(side, reps);
     latency();
 }
@@ -151,13 +150,13 @@ pub fn exact_sums(side: usize, reps: usize) {
             .and_then(|x| x.cast(dtype))
             .expect("input");
         let bytes = n * dtype.itemsize();
-        // The read kernel over a buffer of the same size, written (untouched zero pages would
-        // read from one cached page and flatter the baseline).
-        let input: Vec<u8> = (0..bytes).map(|i| (i % 251) as u8 | 1).collect();
         let square = Tensor::from_vec(&cpu, &[side, side], base.clone())
             .and_then(|x| x.cast(dtype))
             .expect("square");
         for op in [ReduceOp::Sum, ReduceOp::Mean] {
+            if !wanted(op) {
+                continue;
+            }
             let np = (!np_dtype.is_empty())
                 .then(|| numpy_dtype(op, side, np_dtype))
                 .flatten();
@@ -171,10 +170,11 @@ pub fn exact_sums(side: usize, reps: usize) {
             {
                 let run = || black_box(x.reduce(op, axes.clone(), false).expect("reduce"));
                 run();
+                let input = own_bytes(x);
                 let (mut gbs, mut ratios) = (Vec::new(), Vec::new());
                 for _ in 0..reps {
                     let s = Instant::now();
-                    black_box(read_kernel(black_box(&input)));
+                    black_box(read_kernel(black_box(input)));
                     let read = bytes as f64 / s.elapsed().as_secs_f64() / 1e9;
                     let s = Instant::now();
                     run();
@@ -194,6 +194,26 @@ pub fn exact_sums(side: usize, reps: usize) {
                 );
             }
         }
+    }
+}
+
+/// False for an operation that `NDGPU_BENCH_OPS=min,max,...` leaves out.
+fn wanted(op: ReduceOp) -> bool {
+    std::env::var("NDGPU_BENCH_OPS").map_or(true, |w| w.split(',').any(|o| o == op.name()))
+}
+
+/// The bytes of a CPU tensor's own buffer (what the read kernel reads for its baseline).
+fn own_bytes(t: &Tensor) -> &[u8] {
+    fn of<T: ndgpu::Element + bytemuck::Pod>(t: &Tensor) -> &[u8] {
+        let v = t.view::<T>().expect("a CPU tensor");
+        bytemuck::cast_slice(v.to_slice().expect("contiguous"))
+    }
+    match t.dtype() {
+        DType::Float64 => of::<f64>(t),
+        DType::Float16 => of::<half::f16>(t),
+        DType::BFloat16 => of::<half::bf16>(t),
+        DType::Complex64 => of::<num_complex::Complex<f32>>(t),
+        _ => of::<f32>(t),
     }
 }
 

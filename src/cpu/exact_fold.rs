@@ -38,6 +38,8 @@ pub(crate) trait Accum: Clone + Send + Sync {
     fn merge(&mut self, other: &Self);
     /// True when a NaN was added.
     fn has_nan(&self) -> bool;
+    /// NaNs a nan-variant left out.
+    fn skipped(&self) -> u64;
 }
 
 impl<const N: usize, const LO: i32> Accum for SuperAcc<N, LO> {
@@ -61,6 +63,10 @@ impl<const N: usize, const LO: i32> Accum for SuperAcc<N, LO> {
     #[inline]
     fn has_nan(&self) -> bool {
         SuperAcc::has_nan(self)
+    }
+    #[inline]
+    fn skipped(&self) -> u64 {
+        SuperAcc::skipped(self)
     }
 }
 
@@ -120,7 +126,9 @@ impl ExactElem for f32 {
     const PARTS: usize = 1;
     #[inline(always)]
     fn add_one(accs: &mut [Acc32], x: f32, skip_nan: bool) {
-        if !(skip_nan && x.is_nan()) {
+        if skip_nan && x.is_nan() {
+            accs[0].skip();
+        } else {
             accs[0].add_f32(x);
         }
     }
@@ -144,7 +152,9 @@ impl ExactElem for bf16 {
     const PARTS: usize = 1;
     #[inline(always)]
     fn add_one(accs: &mut [Acc32], x: bf16, skip_nan: bool) {
-        if !(skip_nan && x.is_nan()) {
+        if skip_nan && x.is_nan() {
+            accs[0].skip();
+        } else {
             accs[0].add_bf16(x);
         }
     }
@@ -168,7 +178,9 @@ impl ExactElem for f16 {
     const PARTS: usize = 1;
     #[inline(always)]
     fn add_one(accs: &mut [Acc32], x: f16, skip_nan: bool) {
-        if !(skip_nan && x.is_nan()) {
+        if skip_nan && x.is_nan() {
+            accs[0].skip();
+        } else {
             accs[0].add_f16(x);
         }
     }
@@ -192,7 +204,9 @@ impl ExactElem for f64 {
     const PARTS: usize = 1;
     #[inline(always)]
     fn add_one(accs: &mut [Acc64], x: f64, skip_nan: bool) {
-        if !(skip_nan && x.is_nan()) {
+        if skip_nan && x.is_nan() {
+            accs[0].skip();
+        } else {
             accs[0].add_f64(x);
         }
     }
@@ -216,7 +230,9 @@ impl ExactElem for Complex<f32> {
     const PARTS: usize = 2;
     #[inline(always)]
     fn add_one(accs: &mut [Acc32], x: Complex<f32>, skip_nan: bool) {
-        if !(skip_nan && (x.re.is_nan() || x.im.is_nan())) {
+        if skip_nan && (x.re.is_nan() || x.im.is_nan()) {
+            accs.iter_mut().for_each(SuperAcc::skip);
+        } else {
             accs[0].add_f32(x.re);
             accs[1].add_f32(x.im);
         }
@@ -253,17 +269,37 @@ const fn out_words<T: ExactElem>() -> usize {
 
 /// The exact-sum accumulators (u32 words) after every pass of `passes` over `x`.
 pub(crate) fn fold_exact<T: ExactElem>(x: &[T], passes: &[Reduce3], skip_nan: bool) -> CpuStorage {
+    fold_exact_counted(x, passes, skip_nan).0
+}
+
+/// [`fold_exact`] and, per output, the number of elements it added (NaNs left out by the
+/// nan-variants not counted): nanmean's two folds in one pass over memory.
+pub(crate) fn fold_exact_counted<T: ExactElem>(
+    x: &[T],
+    passes: &[Reduce3],
+    skip_nan: bool,
+) -> (CpuStorage, CpuStorage) {
     let one = [Reduce3 {
         outer: x.len(),
         len: 1,
         inner: 1,
     }];
     let passes = if passes.is_empty() { &one[..] } else { passes };
-    let mut words = first_pass(x, passes[0], skip_nan);
+    let (mut words, skipped) = first_pass(x, passes[0], skip_nan);
+    let len = passes[0].len as i64;
+    let mut counts: Vec<i64> = skipped.iter().map(|&s| len - s as i64).collect();
     for r in &passes[1..] {
         words = merge_pass::<T::Acc>(&words, *r, out_words::<T>());
+        counts = (0..r.output_len())
+            .map(|j| {
+                let (o, i) = (j / r.inner, j % r.inner);
+                (0..r.len)
+                    .map(|k| counts[(o * r.len + k) * r.inner + i])
+                    .sum()
+            })
+            .collect();
     }
-    CpuStorage::U32(words)
+    (CpuStorage::U32(words), CpuStorage::I64(counts))
 }
 
 /// Writes `accs` (one output's parts) as words.
@@ -278,16 +314,18 @@ fn fresh<T: ExactElem>(n: usize) -> Vec<T::Acc> {
     vec![T::Acc::new(); n * T::PARTS]
 }
 
-/// The first pass: elements to accumulator words.
-fn first_pass<T: ExactElem>(x: &[T], r: Reduce3, skip_nan: bool) -> Vec<u32> {
+/// The first pass: elements to accumulator words, and the NaNs each output left out.
+fn first_pass<T: ExactElem>(x: &[T], r: Reduce3, skip_nan: bool) -> (Vec<u32>, Vec<u64>) {
     let w = out_words::<T>();
     let mut out = vec![0u32; r.output_len() * w];
+    let mut skipped = vec![0u64; r.output_len()];
     if r.len == 0 || out.is_empty() {
-        return out;
+        return (out, skipped);
     }
     if r.inner == 1 {
         if r.len >= 2 * TASK {
-            for (o, row) in out.chunks_exact_mut(w).zip(x.chunks_exact(r.len)) {
+            let outs = out.chunks_exact_mut(w).zip(&mut skipped);
+            for ((o, nan), row) in outs.zip(x.chunks_exact(r.len)) {
                 let acc = row
                     .par_chunks(TASK)
                     .map(|c| {
@@ -303,22 +341,26 @@ fn first_pass<T: ExactElem>(x: &[T], r: Reduce3, skip_nan: bool) -> Vec<u32> {
                         },
                     );
                 write_all(&acc, o);
+                *nan = acc[0].skipped();
             }
         } else {
             let rows_per_task = (TASK / r.len).max(1);
             out.par_chunks_mut(rows_per_task * w)
+                .zip(skipped.par_chunks_mut(rows_per_task))
                 .enumerate()
-                .for_each(|(t, dst)| {
+                .for_each(|(t, (dst, nans))| {
                     let rows = &x[t * rows_per_task * r.len..];
                     let mut a = fresh::<T>(1);
-                    for (o, row) in dst.chunks_exact_mut(w).zip(rows.chunks_exact(r.len)) {
+                    let outs = dst.chunks_exact_mut(w).zip(nans);
+                    for ((o, nan), row) in outs.zip(rows.chunks_exact(r.len)) {
                         a.iter_mut().for_each(|a| *a = T::Acc::new());
                         T::run(&mut a, row, skip_nan);
                         write_all(&a, o);
+                        *nan = a[0].skipped();
                     }
                 });
         }
-        return out;
+        return (out, skipped);
     }
     // Strided columns: tasks are (outer, column tile, run of rows). Tiles of equal width (a
     // multiple of 8 columns, at most TILE_BYTES of a row); runs of rows only when there are
@@ -350,20 +392,24 @@ fn first_pass<T: ExactElem>(x: &[T], r: Reduce3, skip_nan: bool) -> Vec<u32> {
         })
         .collect();
     out.par_chunks_mut(r.inner * w)
+        .zip(skipped.par_chunks_mut(r.inner))
         .enumerate()
-        .for_each(|(o, dst)| {
-            for (t, d) in dst.chunks_mut(tile * w).enumerate() {
+        .for_each(|(o, (dst, nans))| {
+            let tiles_out = dst.chunks_mut(tile * w).zip(nans.chunks_mut(tile));
+            for (t, (d, nans)) in tiles_out.enumerate() {
                 let first = (o * tiles + t) * row_tasks;
                 let mut acc = parts[first].clone();
                 for p in &parts[first + 1..first + row_tasks] {
                     acc.iter_mut().zip(p).for_each(|(a, b)| a.merge(b));
                 }
-                for (c, o) in acc.chunks_exact(T::PARTS).zip(d.chunks_exact_mut(w)) {
+                let cols = acc.chunks_exact(T::PARTS).zip(d.chunks_exact_mut(w));
+                for ((c, o), nan) in cols.zip(nans) {
                     write_all(c, o);
+                    *nan = c[0].skipped();
                 }
             }
         });
-    out
+    (out, skipped)
 }
 
 /// A later pass: merges the accumulators (`w` words per output) along the middle axis of `r`.

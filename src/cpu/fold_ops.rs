@@ -5,7 +5,7 @@
 use half::{bf16, f16};
 use num_complex::Complex;
 
-use super::exact_fold::{fold_exact, merge_words};
+use super::exact_fold::{fold_exact, fold_exact_counted, merge_words};
 use super::fold::{Fold, fold_typed};
 use super::{CpuStorage, with_storage};
 use crate::Element;
@@ -108,11 +108,31 @@ pub(crate) fn fold(x: &CpuStorage, kind: FoldKind, passes: &[Reduce3]) -> CpuSto
     with_storage!(x, v => FoldElem::fold(kind, v, passes))
 }
 
+/// The accumulators of every fold of a plan (`kinds`) over `x`. nanmean's exact sum and
+/// non-NaN count come from one pass over memory (the count from the NaNs the sum left out).
+pub(crate) fn fold_all(x: &CpuStorage, kinds: &[FoldKind], passes: &[Reduce3]) -> Vec<CpuStorage> {
+    with_storage!(x, v => FoldElem::fold_all(kinds, v, passes))
+}
+
 /// An element type every fold instruction takes (the 14 dtypes): the per-dtype match written
 /// once, for callers that hold typed slices (the stream's file chunks).
 pub(crate) trait FoldElem: Element {
     /// [`fold`] of a slice.
     fn fold(kind: FoldKind, x: &[Self], passes: &[Reduce3]) -> CpuStorage;
+    /// [`fold_all`] of a slice.
+    fn fold_all(kinds: &[FoldKind], x: &[Self], passes: &[Reduce3]) -> Vec<CpuStorage> {
+        if kinds == [FoldKind::NanMeanSum, FoldKind::CountNotNan]
+            && let Some(both) = Self::nansum_and_count(x, passes)
+        {
+            return both.into();
+        }
+        kinds.iter().map(|&k| Self::fold(k, x, passes)).collect()
+    }
+    /// The accumulators of `NanMeanSum` and `CountNotNan` in one pass, where the sum is exact
+    /// (floats); `None` elsewhere.
+    fn nansum_and_count(_x: &[Self], _passes: &[Reduce3]) -> Option<[CpuStorage; 2]> {
+        None
+    }
     /// The plain serial algorithm the fast paths of one pass must match bit for bit.
     #[cfg(test)]
     fn reference(kind: FoldKind, x: &[Self], r: Reduce3) -> CpuStorage;
@@ -192,6 +212,10 @@ macro_rules! fold_elem_float {
             fn fold(kind: FoldKind, x: &[$t], passes: &[Reduce3]) -> CpuStorage {
                 with_fold_float!(kind, F => fold_passes::<$t, F>(x, passes),
                     sums => fold_exact(x, passes, exact_skips_nan(kind)))
+            }
+            fn nansum_and_count(x: &[$t], passes: &[Reduce3]) -> Option<[CpuStorage; 2]> {
+                let (sums, counts) = fold_exact_counted(x, passes, true);
+                Some([sums, counts])
             }
             #[cfg(test)]
             fn reference(kind: FoldKind, x: &[$t], r: Reduce3) -> CpuStorage {
@@ -477,12 +501,42 @@ impl Truth for Complex<f32> {
     }
 }
 
+/// The elements of a row that pass `test`, counted in u32 lanes (twice as many per vector
+/// register as the accumulator's i64, and no widening per element) over chunks short enough
+/// that no lane overflows.
+#[inline(always)]
+fn count_where<T: Copy>(x: &[T], test: impl Fn(T) -> bool) -> i64 {
+    const LANES: usize = 32;
+    let mut total = 0i64;
+    for chunk in x.chunks(1 << 30) {
+        let mut lanes = [0u32; LANES];
+        let mut rows = chunk.chunks_exact(LANES);
+        for c in &mut rows {
+            platform::prefetch_ahead(c);
+            for (l, &v) in lanes.iter_mut().zip(c) {
+                *l += u32::from(test(v));
+            }
+        }
+        let rest = rows.remainder().iter().filter(|&&v| test(v)).count();
+        total += lanes.iter().map(|&l| i64::from(l)).sum::<i64>() + rest as i64;
+    }
+    total
+}
+
 macro_rules! truth_folds {
     ($($t:ty),*) => {$(
         fold!(CountNonzero, $t, i64, Sum, free = true, id = 0,
-              |x| i64::from(x.nonzero()), |a, b| a.wrapping_add(b));
+              |x| i64::from(x.nonzero()), |a, b| a.wrapping_add(b),
+              #[inline(always)]
+              fn row(x: &[$t]) -> Option<i64> {
+                  Some(count_where(x, Truth::nonzero))
+              });
         fold!(CountNotNan, $t, i64, Sum, free = true, id = 0,
-              |x| i64::from(!x.nan()), |a, b| a.wrapping_add(b));
+              |x| i64::from(!x.nan()), |a, b| a.wrapping_add(b),
+              #[inline(always)]
+              fn row(x: &[$t]) -> Option<i64> {
+                  Some(count_where(x, |v: $t| !v.nan()))
+              });
         fold!(Any, $t, u32, Any, free = true, id = 0, |x| u32::from(x.nonzero()), |a, b| a | b);
         fold!(All, $t, u32, All, free = true, id = 1, |x| u32::from(x.nonzero()), |a, b| a & b);
     )*};
@@ -783,6 +837,7 @@ fn sum_split_u32(x: &[u32]) -> u64 {
 mod tests {
     use super::*;
 
+    use crate::DType;
     use crate::cpu::TestRng as Rng;
 
     #[test]
@@ -841,5 +896,62 @@ mod tests {
         }
         assert!((-1i8).key() < 0i8.key());
         assert!(f16::from_f32(-0.0).key() < f16::from_f32(0.0).key());
+    }
+
+    /// nanmean's fused fold (the count from the NaNs the exact sum left out) gives the bytes
+    /// of the two separate folds, on every strategy: short and long rows, strided columns
+    /// (tall ones split by rows), several passes; NaNs rare, in runs, everywhere, none.
+    #[test]
+    fn nanmean_fused_fold_equals_the_sum_and_count_folds() {
+        let r3 = |outer, len, inner| Reduce3 { outer, len, inner };
+        let shapes: [&[Reduce3]; 7] = [
+            &[r3(7, 333, 1)],
+            &[r3(1, 3 << 16, 1)],
+            &[r3(2, 300, 37)],
+            &[r3(1, 5000, 3)],
+            &[r3(1, 3, 20), r3(5, 4, 1)],
+            &[r3(15, 4, 1), r3(3, 5, 1)],
+            &[],
+        ];
+        let mut rng = Rng(17);
+        for passes in shapes {
+            let n = passes.first().map_or(31, Reduce3::input_len);
+            for every in [0u64, 1, 3, 1000] {
+                let v: Vec<f64> = (0..n)
+                    .map(|_| {
+                        let r = rng.next();
+                        if every > 0 && r.is_multiple_of(every) {
+                            f64::NAN
+                        } else {
+                            (r >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+                        }
+                    })
+                    .collect();
+                // complex64: a NaN in either part leaves the element out.
+                let c = (0..n).map(|i| Complex::new(v[i] as f32, v[(i * 7) % n] as f32));
+                let c = CpuStorage::C64(c.collect());
+                for dtype in [
+                    DType::Float16,
+                    DType::BFloat16,
+                    DType::Float32,
+                    DType::Float64,
+                    DType::Complex64,
+                ] {
+                    let x = match dtype {
+                        DType::Complex64 => c.clone(),
+                        d => crate::cpu::cast::cast(&CpuStorage::F64(v.clone()), d),
+                    };
+                    let kinds = [FoldKind::NanMeanSum, FoldKind::CountNotNan];
+                    let fused = fold_all(&x, &kinds, passes);
+                    for (k, got) in kinds.iter().zip(&fused) {
+                        let want = fold(&x, *k, passes);
+                        assert!(
+                            got.as_bytes() == want.as_bytes(),
+                            "{k:?} {dtype} {passes:?} 1/{every}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -50,6 +50,16 @@ impl Backend for CpuBackend {
         Ok(fold(x, kind, passes))
     }
 
+    fn fold_all(
+        &self,
+        x: &CpuStorage,
+        _dtype: DType,
+        kinds: &[FoldKind],
+        passes: &[Reduce3],
+    ) -> Result<Vec<CpuStorage>> {
+        Ok(fold_ops::fold_all(x, kinds, passes))
+    }
+
     fn finish(
         &self,
         accs: Vec<CpuStorage>,

@@ -110,6 +110,9 @@ pub(crate) struct SuperAcc<const N: usize, const LO: i32> {
     pending: u32,
     /// NAN | POS_INF | NEG_INF, merged by OR.
     flags: u8,
+    /// NaNs left out by a nan-variant (not part of the words: nanmean's non-NaN count on
+    /// the CPU comes from it, so the sum and the count take one pass over memory).
+    skipped: u64,
 }
 
 impl<const N: usize, const LO: i32> Default for SuperAcc<N, LO> {
@@ -126,7 +129,19 @@ impl<const N: usize, const LO: i32> SuperAcc<N, LO> {
             limbs: [0; N],
             pending: 0,
             flags: 0,
+            skipped: 0,
         }
+    }
+
+    /// Counts a NaN that a nan-variant leaves out.
+    #[inline]
+    pub(crate) fn skip(&mut self) {
+        self.skipped += 1;
+    }
+
+    /// The NaNs left out so far (merged accumulators included).
+    pub(crate) fn skipped(&self) -> u64 {
+        self.skipped
     }
 
     /// Adds `v * 2^e`. `e - LO` must be non-negative and leave room for three limbs (every
@@ -203,6 +218,7 @@ impl<const N: usize, const LO: i32> SuperAcc<N, LO> {
             *a += b;
         }
         self.flags |= other.flags;
+        self.skipped += other.skipped;
         self.normalize();
     }
 

@@ -201,7 +201,7 @@ impl<'a> Ctx<'a> {
         self.with_chunk::<T, _>(start, n, |s, dev| {
             let passes = fold_passes(shape, mask);
             if dev.is_cpu() {
-                return Ok(kinds.iter().map(|&k| T::fold(k, s, &passes)).collect());
+                return Ok(T::fold_all(kinds, s, &passes));
             }
             let t = Tensor::from_slice(dev, shape, s)?;
             let n_out = passes.last().map_or(n, |r| r.output_len());
