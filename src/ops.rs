@@ -118,7 +118,7 @@ impl Tensor {
                     .plan()
                     .0
                     .iter()
-                    .map(|&kind| dev.exec_fold(&self.storage, self.dtype, kind, &passes))
+                    .map(|&kind| dev.exec_fold(&self.storage, kind, &passes))
                     .collect::<Result<Vec<Storage>>>()?;
                 dev.exec_finish(accs, op, self.dtype, plan.count, n_out)
             })?,
@@ -138,11 +138,9 @@ impl Tensor {
             return Tensor::zeros(&self.device, &plan.out_shape, DType::Int64);
         }
         let r = plan.pass;
-        let storage = self.device.exec_arg(&self.storage, self.dtype, op, r)?;
+        let storage = self.device.exec_arg(&self.storage, op, r)?;
         if op.skips_nan() {
-            let idx = self
-                .device
-                .download(&storage, DType::Int64, r.output_len())?;
+            let idx = self.device.download(&storage)?;
             check_all_nan(op, self.dtype, bytemuck::cast_slice(idx.as_bytes()))?;
         }
         Ok(Tensor::from_storage(
@@ -175,8 +173,7 @@ impl Tensor {
         let storage = if self.is_empty() {
             return Tensor::zeros(&self.device, &self.shape, dtype);
         } else {
-            self.device
-                .exec_cast(&self.storage, self.dtype, dtype, self.len())?
+            self.device.exec_cast(&self.storage, dtype)?
         };
         Ok(Tensor::from_storage(
             storage,

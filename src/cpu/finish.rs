@@ -36,8 +36,7 @@ pub(crate) fn finish_host(
         };
         return finish_exact(&acc, finish, dtype, count, counts.as_deref());
     }
-    let n = acc.len();
-    let cast = |s: &CpuStorage| CpuBackend.cast(s, s.dtype(), out, n);
+    let cast = |s: &CpuStorage| CpuBackend.cast(s, out);
     match finish {
         Finish::Cast if acc.dtype() == out => Ok(acc),
         Finish::Cast => cast(&acc),
@@ -140,7 +139,7 @@ fn divide(sum: &CpuStorage, count: impl Fn(usize) -> f64, out: DType) -> Result<
     if out == DType::Float64 {
         return Ok(wide);
     }
-    CpuBackend.cast(&wide, DType::Float64, out, wide.len())
+    CpuBackend.cast(&wide, out)
 }
 
 /// `max - min` element by element, as NumPy's `np.subtract` computes it in `dtype`.
