@@ -17,7 +17,7 @@ pub use stats::{TransferGuard, TransferStats};
 
 use self::context::{Buf, Ctx};
 use self::exact::Divisor;
-use self::kernels::{Acc, Side};
+use self::kernels::{Acc, KeysFinish, Side};
 use self::stats::Counters;
 use crate::backend::Backend;
 use crate::host::CpuStorage;
@@ -441,6 +441,46 @@ impl GpuDevice {
         }
     }
 
+    /// `n` elements of `dtype` from the keys of `accs` (`finish_keys.wgsl`): the first's
+    /// elements, or for ptp the first's (max) minus the second's (min).
+    fn finish_keys(
+        &self,
+        accs: &[GpuStorage],
+        what: KeysFinish,
+        dtype: DType,
+        n: usize,
+    ) -> Result<GpuStorage> {
+        let no_keys = || Error::Internal(format!("{what:?}: no keys to finish"));
+        let keys = accs.first().ok_or_else(no_keys)?;
+        let min = match what {
+            KeysFinish::Ptp => Some(accs.get(1).ok_or_else(no_keys)?),
+            KeysFinish::Keys(_) => None,
+        };
+        self.ctx.scoped(|| {
+            self.check_len(n * 2)?;
+            let dst = self.alloc(dtype, n)?;
+            if n == 0 {
+                return Ok(dst);
+            }
+            let shift = self.chunk_shift();
+            let side = |s: &GpuStorage| Side::words(s.chunks.len(), shift);
+            let vars =
+                kernels::finish_keys_vars(dtype, what, side(keys), min.map(side), side(&dst));
+            // One invocation per output word (64-bit elements: per element, two words).
+            let inv = if dtype.itemsize() == 8 {
+                n
+            } else {
+                (n * dtype.itemsize()).div_ceil(4)
+            };
+            let grid = self.fold_grid(inv.div_ceil(WG * kernels::UNITS));
+            let p = [n as u32, inv as u32, grid[0], grid[1]];
+            let mut srcs = vec![keys];
+            srcs.extend(min);
+            self.run_with("finish_keys", &vars, &srcs, &dst, &p, grid)?;
+            Ok(dst)
+        })
+    }
+
     /// True when this adapter cannot fold `kind` over `dtype` in a shader: products of
     /// float64 need native f64 (the emulation has only an add) and nanprod of float64 the
     /// bits of each element, so they run on the host.
@@ -543,7 +583,16 @@ impl Backend for GpuDevice {
                 }
                 self.cast(&acc, out)
             }
-            // Output-sized: finished on the host, as the CPU does.
+            // The extrema: keys to elements (and ptp's difference) in one more pass.
+            Finish::Keys | Finish::Ptp => {
+                let what = match finish {
+                    Finish::Ptp => KeysFinish::Ptp,
+                    _ => KeysFinish::Keys(kinds[0]),
+                };
+                self.finish_keys(&accs, what, dtype, n)
+            }
+            // Integer means (a float64 division) and exact sums whose count is 2^31 or more:
+            // output-sized, finished on the host, as the CPU does.
             _ => {
                 let host = accs
                     .iter()
