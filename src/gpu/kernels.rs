@@ -189,12 +189,10 @@ pub(crate) enum KeysFinish {
 /// The host CPU's default NaN (what `inf - inf` gives) as (float32 bits, float64 high word):
 /// ptp on the device gives the CPU's bytes (x86 sets the sign bit, other CPUs may not).
 fn default_nans() -> (u32, u32) {
-    let inf32 = std::hint::black_box(f32::INFINITY);
-    let inf64 = std::hint::black_box(f64::INFINITY);
-    (
-        (inf32 - inf32).to_bits(),
-        ((inf64 - inf64).to_bits() >> 32) as u32,
-    )
+    use std::hint::black_box;
+    let (a32, b32) = (black_box(f32::INFINITY), black_box(f32::INFINITY));
+    let (a64, b64) = (black_box(f64::INFINITY), black_box(f64::INFINITY));
+    ((a32 - b32).to_bits(), ((a64 - b64).to_bits() >> 32) as u32)
 }
 
 /// The finish of the extrema over elements of `dtype` (`finish_keys.wgsl`): keys from the
