@@ -32,6 +32,24 @@ pub(crate) enum Storage {
     Gpu(GpuStorage),
 }
 
+impl Storage {
+    /// The dtype of the elements.
+    pub(crate) fn dtype(&self) -> DType {
+        match self {
+            Storage::Cpu(s) => s.dtype(),
+            Storage::Gpu(s) => s.dtype(),
+        }
+    }
+
+    /// Number of elements.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Storage::Cpu(s) => s.len(),
+            Storage::Gpu(s) => s.len(),
+        }
+    }
+}
+
 impl Device {
     /// The host CPU (rayon-parallel kernels).
     pub fn cpu() -> Device {
@@ -136,14 +154,9 @@ impl Device {
     }
 
     /// A device-to-host copy nobody asked for explicitly: subject to the transfer guard.
-    pub(crate) fn download_implicit(
-        &self,
-        s: &Storage,
-        dtype: DType,
-        len: usize,
-    ) -> Result<CpuStorage> {
+    pub(crate) fn download_implicit(&self, s: &Storage) -> Result<CpuStorage> {
         if let DeviceKind::Gpu(g) = &self.kind {
-            let bytes = len * dtype.itemsize();
+            let bytes = s.len() * s.dtype().itemsize();
             match g.transfer_guard() {
                 TransferGuard::Allow => {}
                 TransferGuard::Log => {
@@ -155,18 +168,13 @@ impl Device {
                 TransferGuard::Deny => return Err(Error::TransferDenied { bytes }),
             }
         }
-        self.download(s, dtype, len)
+        self.download(s)
     }
 
-    pub(crate) async fn download_async(
-        &self,
-        s: &Storage,
-        dtype: DType,
-        len: usize,
-    ) -> Result<CpuStorage> {
+    pub(crate) async fn download_async(&self, s: &Storage) -> Result<CpuStorage> {
         match (&self.kind, s) {
-            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.download_async(x, dtype, len).await,
-            _ => self.download(s, dtype, len),
+            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.download_async(x).await,
+            _ => self.download(s),
         }
     }
 
@@ -177,10 +185,10 @@ impl Device {
         }
     }
 
-    pub(crate) fn download(&self, s: &Storage, dtype: DType, len: usize) -> Result<CpuStorage> {
+    pub(crate) fn download(&self, s: &Storage) -> Result<CpuStorage> {
         match (&self.kind, s) {
-            (DeviceKind::Cpu, Storage::Cpu(x)) => CpuBackend.download(x, dtype, len),
-            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.download(x, dtype, len),
+            (DeviceKind::Cpu, Storage::Cpu(x)) => CpuBackend.download(x),
+            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.download(x),
             _ => Err(mismatch()),
         }
     }
@@ -189,38 +197,34 @@ impl Device {
     pub(crate) fn exec_fold_all(
         &self,
         s: &Storage,
-        dtype: DType,
         kinds: &[FoldKind],
         passes: &[Reduce3],
     ) -> Result<Vec<Storage>> {
         match (&self.kind, s) {
             (DeviceKind::Cpu, Storage::Cpu(x)) => CpuBackend
-                .fold_all(x, dtype, kinds, passes)
+                .fold_all(x, kinds, passes)
                 .map(|v| v.into_iter().map(Storage::Cpu).collect()),
             (DeviceKind::Gpu(g), Storage::Gpu(x)) => g
-                .fold_all(x, dtype, kinds, passes)
+                .fold_all(x, kinds, passes)
                 .map(|v| v.into_iter().map(Storage::Gpu).collect()),
             _ => Err(mismatch()),
         }
     }
 
-    /// The accumulators of every fold of `kinds` over `s` after `passes` (`n_out` outputs),
+    /// The accumulators of every fold of `kinds` over `s` after `passes`,
     /// in host memory: the folds are recorded into one submit, then read back (partials and
     /// the stream's chunks merge them on the host).
     pub(crate) fn fold_to_host(
         &self,
         s: &Storage,
-        dtype: DType,
         kinds: &[FoldKind],
         passes: &[Reduce3],
-        n_out: usize,
     ) -> Result<Vec<CpuStorage>> {
-        let accs = self.recorded(|| self.exec_fold_all(s, dtype, kinds, passes))?;
+        let accs = self.recorded(|| self.exec_fold_all(s, kinds, passes))?;
         accs.into_iter()
-            .zip(kinds)
-            .map(|(acc, &k)| match acc {
+            .map(|acc| match acc {
                 Storage::Cpu(host) => Ok(host),
-                gpu => self.download(&gpu, k.acc_dtype(dtype), n_out * k.acc_len(dtype)),
+                gpu => self.download(&gpu),
             })
             .collect()
     }
@@ -253,32 +257,18 @@ impl Device {
         }
     }
 
-    pub(crate) fn exec_arg(
-        &self,
-        s: &Storage,
-        dtype: DType,
-        op: ReduceOp,
-        r: Reduce3,
-    ) -> Result<Storage> {
+    pub(crate) fn exec_arg(&self, s: &Storage, op: ReduceOp, r: Reduce3) -> Result<Storage> {
         match (&self.kind, s) {
-            (DeviceKind::Cpu, Storage::Cpu(x)) => CpuBackend.arg(x, dtype, op, r).map(Storage::Cpu),
-            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.arg(x, dtype, op, r).map(Storage::Gpu),
+            (DeviceKind::Cpu, Storage::Cpu(x)) => CpuBackend.arg(x, op, r).map(Storage::Cpu),
+            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.arg(x, op, r).map(Storage::Gpu),
             _ => Err(mismatch()),
         }
     }
 
-    pub(crate) fn exec_cast(
-        &self,
-        s: &Storage,
-        from: DType,
-        to: DType,
-        len: usize,
-    ) -> Result<Storage> {
+    pub(crate) fn exec_cast(&self, s: &Storage, to: DType) -> Result<Storage> {
         match (&self.kind, s) {
-            (DeviceKind::Cpu, Storage::Cpu(x)) => {
-                CpuBackend.cast(x, from, to, len).map(Storage::Cpu)
-            }
-            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.cast(x, from, to, len).map(Storage::Gpu),
+            (DeviceKind::Cpu, Storage::Cpu(x)) => CpuBackend.cast(x, to).map(Storage::Cpu),
+            (DeviceKind::Gpu(g), Storage::Gpu(x)) => g.cast(x, to).map(Storage::Gpu),
             _ => Err(mismatch()),
         }
     }

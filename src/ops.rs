@@ -113,7 +113,7 @@ impl Tensor {
             None => dev.recorded(|| {
                 let passes = fold_passes(&self.shape, &plan.mask);
                 let n_out = passes.last().map_or(0, |r| r.output_len());
-                let accs = dev.exec_fold_all(&self.storage, self.dtype, op.plan().0, &passes)?;
+                let accs = dev.exec_fold_all(&self.storage, op.plan().0, &passes)?;
                 dev.exec_finish(accs, op, self.dtype, plan.count, n_out)
             })?,
         };
@@ -132,11 +132,9 @@ impl Tensor {
             return Tensor::zeros(&self.device, &plan.out_shape, DType::Int64);
         }
         let r = plan.pass;
-        let storage = self.device.exec_arg(&self.storage, self.dtype, op, r)?;
+        let storage = self.device.exec_arg(&self.storage, op, r)?;
         if op.skips_nan() {
-            let idx = self
-                .device
-                .download(&storage, DType::Int64, r.output_len())?;
+            let idx = self.device.download(&storage)?;
             check_all_nan(op, self.dtype, bytemuck::cast_slice(idx.as_bytes()))?;
         }
         Ok(Tensor::from_storage(
@@ -169,8 +167,7 @@ impl Tensor {
         let storage = if self.is_empty() {
             return Tensor::zeros(&self.device, &self.shape, dtype);
         } else {
-            self.device
-                .exec_cast(&self.storage, self.dtype, dtype, self.len())?
+            self.device.exec_cast(&self.storage, dtype)?
         };
         Ok(Tensor::from_storage(
             storage,

@@ -443,11 +443,11 @@ impl Tensor {
     /// device error. An empty block is no error: its partial is that of nothing.
     pub fn partial(&self, op: ReduceOp, axes: impl Into<Axes>) -> Result<Partial> {
         let plan = Plan::new(op, &self.shape, axes.into())?;
-        let (dev, dtype, n_out) = (&self.device, self.dtype, plan.outputs);
+        let dev = &self.device;
         plan.partial(
             op,
-            dtype,
-            |passes| dev.fold_to_host(&self.storage, dtype, op.plan().0, passes, n_out),
+            self.dtype,
+            |passes| dev.fold_to_host(&self.storage, op.plan().0, passes),
             &self.shape,
         )
     }

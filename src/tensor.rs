@@ -38,6 +38,11 @@ impl Tensor {
         dtype: DType,
         device: &Device,
     ) -> Tensor {
+        debug_assert_eq!(
+            (storage.dtype(), storage.len()),
+            (dtype, shape.iter().product::<usize>()),
+            "a tensor's storage disagrees with its dtype or shape"
+        );
         Tensor {
             storage: Arc::new(storage),
             shape,
@@ -216,9 +221,7 @@ impl Tensor {
         self.check::<T>()?;
         let host = match &*self.storage {
             Storage::Cpu(s) => s.clone(),
-            Storage::Gpu(_) => self
-                .device
-                .download(&self.storage, self.dtype, self.len())?,
+            Storage::Gpu(_) => self.device.download(&self.storage)?,
         };
         host_to_array(host, &self.shape)
     }
@@ -231,11 +234,7 @@ impl Tensor {
         self.check::<T>()?;
         let host = match &*self.storage {
             Storage::Cpu(s) => s.clone(),
-            Storage::Gpu(_) => {
-                self.device
-                    .download_async(&self.storage, self.dtype, self.len())
-                    .await?
-            }
+            Storage::Gpu(_) => self.device.download_async(&self.storage).await?,
         };
         host_to_array(host, &self.shape)
     }
@@ -277,10 +276,7 @@ impl Tensor {
                     device,
                 ));
             }
-            Storage::Gpu(_) => {
-                self.device
-                    .download_implicit(&self.storage, self.dtype, self.len())?
-            }
+            Storage::Gpu(_) => self.device.download_implicit(&self.storage)?,
         };
         Tensor::from_host(device, host, self.shape.clone())
     }

@@ -1,5 +1,6 @@
-//! The finish of a value-reduction on host accumulators (output-sized, so the GPU sends its
-//! finishes that need more than a cast here too): casts, means, flags and order keys.
+//! The finish of a value-reduction on host accumulators: casts, means, flags and order keys.
+//! The GPU finishes on the device but for the means of integers (a float64 division) and
+//! exact sums of 2^31 elements or more, which it sends here.
 
 use half::{bf16, f16};
 use num_complex::Complex;
@@ -36,8 +37,7 @@ pub(crate) fn finish_host(
         };
         return finish_exact(&acc, finish, dtype, count, counts.as_deref());
     }
-    let n = acc.len();
-    let cast = |s: &CpuStorage| CpuBackend.cast(s, s.dtype(), out, n);
+    let cast = |s: &CpuStorage| CpuBackend.cast(s, out);
     match finish {
         Finish::Cast if acc.dtype() == out => Ok(acc),
         Finish::Cast => cast(&acc),
@@ -140,7 +140,7 @@ fn divide(sum: &CpuStorage, count: impl Fn(usize) -> f64, out: DType) -> Result<
     if out == DType::Float64 {
         return Ok(wide);
     }
-    CpuBackend.cast(&wide, DType::Float64, out, wide.len())
+    CpuBackend.cast(&wide, out)
 }
 
 /// `max - min` element by element, as NumPy's `np.subtract` computes it in `dtype`.

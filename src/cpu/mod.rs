@@ -36,24 +36,17 @@ impl Backend for CpuBackend {
         Ok(CpuStorage::from_bytes(dtype, bytes))
     }
 
-    fn download(&self, s: &CpuStorage, _dtype: DType, _len: usize) -> Result<CpuStorage> {
+    fn download(&self, s: &CpuStorage) -> Result<CpuStorage> {
         Ok(s.clone())
     }
 
-    fn fold(
-        &self,
-        x: &CpuStorage,
-        _dtype: DType,
-        kind: FoldKind,
-        passes: &[Reduce3],
-    ) -> Result<CpuStorage> {
+    fn fold(&self, x: &CpuStorage, kind: FoldKind, passes: &[Reduce3]) -> Result<CpuStorage> {
         Ok(fold(x, kind, passes))
     }
 
     fn fold_all(
         &self,
         x: &CpuStorage,
-        _dtype: DType,
         kinds: &[FoldKind],
         passes: &[Reduce3],
     ) -> Result<Vec<CpuStorage>> {
@@ -71,11 +64,11 @@ impl Backend for CpuBackend {
         finish_host(accs, op, dtype, count)
     }
 
-    fn arg(&self, x: &CpuStorage, _dtype: DType, op: ReduceOp, r: Reduce3) -> Result<CpuStorage> {
+    fn arg(&self, x: &CpuStorage, op: ReduceOp, r: Reduce3) -> Result<CpuStorage> {
         Ok(CpuStorage::I64(arg(x, op, r)))
     }
 
-    fn cast(&self, x: &CpuStorage, _from: DType, to: DType, _len: usize) -> Result<CpuStorage> {
+    fn cast(&self, x: &CpuStorage, to: DType) -> Result<CpuStorage> {
         Ok(cast::cast(x, to))
     }
 }

@@ -18,7 +18,7 @@ impl GpuDevice {
     /// buffer allocated (and written once) beforehand, each run waited for.
     pub fn bench_copy_kernel(&self, t: &Tensor, reps: usize) -> Result<std::time::Duration> {
         let src = storage(t)?;
-        let dst = self.alloc(src.bytes)?;
+        let dst = self.alloc(src.dtype, src.len)?;
         self.copy_kernel(src, &dst)?;
         self.sync()?;
         let mut times = Vec::with_capacity(reps);

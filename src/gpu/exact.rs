@@ -89,7 +89,7 @@ impl GpuDevice {
         let nblocks = b.nblocks;
         let out_words = r.outer * nblocks * r.inner * words;
         self.check_len(out_words)?;
-        let dst = self.alloc((out_words * 4) as u64)?;
+        let dst = self.alloc(DType::UInt32, out_words)?;
         let packed = kernels::packed(elements.then_some(dtype), r.inner);
         let (s, d) = (
             Side::words(src.chunks.len(), shift),
@@ -112,7 +112,7 @@ impl GpuDevice {
             let values = n * kernels::exact_parts(dtype);
             self.check_len(n * kernels::exact_words(dtype))?;
             let out_bytes = (n * dtype.itemsize()) as u64;
-            let dst = self.alloc(out_bytes)?;
+            let dst = self.alloc(dtype, n)?;
             if n == 0 {
                 return Ok(dst);
             }
@@ -168,7 +168,8 @@ impl GpuDevice {
         let x = self.upload(dtype, bytes)?;
         let acc = self.exact_fold(&x, dtype, nan, passes)?;
         let n = passes.last().map_or(0, Reduce3::output_len) * kernels::exact_words(dtype);
-        let host = self.download(&acc, DType::UInt32, n)?;
+        debug_assert_eq!((acc.dtype, acc.len), (DType::UInt32, n));
+        let host = self.download(&acc)?;
         Ok(bytemuck::pod_collect_to_vec(host.as_bytes()))
     }
 
@@ -189,7 +190,7 @@ impl GpuDevice {
             .transpose()?;
         let div = cnt.as_ref().map_or(Divisor::All(count), Divisor::Each);
         let out = self.exact_round(&acc, dtype, div, n)?;
-        Ok(self.download(&out, dtype, n)?.as_bytes().to_vec())
+        Ok(self.download(&out)?.as_bytes().to_vec())
     }
 }
 

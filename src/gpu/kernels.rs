@@ -177,6 +177,83 @@ pub(crate) fn cast_vars(from: DType, to: DType, src: Side, dst: Side) -> Vars {
     v
 }
 
+/// What `finish_keys.wgsl` computes: the elements of one fold's keys, or ptp.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeysFinish {
+    /// The elements of the keys of this fold (max, min, nanmax or nanmin).
+    Keys(FoldKind),
+    /// The elements of max's keys minus those of min's (the `cnt` bindings).
+    Ptp,
+}
+
+/// The host CPU's default NaN (what `inf - inf` gives) as (float32 bits, float64 high word):
+/// ptp on the device gives the CPU's bytes (x86 sets the sign bit, other CPUs may not).
+fn default_nans() -> (u32, u32) {
+    use std::hint::black_box;
+    let (a32, b32) = (black_box(f32::INFINITY), black_box(f32::INFINITY));
+    let (a64, b64) = (black_box(f64::INFINITY), black_box(f64::INFINITY));
+    ((a32 - b32).to_bits(), ((a64 - b64).to_bits() >> 32) as u32)
+}
+
+/// The finish of the extrema over elements of `dtype` (`finish_keys.wgsl`): keys from the
+/// `src` side, min's keys from `cnt` (ptp), elements of `dtype` to `dst`.
+pub(crate) fn finish_keys_vars(
+    dtype: DType,
+    what: KeysFinish,
+    src: Side,
+    cnt: Option<Side>,
+    dst: Side,
+) -> Vars {
+    let mut v = Vars::new();
+    let mut sides = vec![(SRC, src)];
+    sides.extend(cnt.map(|c| (CNT, c)));
+    sides.push((DST, dst));
+    side_vars(&mut v, &sides);
+    v.push(("UNITS", UNITS.to_string()));
+    let bits = dtype.itemsize() as u32 * 8;
+    v.push(("OUT64", (bits == 64).to_string()));
+    v.push(("PER", (32 / bits).max(1).to_string()));
+    v.push(("BITS", bits.min(32).to_string()));
+    let mask = if bits >= 32 {
+        u32::MAX
+    } else {
+        (1 << bits) - 1
+    };
+    v.push(("MASK", mask.to_string()));
+    v.push(("KEY64", (dtype.itemsize() > 4).to_string()));
+    let (reversed, zero_nan) = match what {
+        KeysFinish::Keys(kind) => (
+            matches!(kind, FoldKind::Min | FoldKind::NanMin),
+            kind != FoldKind::Max,
+        ),
+        KeysFinish::Ptp => (false, false),
+    };
+    v.push(("REVERSED", reversed.to_string()));
+    v.push(("ZERO_NAN", zero_nan.to_string()));
+    v.push(("PTP", (what == KeysFinish::Ptp).to_string()));
+    let (value, flip) = match dtype {
+        DType::Int8 => ("int", 0x80),
+        DType::Int16 => ("int", 0x8000),
+        DType::Int32 | DType::Int64 => (if bits == 64 { "int64" } else { "int" }, 0x8000_0000u32),
+        DType::UInt64 => ("int64", 0),
+        d if d.is_float() || d == DType::Complex64 => (d.name(), 0),
+        _ => ("int", 0), // bool, uint8, uint16, uint32
+    };
+    v.push(("VALUE", value.into()));
+    if value == "int64" {
+        v.push(("FLIP", flip.to_string()));
+    } else if value == "int" {
+        v.push(("FLIP", flip.to_string()));
+        let keep = if dtype == DType::Bool { 1 } else { u32::MAX };
+        v.push(("KEEP", keep.to_string()));
+    } else {
+        let (nan32, nan64_hi) = default_nans();
+        v.push(("NAN32", nan32.to_string()));
+        v.push(("NAN64_HI", nan64_hi.to_string()));
+    }
+    v
+}
+
 /// What every reduction pass (fold or arg) is composed with: bindings, `W` slots per
 /// workgroup, `K` rows per invocation, and whether packed rows use `ld_cached`.
 fn reduction_vars(w: u32, packed: bool, src: Side, dst: Side) -> Vars {
@@ -276,6 +353,7 @@ pub(crate) fn all_variants(native_f64: bool) -> Vec<(&'static str, Vars)> {
     for (a, b) in layouts {
         out.push(("copy", copy_vars(a, b, shift)));
         exact_variants(&mut out, a, b, shift);
+        finish_keys_variants(&mut out, a, b, shift);
         for from in DType::ALL {
             for to in DType::ALL {
                 if from != to {
@@ -458,6 +536,29 @@ fn exact_variants(out: &mut Vec<(&'static str, Vars)>, a: usize, b: usize, shift
         for cnt in [None, Some(Side::words(a, shift))] {
             let (s, dd) = (Side::words(a, shift), Side::words(b, shift));
             out.push(("exact_round", exact_round_vars(d, s, cnt, dd)));
+        }
+    }
+}
+
+/// Every finish of the extrema, for the naga test: ptp of every dtype but bool (which
+/// NumPy refuses), the keys of every extremum fold of every dtype.
+#[cfg(test)]
+fn finish_keys_variants(out: &mut Vec<(&'static str, Vars)>, a: usize, b: usize, shift: u32) {
+    for d in DType::ALL {
+        let kinds = [
+            FoldKind::Max,
+            FoldKind::Min,
+            FoldKind::NanMax,
+            FoldKind::NanMin,
+        ];
+        let mut whats: Vec<KeysFinish> = kinds.into_iter().map(KeysFinish::Keys).collect();
+        if d != DType::Bool {
+            whats.push(KeysFinish::Ptp);
+        }
+        for what in whats {
+            let (s, dd) = (Side::words(a, shift), Side::words(b, shift));
+            let cnt = (what == KeysFinish::Ptp).then(|| Side::words(a, shift));
+            out.push(("finish_keys", finish_keys_vars(d, what, s, cnt, dd)));
         }
     }
 }

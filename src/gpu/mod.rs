@@ -17,7 +17,7 @@ pub use stats::{TransferGuard, TransferStats};
 
 use self::context::{Buf, Ctx};
 use self::exact::Divisor;
-use self::kernels::{Acc, Side};
+use self::kernels::{Acc, KeysFinish, Side};
 use self::stats::Counters;
 use crate::backend::Backend;
 use crate::host::CpuStorage;
@@ -73,15 +73,34 @@ pub struct GpuDevice {
     name: String,
 }
 
-/// A tensor's elements in GPU buffers: little-endian bytes in chunks of `chunk_bytes`. A
+/// A tensor's elements in GPU buffers: `len` elements of `dtype` as little-endian bytes in
+/// chunks of `chunk_bytes` (a pass's internal partials are labelled as the words they are). A
 /// kernel output's buffers go back to the device for reuse by later outputs when it is
 /// dropped; uploaded ones are freed (uploads write fresh buffers through their creation
 /// mapping, so keeping them would only hold memory: a stream of uploads would fill the pool).
 #[derive(Debug)]
 pub struct GpuStorage {
     chunks: Vec<Buf>,
-    bytes: u64,
+    dtype: DType,
+    len: usize,
     recycle_to: Option<Arc<Ctx>>,
+}
+
+impl GpuStorage {
+    /// The dtype of the elements.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Bytes of the elements.
+    fn bytes(&self) -> u64 {
+        (self.len * self.dtype.itemsize()) as u64
+    }
 }
 
 impl Drop for GpuStorage {
@@ -186,8 +205,10 @@ impl GpuDevice {
         self.ctx.chunk_bytes.trailing_zeros()
     }
 
-    /// Output buffers for a kernel that writes every byte it will be read for.
-    fn alloc(&self, bytes: u64) -> Result<GpuStorage> {
+    /// Output buffers for `len` elements of `dtype`, for a kernel that writes every byte it
+    /// will be read for.
+    fn alloc(&self, dtype: DType, len: usize) -> Result<GpuStorage> {
+        let bytes = (len * dtype.itemsize()) as u64;
         let cb = self.ctx.chunk_bytes;
         let mut chunks = Vec::new();
         let mut left = bytes;
@@ -200,7 +221,8 @@ impl GpuDevice {
         }
         Ok(GpuStorage {
             chunks,
-            bytes,
+            dtype,
+            len,
             recycle_to: Some(self.ctx.clone()),
         })
     }
@@ -311,14 +333,9 @@ impl GpuDevice {
             .collect()
     }
 
-    /// Reads `len` elements back without blocking the caller's executor.
-    pub(crate) async fn download_async(
-        &self,
-        s: &GpuStorage,
-        dtype: DType,
-        len: usize,
-    ) -> Result<CpuStorage> {
-        let bytes = (len * dtype.itemsize()) as u64;
+    /// Reads the elements back without blocking the caller's executor.
+    pub(crate) async fn download_async(&self, s: &GpuStorage) -> Result<CpuStorage> {
+        let (dtype, len, bytes) = (s.dtype, s.len, s.bytes());
         let rb = self
             .ctx
             .start_readback(&self.readback_parts(s, bytes), &self.counters)?
@@ -333,7 +350,7 @@ impl GpuDevice {
     /// The copy kernel from `src` into `dst` (at least as large): the bench report's baseline.
     fn copy_kernel(&self, src: &GpuStorage, dst: &GpuStorage) -> Result<()> {
         self.ctx.scoped(|| {
-            let words = src.bytes.div_ceil(4) as usize;
+            let words = src.bytes().div_ceil(4) as usize;
             self.check_len(words)?;
             let grid = self.fold_grid(words.div_ceil(WG * kernels::UNITS));
             let vars = kernels::copy_vars(src.chunks.len(), dst.chunks.len(), self.chunk_shift());
@@ -358,7 +375,7 @@ impl GpuDevice {
         let n = dst.len() as u64;
         let rb = self
             .ctx
-            .start_readback(&self.readback_parts(s, n.min(s.bytes)), &c)?;
+            .start_readback(&self.readback_parts(s, n.min(s.bytes())), &c)?;
         rb.wait_into(dst)
     }
 
@@ -384,13 +401,18 @@ impl GpuDevice {
             let nblocks = b.nblocks;
             let last = nblocks == 1;
             let out_items = r.outer * nblocks * r.inner;
-            let item = match (pass, last) {
-                (Pass::Fold(kind), _) => Acc::of(kind, dtype, native).size(),
-                (Pass::Arg(_), true) => 8,
-                (Pass::Arg(_), false) => 16,
+            // Accumulators of the fold's dtype; an arg pass's (key, index) partials as two
+            // 64-bit words each, its last pass's int64 indices.
+            let (out_dtype, per) = match (pass, last) {
+                (Pass::Fold(kind), _) => (kind.acc_dtype(dtype), 1),
+                (Pass::Arg(_), true) => (DType::Int64, 1),
+                (Pass::Arg(_), false) => (DType::UInt64, 2),
             };
-            self.check_len(out_items * item / 4)?;
-            let dst = self.alloc((out_items * item) as u64)?;
+            if let Pass::Fold(kind) = pass {
+                debug_assert_eq!(Acc::of(kind, dtype, native).size(), out_dtype.itemsize());
+            }
+            self.check_len(out_items * per * out_dtype.itemsize() / 4)?;
+            let dst = self.alloc(out_dtype, out_items * per)?;
             let n_in = src.chunks.len();
             let n_out = dst.chunks.len();
             let packed = kernels::packed(input, r.inner);
@@ -419,6 +441,46 @@ impl GpuDevice {
         }
     }
 
+    /// `n` elements of `dtype` from the keys of `accs` (`finish_keys.wgsl`): the first's
+    /// elements, or for ptp the first's (max) minus the second's (min).
+    fn finish_keys(
+        &self,
+        accs: &[GpuStorage],
+        what: KeysFinish,
+        dtype: DType,
+        n: usize,
+    ) -> Result<GpuStorage> {
+        let no_keys = || Error::Internal(format!("{what:?}: no keys to finish"));
+        let keys = accs.first().ok_or_else(no_keys)?;
+        let min = match what {
+            KeysFinish::Ptp => Some(accs.get(1).ok_or_else(no_keys)?),
+            KeysFinish::Keys(_) => None,
+        };
+        self.ctx.scoped(|| {
+            self.check_len(n * 2)?;
+            let dst = self.alloc(dtype, n)?;
+            if n == 0 {
+                return Ok(dst);
+            }
+            let shift = self.chunk_shift();
+            let side = |s: &GpuStorage| Side::words(s.chunks.len(), shift);
+            let vars =
+                kernels::finish_keys_vars(dtype, what, side(keys), min.map(side), side(&dst));
+            // One invocation per output word (64-bit elements: per element, two words).
+            let inv = if dtype.itemsize() == 8 {
+                n
+            } else {
+                (n * dtype.itemsize()).div_ceil(4)
+            };
+            let grid = self.fold_grid(inv.div_ceil(WG * kernels::UNITS));
+            let p = [n as u32, inv as u32, grid[0], grid[1]];
+            let mut srcs = vec![keys];
+            srcs.extend(min);
+            self.run_with("finish_keys", &vars, &srcs, &dst, &p, grid)?;
+            Ok(dst)
+        })
+    }
+
     /// True when this adapter cannot fold `kind` over `dtype` in a shader: products of
     /// float64 need native f64 (the emulation has only an add) and nanprod of float64 the
     /// bits of each element, so they run on the host.
@@ -433,7 +495,7 @@ impl GpuDevice {
 impl Backend for GpuDevice {
     type Storage = GpuStorage;
 
-    fn upload(&self, _dtype: DType, bytes: &[u8]) -> Result<GpuStorage> {
+    fn upload(&self, dtype: DType, bytes: &[u8]) -> Result<GpuStorage> {
         self.ctx.scoped(|| {
             let cb = self.ctx.chunk_bytes as usize;
             let mut chunks = Vec::new();
@@ -446,14 +508,15 @@ impl Backend for GpuDevice {
             self.counters.add_upload(bytes.len() as u64);
             Ok(GpuStorage {
                 chunks,
-                bytes: bytes.len() as u64,
+                dtype,
+                len: bytes.len() / dtype.itemsize(),
                 recycle_to: None,
             })
         })
     }
 
-    fn download(&self, s: &GpuStorage, dtype: DType, len: usize) -> Result<CpuStorage> {
-        let bytes = (len * dtype.itemsize()) as u64;
+    fn download(&self, s: &GpuStorage) -> Result<CpuStorage> {
+        let (dtype, len, bytes) = (s.dtype, s.len, s.bytes());
         let rb = self
             .ctx
             .start_readback(&self.readback_parts(s, bytes), &self.counters)?;
@@ -462,21 +525,15 @@ impl Backend for GpuDevice {
         res.map(|_| host)
     }
 
-    fn fold(
-        &self,
-        x: &GpuStorage,
-        dtype: DType,
-        kind: FoldKind,
-        passes: &[Reduce3],
-    ) -> Result<GpuStorage> {
+    fn fold(&self, x: &GpuStorage, kind: FoldKind, passes: &[Reduce3]) -> Result<GpuStorage> {
+        let dtype = x.dtype;
         if kind.is_exact(dtype) {
             // Exact float sums (issue 8): accumulator words, integer operations only.
             let nan = matches!(kind, FoldKind::NanSum | FoldKind::NanMeanSum);
             return self.exact_fold(x, dtype, nan, passes);
         }
         if self.fold_on_host(kind, dtype) {
-            let n = passes.first().map_or(0, Reduce3::input_len);
-            let host = crate::cpu::fold(&self.download(x, dtype, n)?, kind, passes);
+            let host = crate::cpu::fold(&self.download(x)?, kind, passes);
             return self.upload(host.dtype(), host.as_bytes());
         }
         self.ctx.scoped(|| {
@@ -499,7 +556,6 @@ impl Backend for GpuDevice {
     ) -> Result<GpuStorage> {
         let (kinds, finish) = op.plan();
         let out = op.out_dtype(dtype);
-        let acc_dtype = kinds[0].acc_dtype(dtype);
         // Exact float sums: rounded once on the device (a count from 2^31 up, which only a
         // stream merged on the host reaches, is rounded on the host below).
         if kinds[0].is_exact(dtype) && count < 1 << 31 {
@@ -522,17 +578,25 @@ impl Backend for GpuDevice {
                     .into_iter()
                     .next()
                     .ok_or_else(|| Error::Internal("no accumulator to finish".into()))?;
-                if acc_dtype == out {
+                if acc.dtype == out {
                     return Ok(acc);
                 }
-                self.cast(&acc, acc_dtype, out, n)
+                self.cast(&acc, out)
             }
-            // Output-sized: finished on the host, as the CPU does.
+            // The extrema: keys to elements (and ptp's difference) in one more pass.
+            Finish::Keys | Finish::Ptp => {
+                let what = match finish {
+                    Finish::Ptp => KeysFinish::Ptp,
+                    _ => KeysFinish::Keys(kinds[0]),
+                };
+                self.finish_keys(&accs, what, dtype, n)
+            }
+            // Integer means (a float64 division) and exact sums whose count is 2^31 or more:
+            // output-sized, finished on the host, as the CPU does.
             _ => {
                 let host = accs
                     .iter()
-                    .zip(kinds)
-                    .map(|(a, k)| self.download(a, k.acc_dtype(dtype), n * k.acc_len(dtype)))
+                    .map(|a| self.download(a))
                     .collect::<Result<Vec<_>>>()?;
                 let done = crate::cpu::finish_host(host, op, dtype, count)?;
                 self.upload(out, done.as_bytes())
@@ -540,16 +604,17 @@ impl Backend for GpuDevice {
         }
     }
 
-    fn arg(&self, x: &GpuStorage, dtype: DType, op: ReduceOp, r: Reduce3) -> Result<GpuStorage> {
+    fn arg(&self, x: &GpuStorage, op: ReduceOp, r: Reduce3) -> Result<GpuStorage> {
         self.ctx
-            .scoped(|| self.reduce_axis(x, dtype, true, Pass::Arg(op), r))
+            .scoped(|| self.reduce_axis(x, x.dtype, true, Pass::Arg(op), r))
     }
 
-    fn cast(&self, x: &GpuStorage, from: DType, to: DType, len: usize) -> Result<GpuStorage> {
+    fn cast(&self, x: &GpuStorage, to: DType) -> Result<GpuStorage> {
+        let (from, len) = (x.dtype, x.len);
         self.ctx.scoped(|| {
             self.check_len(len)?;
             let out_bytes = (len * to.itemsize()) as u64;
-            let dst = self.alloc(out_bytes)?;
+            let dst = self.alloc(to, len)?;
             if len == 0 {
                 return Ok(dst);
             }
@@ -612,7 +677,7 @@ mod tests {
         let s = g
             .upload(DType::Int32, bytemuck::cast_slice(&[1i32, 2, 3, 4]))
             .unwrap();
-        let back = g.download(&s, DType::Int32, 4).unwrap();
+        let back = g.download(&s).unwrap();
         assert_eq!(back, CpuStorage::I32(vec![1, 2, 3, 4]));
     }
 
@@ -627,12 +692,12 @@ mod tests {
         assert!(old.ctx.is_lost(), "destroy() did not report a lost device");
         let err = old
             .upload(DType::Float32, &[0; 16])
-            .and_then(|s| old.download(&s, DType::Float32, 4).map(|_| ()));
+            .and_then(|s| old.download(&s).map(|_| ()));
         assert!(err.is_err_and(|e| e.to_string().contains("lost")));
         let new = GpuDevice::new().expect("a fresh device");
         assert!(!Arc::ptr_eq(&old.ctx, &new.ctx));
         let s = new.upload(DType::Float32, &1.5f32.to_le_bytes()).unwrap();
-        let back = new.download(&s, DType::Float32, 1).unwrap();
+        let back = new.download(&s).unwrap();
         assert_eq!(back, CpuStorage::F32(vec![1.5]));
     }
 }

@@ -204,8 +204,7 @@ impl<'a> Ctx<'a> {
                 return Ok(T::fold_all(kinds, s, &passes));
             }
             let t = Tensor::from_slice(dev, shape, s)?;
-            let n_out = passes.last().map_or(n, |r| r.output_len());
-            dev.fold_to_host(&t.storage, T::DTYPE, kinds, &passes, n_out)
+            dev.fold_to_host(&t.storage, kinds, &passes)
         })
     }
 
@@ -569,8 +568,8 @@ fn arg_on<T: StreamElem>(
         return Ok(arg_slice(s, op, r));
     }
     let t = Tensor::from_slice(dev, shape, s)?;
-    let idx = dev.exec_arg(&t.storage, T::DTYPE, op, r)?;
-    Ok(bytemuck::cast_slice(dev.download(&idx, DType::Int64, r.output_len())?.as_bytes()).to_vec())
+    let idx = dev.exec_arg(&t.storage, op, r)?;
+    Ok(bytemuck::cast_slice(dev.download(&idx)?.as_bytes()).to_vec())
 }
 
 /// -1 for a nan-variant's winner whose key is that of NaN (its slice is all NaN).

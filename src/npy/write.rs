@@ -223,7 +223,7 @@ impl Drop for AtomicFile {
 pub(crate) fn host(t: &Tensor) -> Result<Cow<'_, CpuStorage>> {
     Ok(match &*t.storage {
         Storage::Cpu(s) => Cow::Borrowed(s),
-        Storage::Gpu(_) => Cow::Owned(t.device.download(&t.storage, t.dtype, t.len())?),
+        Storage::Gpu(_) => Cow::Owned(t.device.download(&t.storage)?),
     })
 }
 

@@ -9,6 +9,7 @@ mod conversions;
 mod convert_wgsl_naga;
 mod exact_sums;
 mod gpu_device;
+mod gpu_finish;
 mod gpu_limits;
 mod gpu_vs_cpu;
 mod npy_io;
