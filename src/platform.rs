@@ -59,10 +59,6 @@ pub(crate) fn prefetch_ahead<T>(chunk: &[T]) {
 /// x86_64.
 #[inline(always)]
 pub(crate) fn prefetch<T>(lines: &[T]) {
-    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    if *OFF.get_or_init(|| std::env::var_os("NDGPU_NOPF").is_some()) {
-        return;
-    }
     #[cfg(target_arch = "x86_64")]
     for line in (0..std::mem::size_of_val(lines)).step_by(64) {
         let p = lines.as_ptr().cast::<i8>().wrapping_add(line);
