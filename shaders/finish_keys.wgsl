@@ -2,20 +2,17 @@
 // Finish::Keys turns the order keys of fold max/min/nanmax/nanmin back into elements (the
 // CPU's `keys_to_values`), Finish::Ptp subtracts the elements of the min keys (the `cnt`
 // bindings) from those of the max keys (`src`) in the dtype, as `np.subtract` does. Keys are
-// u32, or u32 pairs (KEY64: items of 8 bytes). A unit is one output word (several 8/16-bit
-// elements packed) or, for 64-bit outputs, one element; an invocation does UNITS units.
+// u32, or u32 pairs (KEY64: items of 8 bytes); the outputs are packed into words
+// (common/packed_out).
 //!import common/convert
 //!import common/grid
 //!import common/elementwise
+//!import common/packed_out
 //!if PTP
 //!import common/cnt
 //!endif
 //!import finish/{{VALUE}}
 
-const OUT64: bool = {{OUT64}};
-const PER: u32 = {{PER}}u;
-const BITS: u32 = {{BITS}}u;
-const MASK: u32 = {{MASK}}u;
 const KEY64: bool = {{KEY64}};
 // Keys: the fold's keys are reversed (min, nanmin), and a key of 0 is an all-NaN slice's
 // (every fold but max).
@@ -58,31 +55,7 @@ fn result(e: u32) -> vec2<u32> {
 //!endif
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-    let base = flat_group(wg, P.nx, P.ny) * (256u * UNITS) + li;
-    for (var j = 0u; j < UNITS; j++) {
-        let t = base + j * 256u;
-        if (t >= P.invocations) {
-            return;
-        }
-        finish_unit(t);
-    }
-}
-
-fn finish_unit(t: u32) {
-    if (OUT64) {
-        let v = result(t);
-        dst_st(2u * t, v.x);
-        dst_st(2u * t + 1u, v.y);
-        return;
-    }
-    var w = 0u;
-    for (var k = 0u; k < PER; k++) {
-        let e = t * PER + k;
-        if (e < P.n) {
-            w |= (result(e).x & MASK) << (k * BITS);
-        }
-    }
-    dst_st(t, w);
+// The packed output's unit loop (common/packed_out) asks for element e's output bits.
+fn out_bits(e: u32) -> vec2<u32> {
+    return result(e);
 }

@@ -52,6 +52,25 @@ fn force_emulation_env_is_honoured() {
             }
         }
     }
+    // Integer means: float64 sums (emulated or native adds, the same bits) divided exactly on
+    // the device; the sums of these int64 values round, so the two adds are really compared.
+    let ints: Vec<i64> = (0..5000i64)
+        .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15_u64 as i64) >> 3)
+        .collect();
+    for op in [ReduceOp::Mean, ReduceOp::NanMean] {
+        for axes in [ndgpu::Axes::All, ndgpu::Axes::List(vec![0])] {
+            let on = |d: &ndgpu::Device| {
+                let t = Tensor::from_vec(d, &[50, 100], ints.clone()).unwrap();
+                let r = t.reduce(op, axes.clone(), false).unwrap();
+                r.to_ndarray::<f64>()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(on(&forced), on(&native), "{op} of int64");
+        }
+    }
 }
 
 /// Exact float sums (issue 8) use integer operations only: the same bytes as the CPU on a

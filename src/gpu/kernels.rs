@@ -165,6 +165,12 @@ pub(crate) fn cast_vars(from: DType, to: DType, src: Side, dst: Side) -> Vars {
     v.push(("FROM", from.name().into()));
     v.push(("TO", to.name().into()));
     v.push(("FROM_KIND", from_kind(from).into()));
+    packed_out_vars(&mut v, bits);
+    v
+}
+
+/// The values of `common/packed_out.wgsl` for outputs of `bits` bits: how many fit a word.
+fn packed_out_vars(v: &mut Vars, bits: u32) {
     v.push(("OUT64", (bits == 64).to_string()));
     v.push(("PER", (32 / bits).max(1).to_string()));
     v.push(("BITS", bits.min(32).to_string()));
@@ -174,7 +180,6 @@ pub(crate) fn cast_vars(from: DType, to: DType, src: Side, dst: Side) -> Vars {
         (1 << bits) - 1
     };
     v.push(("MASK", mask.to_string()));
-    v
 }
 
 /// What `finish_keys.wgsl` computes: the elements of one fold's keys, or ptp.
@@ -211,15 +216,7 @@ pub(crate) fn finish_keys_vars(
     side_vars(&mut v, &sides);
     v.push(("UNITS", UNITS.to_string()));
     let bits = dtype.itemsize() as u32 * 8;
-    v.push(("OUT64", (bits == 64).to_string()));
-    v.push(("PER", (32 / bits).max(1).to_string()));
-    v.push(("BITS", bits.min(32).to_string()));
-    let mask = if bits >= 32 {
-        u32::MAX
-    } else {
-        (1 << bits) - 1
-    };
-    v.push(("MASK", mask.to_string()));
+    packed_out_vars(&mut v, bits);
     v.push(("KEY64", (dtype.itemsize() > 4).to_string()));
     let (reversed, zero_nan) = match what {
         KeysFinish::Keys(kind) => (

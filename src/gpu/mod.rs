@@ -591,8 +591,28 @@ impl Backend for GpuDevice {
                 };
                 self.finish_keys(&accs, what, dtype, n)
             }
-            // Integer means (a float64 division) and exact sums whose count is 2^31 or more:
-            // output-sized, finished on the host, as the CPU does.
+            // Integer means: the float64 sums as exact accumulators, divided exactly and
+            // rounded once, which is IEEE's correctly rounded division, so the CPU's bytes,
+            // in the same submit (integer operations only: no native float64 needed).
+            Finish::Mean | Finish::NanMean if count < 1 << 31 => {
+                let sums = accs
+                    .first()
+                    .ok_or_else(|| Error::Internal("no accumulator to finish".into()))?;
+                let div = match accs.get(1) {
+                    _ if finish == Finish::Mean => Divisor::All(count),
+                    Some(c) => Divisor::Each(c),
+                    None => return Err(Error::Internal("nanmean: no counts to divide by".into())),
+                };
+                let each = Reduce3 {
+                    outer: n,
+                    len: 1,
+                    inner: 1,
+                };
+                let words = self.exact_fold(sums, DType::Float64, false, &[each])?;
+                self.exact_round(&words, DType::Float64, div, n)
+            }
+            // Exact sums whose count is 2^31 or more (only a stream merged on the host
+            // reaches them): output-sized, finished on the host, as the CPU does.
             _ => {
                 let host = accs
                     .iter()

@@ -1,6 +1,6 @@
 //! The extrema's finish on the GPU (`finish_keys.wgsl`): min, max, nanmin, nanmax and ptp of
 //! every pair (and triple) of edge values of every dtype (NaN, -0.0, ±inf, subnormals, the
-//! integer bounds) give the CPU's bytes, and each costs one submit.
+//! integer bounds) give the CPU's bytes; every value reduction costs one submit.
 
 use crate::common;
 
@@ -168,12 +168,15 @@ fn extrema_and_ptp_of_edge_values_match_the_cpu_bytes() {
     }
 }
 
-/// The finish is recorded with the folds: one submit per reduction and no readback (the
-/// host finish cost a readback, an upload and a second submit). The submit counter belongs
-/// to the shared wgpu device, which concurrent tests also use: the fewest submits seen over
-/// a few tries is this reduction's.
+/// Every value reduction's passes, its finish included, are recorded together: one submit
+/// per reduction and no readback (a host finish cost a readback, an upload and a second
+/// submit). The extrema finish in `finish_keys.wgsl`, the integer means by exact division
+/// (`exact_round.wgsl`). Float64 products may fold on the host (the f64 emulation has no
+/// multiply), so they are left out. The submit counter belongs to the shared wgpu device,
+/// which concurrent tests also use: the fewest submits seen over a few tries is this
+/// reduction's.
 #[test]
-fn an_extremum_on_the_gpu_costs_one_submit_and_no_readback() {
+fn every_value_reduction_on_the_gpu_costs_one_submit_and_no_readback() {
     let Some(gpu) = common::gpu() else { return };
     for dtype in [
         DType::Float32,
@@ -181,12 +184,19 @@ fn an_extremum_on_the_gpu_costs_one_submit_and_no_readback() {
         DType::Float16,
         DType::Complex64,
         DType::UInt8,
+        DType::Int32,
+        DType::Float64,
     ] {
         let data: Vec<u8> = (0..1024 * dtype.itemsize())
             .map(|i| (i * 37 % 251) as u8)
             .collect();
         let t = Tensor::from_bytes(&gpu, &[32, 1024 / 32], dtype, &data).unwrap();
-        for op in OPS {
+        for op in ReduceOp::ALL.into_iter().filter(|op| !op.is_arg()) {
+            let host_fold =
+                matches!(op, ReduceOp::Prod | ReduceOp::NanProd) && dtype == DType::Float64;
+            if host_fold {
+                continue;
+            }
             for axes in [Axes::All, Axes::from(0)] {
                 let mut fewest = u64::MAX;
                 for _ in 0..5 {
