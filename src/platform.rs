@@ -54,19 +54,6 @@ pub(crate) fn prefetch_ahead<T>(chunk: &[T]) {
     }
 }
 
-/// Hints the processor to fetch the cache lines of `lines` (data a loop reads soon, not
-/// next: a strided pass prefetches its next group of rows this way) into cache. A no-op off
-/// x86_64.
-#[inline(always)]
-pub(crate) fn prefetch<T>(lines: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    for line in (0..std::mem::size_of_val(lines)).step_by(64) {
-        let p = lines.as_ptr().cast::<i8>().wrapping_add(line);
-        // SAFETY: as in `prefetch_ahead`.
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p) };
-    }
-}
-
 /// Runs `f` compiled for AVX2 when the CPU has it, else as is. The same source either way, so
 /// the same results: integer code is exact, and Rust never reassociates or contracts float
 /// operations, so only the vector width changes. (Without this, the default x86-64 target

@@ -287,61 +287,26 @@ fn column_stack<T: Copy + Sync + Send, F: Fold<T>>(
     let len = rows.end;
     let mut tree: VecStack<F::Acc> = Vec::new();
     let mut spare: Vec<Vec<F::Acc>> = Vec::new();
-    // Columns per cache line: the next row group's lines are prefetched a line at a time.
-    let line = (64 / std::mem::size_of::<T>()).max(1);
     let mut r = rows.start;
-    // Order-free folds need no tree: one accumulator row takes every group.
-    let mut acc = vec![F::identity(); w];
     while r < len {
-        if !F::ORDER_FREE {
-            acc = spare.pop().unwrap_or_else(|| vec![F::identity(); w]);
-        }
+        let mut acc = spare.pop().unwrap_or_else(|| vec![F::identity(); w]);
         let row = |k: usize| &slab[(r + k) * inner + start..][..w];
         if r + ROW_BLOCK <= len {
+            // The same sequential adds, all eight rows per column in registers.
             let (x0, x1, x2, x3) = (row(0), row(1), row(2), row(3));
             let (x4, x5, x6, x7) = (row(4), row(5), row(6), row(7));
-            // The next group's rows, fetched while this group's are added (eight strided
-            // streams are more than the hardware prefetchers keep in flight).
-            let next = r + 2 * ROW_BLOCK <= len;
-            for (c0, a) in (0..w).step_by(line).zip(acc.chunks_mut(line)) {
-                if next {
-                    for k in ROW_BLOCK..2 * ROW_BLOCK {
-                        platform::prefetch(&row(k)[c0..c0 + 1]);
-                    }
-                }
-                // The same sequential adds, all eight rows per column in registers.
-                let n = a.len();
-                let (y0, y1, y2, y3) = (
-                    &x0[c0..][..n],
-                    &x1[c0..][..n],
-                    &x2[c0..][..n],
-                    &x3[c0..][..n],
-                );
-                let (y4, y5, y6, y7) = (
-                    &x4[c0..][..n],
-                    &x5[c0..][..n],
-                    &x6[c0..][..n],
-                    &x7[c0..][..n],
-                );
-                for (j, a) in a.iter_mut().enumerate() {
-                    let mut s = if F::ORDER_FREE {
-                        F::combine(*a, F::map(y0[j]))
-                    } else {
-                        F::combine(F::identity(), F::map(y0[j]))
-                    };
-                    s = F::combine(s, F::map(y1[j]));
-                    s = F::combine(s, F::map(y2[j]));
-                    s = F::combine(s, F::map(y3[j]));
-                    s = F::combine(s, F::map(y4[j]));
-                    s = F::combine(s, F::map(y5[j]));
-                    s = F::combine(s, F::map(y6[j]));
-                    *a = F::combine(s, F::map(y7[j]));
-                }
+            for (c, a) in acc.iter_mut().enumerate() {
+                let mut s = F::combine(F::identity(), F::map(x0[c]));
+                s = F::combine(s, F::map(x1[c]));
+                s = F::combine(s, F::map(x2[c]));
+                s = F::combine(s, F::map(x3[c]));
+                s = F::combine(s, F::map(x4[c]));
+                s = F::combine(s, F::map(x5[c]));
+                s = F::combine(s, F::map(x6[c]));
+                *a = F::combine(s, F::map(x7[c]));
             }
         } else {
-            if !F::ORDER_FREE {
-                acc.iter_mut().for_each(|a| *a = F::identity());
-            }
+            acc.iter_mut().for_each(|a| *a = F::identity());
             for k in 0..len - r {
                 for (a, &v) in acc.iter_mut().zip(row(k)) {
                     *a = F::combine(*a, F::map(v));
@@ -349,12 +314,7 @@ fn column_stack<T: Copy + Sync + Send, F: Fold<T>>(
             }
         }
         r += ROW_BLOCK;
-        if !F::ORDER_FREE {
-            push_vec::<T, F>(&mut tree, &mut spare, 0, std::mem::take(&mut acc));
-        }
-    }
-    if F::ORDER_FREE {
-        tree.push((0, acc));
+        push_vec::<T, F>(&mut tree, &mut spare, 0, acc);
     }
     tree
 }

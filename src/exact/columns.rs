@@ -35,22 +35,7 @@ type Rows = std::ops::Range<usize>;
 
 /// A tile's running column state over one block, fed `R` rows at a time.
 trait ColumnState<T> {
-    /// Adds `rows`, prefetching the same columns of `next` (the rows fed after these, or
-    /// none) as it goes: eight strided streams are more than the hardware prefetchers keep in
-    /// flight.
-    fn add_rows<const R: usize>(&mut self, rows: &[&[T]; R], next: &[&[T]]);
-}
-
-/// Prefetches the cache line at column `c` of each of `next` when `c` starts a line.
-#[inline(always)]
-fn prefetch_columns<T>(next: &[&[T]], c: usize) {
-    if (c * std::mem::size_of::<T>()).is_multiple_of(64) {
-        for row in next {
-            if let Some(x) = row.get(c..c + 1) {
-                platform::prefetch(x);
-            }
-        }
-    }
+    fn add_rows<const R: usize>(&mut self, rows: &[&[T]; R]);
 }
 
 /// Feeds the rows `block` of `row(r)` (each as wide as the state) to `state`, `G` at a time.
@@ -62,13 +47,11 @@ fn add_block<'a, T: 'a, S: ColumnState<T>>(
 ) {
     let mut r = block.start;
     while r + G <= block.end {
-        let next: [&[T]; G] = std::array::from_fn(|g| row((r + G + g).min(block.end - 1)));
-        let next: &[&[T]] = if r + 2 * G <= block.end { &next } else { &[] };
-        state.add_rows::<G>(&std::array::from_fn(|g| row(r + g)), next);
+        state.add_rows::<G>(&std::array::from_fn(|g| row(r + g)));
         r += G;
     }
     for r in r..block.end {
-        state.add_rows::<1>(&[row(r)], &[]);
+        state.add_rows::<1>(&[row(r)]);
     }
 }
 
@@ -155,7 +138,7 @@ fn narrow_step(b: u32, sum: &mut f64, max: &mut u32, min: &mut u32) {
 
 impl<T: Narrow> ColumnState<T> for NarrowState {
     #[inline(always)]
-    fn add_rows<const R: usize>(&mut self, rows: &[&[T]; R], next: &[&[T]]) {
+    fn add_rows<const R: usize>(&mut self, rows: &[&[T]; R]) {
         let w = self.sums.len();
         let steps = self
             .sums
@@ -166,7 +149,6 @@ impl<T: Narrow> ColumnState<T> for NarrowState {
             let mut sv: [f64; V32] = (*s).try_into().expect("V32 columns");
             let mut xv: [u32; V32] = (*mx).try_into().expect("V32 columns");
             let mut nv: [u32; V32] = (*mn).try_into().expect("V32 columns");
-            prefetch_columns(next, c);
             for row in rows {
                 let x: &[T; V32] = row[c..c + V32].try_into().expect("V32 columns");
                 for l in 0..V32 {
@@ -262,10 +244,7 @@ struct F16State {
 
 impl ColumnState<f16> for F16State {
     #[inline(always)]
-    fn add_rows<const R: usize>(&mut self, rows: &[&[f16]; R], next: &[&[f16]]) {
-        for row in next {
-            platform::prefetch(row);
-        }
+    fn add_rows<const R: usize>(&mut self, rows: &[&[f16]; R]) {
         let bits = rows.map(bytemuck::cast_slice::<f16, u16>);
         let done = platform::f16_columns(&bits, &mut self.sums, &mut self.max);
         f16_columns_portable(&bits, &mut self.sums[done..], &mut self.max[done..], done);
@@ -387,7 +366,7 @@ fn f64_step(x: f64, big: f64, hi: &mut f64, lo: &mut f64, max: &mut f64, min: &m
 
 impl ColumnState<f64> for F64State {
     #[inline(always)]
-    fn add_rows<const R: usize>(&mut self, rows: &[&[f64]; R], next: &[&[f64]]) {
+    fn add_rows<const R: usize>(&mut self, rows: &[&[f64]; R]) {
         let w = self.hi.len();
         let sums = (self.hi.chunks_exact_mut(V64)).zip(self.lo.chunks_exact_mut(V64));
         let ext = (self.max.chunks_exact_mut(V64)).zip(self.min.chunks_exact_mut(V64));
@@ -398,7 +377,6 @@ impl ColumnState<f64> for F64State {
             let mut lv: [f64; V64] = (*ls).try_into().expect("V64 columns");
             let mut xv: [f64; V64] = (*mx).try_into().expect("V64 columns");
             let mut nv: [f64; V64] = (*mn).try_into().expect("V64 columns");
-            prefetch_columns(next, c);
             for row in rows {
                 let x: &[f64; V64] = row[c..c + V64].try_into().expect("V64 columns");
                 for l in 0..V64 {
