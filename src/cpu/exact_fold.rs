@@ -17,6 +17,8 @@ use num_complex::Complex;
 use rayon::prelude::*;
 
 use super::CpuStorage;
+use super::fold::{Fold, fold_typed};
+use super::fold_ops::CountNotNan;
 use crate::exact::{self, Acc32, Acc64, SuperAcc};
 use crate::plan::Reduce3;
 
@@ -290,14 +292,8 @@ pub(crate) fn fold_exact_counted<T: ExactElem>(
     let mut counts: Vec<i64> = skipped.iter().map(|&s| len - s as i64).collect();
     for r in &passes[1..] {
         words = merge_pass::<T::Acc>(&words, *r, out_words::<T>());
-        counts = (0..r.output_len())
-            .map(|j| {
-                let (o, i) = (j / r.inner, j % r.inner);
-                (0..r.len)
-                    .map(|k| counts[(o * r.len + k) * r.inner + i])
-                    .sum()
-            })
-            .collect();
+        // CountNotNan's own merge (the int64 sum) on the counts.
+        counts = fold_typed::<i64, <CountNotNan as Fold<f32>>::Merge>(&counts, *r);
     }
     (CpuStorage::U32(words), CpuStorage::I64(counts))
 }

@@ -1,6 +1,6 @@
 //! The finish of a value-reduction on host accumulators: casts, means, flags and order keys.
-//! The GPU finishes on the device but for the means of integers (a float64 division) and
-//! exact sums of 2^31 elements or more, which it sends here.
+//! The GPU finishes on the device but for exact sums of 2^31 elements or more (only a stream
+//! merged on the host reaches them), which it sends here.
 
 use half::{bf16, f16};
 use num_complex::Complex;

@@ -237,16 +237,19 @@ pub(crate) fn finish_keys_vars(
         _ => ("int", 0), // bool, uint8, uint16, uint32
     };
     v.push(("VALUE", value.into()));
-    if value == "int64" {
-        v.push(("FLIP", flip.to_string()));
-    } else if value == "int" {
-        v.push(("FLIP", flip.to_string()));
-        let keep = if dtype == DType::Bool { 1 } else { u32::MAX };
-        v.push(("KEEP", keep.to_string()));
-    } else {
-        let (nan32, nan64_hi) = default_nans();
-        v.push(("NAN32", nan32.to_string()));
-        v.push(("NAN64_HI", nan64_hi.to_string()));
+    match value {
+        "int" | "int64" => {
+            v.push(("FLIP", flip.to_string()));
+            if value == "int" {
+                let keep = if dtype == DType::Bool { 1 } else { u32::MAX };
+                v.push(("KEEP", keep.to_string()));
+            }
+        }
+        _ => {
+            let (nan32, nan64_hi) = default_nans();
+            v.push(("NAN32", nan32.to_string()));
+            v.push(("NAN64_HI", nan64_hi.to_string()));
+        }
     }
     v
 }
