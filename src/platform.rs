@@ -54,6 +54,22 @@ pub(crate) fn prefetch_ahead<T>(chunk: &[T]) {
     }
 }
 
+/// Bytes ahead in a row that the exact column kernels prefetch.
+pub(crate) const COLUMN_PREFETCH_BYTES: usize = 512;
+
+/// Hints the processor to fetch the cache line `bytes` past the start of `run` (which may lie
+/// past its end: a prefetch never faults).
+#[inline(always)]
+pub(crate) fn prefetch_at<T>(run: &[T], bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let p = run.as_ptr().cast::<i8>().wrapping_add(bytes);
+        // SAFETY: a prefetch never faults (any address is allowed, none is read) and SSE is
+        // baseline on x86_64.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p) };
+    }
+}
+
 /// Runs `f` compiled for AVX2 when the CPU has it, else as is. The same source either way, so
 /// the same results: integer code is exact, and Rust never reassociates or contracts float
 /// operations, so only the vector width changes. (Without this, the default x86-64 target
@@ -161,6 +177,27 @@ pub(crate) fn f64_lanes(blk: &[f64], big: f64, lanes: [&mut [f64; 8]; 4]) -> boo
     false
 }
 
+/// The float64 column pass of the exact sums (`exact::columns`, replaced operation for
+/// operation): for the first `big.len() / 4 * 4` columns, each row of `rows` (each at least
+/// `big.len()` long) into that column's `[hi, lo, max, min]` state as [`f64_lanes`] does for a
+/// lane, with the column's grid constant `big[j]`, rows in order. Returns the number of
+/// columns done (0 without AVX2).
+pub(crate) fn f64_columns(rows: &[&[f64]], big: &[f64], state: [&mut [f64]; 4]) -> usize {
+    let w = big.len() / 4 * 4;
+    assert!(
+        state.iter().all(|s| s.len() == big.len()) && rows.iter().all(|r| r.len() >= big.len())
+    );
+    #[cfg(target_arch = "x86_64")]
+    if avx2() && w > 0 {
+        // SAFETY: AVX2 is present; columns below w lie inside every row, `big` and the four
+        // state slices (asserted above).
+        unsafe { x86::f64_columns(rows, &big[..w], state) };
+        return w;
+    }
+    let _ = (rows, state);
+    0
+}
+
 /// The bfloat16 lane pass of the exact sums (`exact::block::narrow_pass`, replaced operation
 /// for operation): element `k` of `blk` (bfloat16 bits, a multiple of 16 of them), as the
 /// float32 bits `b = bits << 16`, into lane `k % 16`: its exact f64 value added to `sums`,
@@ -263,7 +300,11 @@ pub(crate) fn argmax_columns_f32(
         unsafe {
             x86::argmax_columns_f32(slab, inner, cols.start, rows, flip, &mut best, &mut rows_at)
         };
-        keys.extend(best.iter().map(|&k| k as u32 ^ 0x8000_0000));
+        // The kernel's keys of negative floats are one above `bits::f32_key`'s.
+        keys.extend(
+            best.iter()
+                .map(|&k| (k - i32::from(k < 0)) as u32 ^ 0x8000_0000),
+        );
         at.extend(rows_at.iter().map(|&r| r as usize));
         return w;
     }
@@ -557,20 +598,19 @@ mod x86 {
         }
     }
 
-    /// Keys as signed integers with the order of `bits::f32_key` (that key xor the sign bit):
-    /// -0.0 -> +0.0, negatives flip their low 31 bits, NaNs -> i32::MAX.
+    /// Keys as signed integers in the order of `bits::f32_key` (xor the sign bit), made of the
+    /// magnitude's bits, negated for negative floats (so -0.0 -> +0.0), NaNs -> i32::MAX: that
+    /// key exactly, but one above it for negative floats (see [`super::argmax_columns_f32`]).
+    /// `vpsignd` does the negation in one instruction.
     #[inline(always)]
     unsafe fn skey(b: __m256i) -> __m256i {
         // SAFETY: register-only AVX2 operations; every caller is an AVX2 function, entered
         // only after runtime detection.
         unsafe {
-            let sign = _mm256_set1_epi32(i32::MIN);
             let low = _mm256_set1_epi32(i32::MAX);
-            let inf = _mm256_set1_epi32(0x7f80_0000);
-            let c = _mm256_andnot_si256(_mm256_cmpeq_epi32(b, sign), b);
-            let k = _mm256_xor_si256(c, _mm256_and_si256(_mm256_srai_epi32::<31>(c), low));
-            let nan = _mm256_cmpgt_epi32(_mm256_and_si256(b, low), inf);
-            _mm256_blendv_epi8(k, low, nan)
+            let a = _mm256_and_si256(b, low);
+            let nan = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7f80_0000));
+            _mm256_blendv_epi8(_mm256_sign_epi32(a, b), low, nan)
         }
     }
 
@@ -727,7 +767,10 @@ mod x86 {
                         let key = load(r + k, c);
                         let gt = _mm256_cmpgt_epi32(key, b);
                         b = _mm256_max_epi32(b, key);
-                        a = _mm256_blendv_epi8(a, _mm256_set1_epi32((r + k) as i32), gt);
+                        // Rows only grow and are never negative: where the key is a new
+                        // maximum, the row is the larger (cheaper than a blend).
+                        let row = _mm256_set1_epi32((r + k) as i32);
+                        a = _mm256_max_epi32(a, _mm256_and_si256(gt, row));
                     }
                     _mm256_storeu_si256(bp, b);
                     _mm256_storeu_si256(ap, a);
@@ -821,6 +864,8 @@ mod x86 {
         let p = blk.as_ptr();
         let mut i = 0;
         while i + 16 <= blk.len() {
+            // A hint only (never faults), so an address past the end is harmless.
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + super::PREFETCH_BYTES / 2).cast());
             let v = unsafe { _mm256_loadu_si256(p.add(i).cast()) };
             let b = [
                 _mm256_unpacklo_epi16(zero, v),
@@ -900,6 +945,45 @@ mod x86 {
         }
     }
 
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn f64_columns(rows: &[&[f64]], big: &[f64], state: [&mut [f64]; 4]) {
+        let [hi, lo, max, min] = state;
+        let abs = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
+        let one = _mm256_set1_epi64x(1);
+        let mut c = 0;
+        while c + 4 <= big.len() {
+            // SAFETY (every block below): c + 4 <= big.len(), which is at most the length of
+            // every state slice and every row (the caller's contract).
+            let at = |v: &[f64]| unsafe { _mm256_loadu_pd(v.as_ptr().add(c)) };
+            let b = at(big);
+            let (mut h, mut l, mut mx, mut mn) = (at(hi), at(lo), at(max), at(min));
+            let ahead = c * 8 + super::COLUMN_PREFETCH_BYTES;
+            for row in rows {
+                if c % 8 == 0 {
+                    // A hint only (never faults), so an address past the row is harmless.
+                    _mm_prefetch::<_MM_HINT_T0>(row.as_ptr().cast::<i8>().wrapping_add(ahead));
+                }
+                let x = at(row);
+                let a = _mm256_and_pd(x, abs);
+                mx = _mm256_max_pd(a, mx);
+                let a1 = _mm256_castsi256_pd(_mm256_sub_epi64(_mm256_castpd_si256(a), one));
+                mn = _mm256_min_pd(a1, mn);
+                let hh = _mm256_sub_pd(_mm256_add_pd(x, b), b);
+                h = _mm256_add_pd(h, hh);
+                l = _mm256_add_pd(l, _mm256_sub_pd(x, hh));
+            }
+            for (dst, v) in [
+                (&mut *hi, h),
+                (&mut *lo, l),
+                (&mut *max, mx),
+                (&mut *min, mn),
+            ] {
+                unsafe { _mm256_storeu_pd(dst.as_mut_ptr().add(c), v) };
+            }
+            c += 4;
+        }
+    }
+
     #[target_feature(enable = "avx2,f16c")]
     pub(super) unsafe fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) -> u16 {
         let mask = _mm256_set1_epi16(0x7fff);
@@ -911,6 +995,8 @@ mod x86 {
         let p = blk.as_ptr();
         let mut i = 0;
         while i + 16 <= blk.len() {
+            // A hint only (never faults), so an address past the end is harmless.
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + super::PREFETCH_BYTES / 2).cast());
             let v = unsafe { _mm256_loadu_si256(p.add(i).cast()) };
             max = _mm256_max_epu16(max, _mm256_and_si256(v, mask));
             let lo = _mm256_cvtph_ps(_mm256_castsi256_si128(v));

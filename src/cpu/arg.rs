@@ -444,22 +444,25 @@ fn arg_long_row<T: ArgKey, A: Arg<T>>(x: &[T]) -> i64 {
 
 /// Rows per task when a tall strided argmax is split by rows.
 const ROWS_PER_TASK: usize = 512;
-/// Columns per task of a tall strided argmax: long contiguous runs per row.
-const WIDE_TILE: usize = 4096;
+/// Input bytes per row of a tall strided argmax's column tile (at most): whole rows up to
+/// this width, as the tall folds take them (see `fold.rs`'s `WIDE_TILE_BYTES`).
+const WIDE_TILE_BYTES: usize = if cfg!(test) { 4 << 10 } else { 64 << 10 };
 
 /// `[1, len, inner]` with many rows: tasks are (column tile, run of rows), merged in row order
 /// with a strict `>`, so the first maximum still wins.
 fn arg_tall<T: ArgKey, A: Arg<T>>(x: &[T], len: usize, inner: usize) -> Vec<i64> {
     let row_tasks = len.div_ceil(ROWS_PER_TASK);
-    let tiles = inner.div_ceil(WIDE_TILE);
+    let max = (WIDE_TILE_BYTES / size_of::<T>()).max(1);
+    let tiles = inner.div_ceil(max);
+    let wide = inner.div_ceil(tiles);
     let parts: Vec<Best<T>> = par::map_indices(tiles * row_tasks, &|t| {
         let (tile, rt) = (t / row_tasks, t % row_tasks);
-        let cols = tile * WIDE_TILE..((tile + 1) * WIDE_TILE).min(inner);
+        let cols = tile * wide..((tile + 1) * wide).min(inner);
         let rows = rt * ROWS_PER_TASK..((rt + 1) * ROWS_PER_TASK).min(len);
         A::column_best(x, inner, cols, rows)
     });
     let mut out = vec![0i64; inner];
-    par::each_chunk(&mut out, WIDE_TILE, &|i, dst| {
+    par::each_chunk(&mut out, wide, &|i, dst| {
         let parts = &parts[i * row_tasks..(i + 1) * row_tasks];
         let (mut best, mut at) = parts[0].clone();
         for (keys, rows) in &parts[1..] {
@@ -685,7 +688,7 @@ mod tests {
             (1, 9, 1031),
             (2, 6, 2 * TILE + 9),
             (1, 2 * ROWS_PER_TASK + 3, 5),
-            (1, 3 * ROWS_PER_TASK, WIDE_TILE + 9),
+            (1, 3 * ROWS_PER_TASK, WIDE_TILE_BYTES / 4 + 9),
             (1, 1000, 3),
             (4, 2, 8),
         ];
@@ -728,6 +731,47 @@ mod tests {
             let got = argmax(&CpuStorage::F32(m), cols);
             assert_eq!(got[..n - 1], vec![2; n - 1][..]);
             assert_eq!(got[n - 1], 0);
+        }
+    }
+
+    #[test]
+    fn float32_column_kernel_orders_special_values_as_the_keys_do() {
+        // Few values, every kind of special (both NaN signs, both zeros, infinities,
+        // subnormals), so columns tie often and the first of equal keys must win.
+        let specials = [
+            0u32,
+            0x8000_0000,
+            1,
+            0x8000_0001,
+            0x3f80_0000,
+            0xbf80_0000,
+            0x7f7f_ffff,
+            0xff7f_ffff,
+            0x7f80_0000,
+            0xff80_0000,
+            0x7fc0_0000,
+            0xffc0_0000,
+            0x7f80_0001,
+        ];
+        let mut rng = Rng(11);
+        for (len, inner, kinds) in [(40, 67, 13), (9, 24, 6), (1200, 16, 4)] {
+            let r = Reduce3 {
+                outer: 1,
+                len,
+                inner,
+            };
+            let v: Vec<f32> = (0..len * inner)
+                .map(|_| f32::from_bits(specials[(rng.next() % kinds) as usize]))
+                .collect();
+            let x = CpuStorage::F32(v.clone());
+            assert_eq!(argmax(&x, r), reference(&x, r), "{r:?}");
+            // argmin is the argmax of keys with the sign bit flipped.
+            let flipped = CpuStorage::F32(v.iter().map(|a| -a).collect());
+            assert_eq!(
+                arg(&x, ReduceOp::ArgMin, r),
+                reference(&flipped, r),
+                "{r:?}"
+            );
         }
     }
 

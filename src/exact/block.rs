@@ -350,7 +350,13 @@ pub(super) fn f64_lanes(blk: &[f64], big: f64, [hs, ls, mx, mn]: [&mut [f64; LAN
 /// [`sum_f64_into`]): c = f - 1023 + 1 + 2 + (LOG_K64 - 3).
 #[inline(always)]
 pub(super) fn grid_for(f: i32) -> i32 {
-    f - 1023 + LOG_K64
+    grid_for_k(f, LOG_K64)
+}
+
+/// [`grid_for`] for blocks of `2^log_k` values per lane (the column kernels' are longer).
+#[inline(always)]
+pub(super) fn grid_for_k(f: i32, log_k: i32) -> i32 {
+    f - 1023 + log_k
 }
 
 /// The largest grid exponent: C = 1.5 * 2^c must stay finite and normal.

@@ -8,6 +8,7 @@ use std::ops::Range;
 use half::{bf16, f16};
 use proptest::prelude::*;
 
+use super::columns::F64State;
 use super::tests::{blocks, check, drift, exact_f64, f32_from, f64_from, with_negations};
 use super::*;
 use crate::cpu::TestRng;
@@ -44,8 +45,10 @@ fn check_columns<T: Copy, const N: usize, const LO: i32>(
 
 /// A random shape: `inner` columns, `len` rows, and a column range and row range inside.
 fn shape(rng: &mut TestRng) -> (usize, usize, Range<usize>, Range<usize>) {
-    let inner = 1 + (rng.next() % 40) as usize;
-    let len = 1 + (rng.next() % 400) as usize;
+    // One shape in four is tall and narrow: several of the longest column blocks.
+    let tall = rng.next().is_multiple_of(4);
+    let inner = 1 + (rng.next() % if tall { 9 } else { 40 }) as usize;
+    let len = 1 + (rng.next() % if tall { 2600 } else { 400 }) as usize;
     let c0 = (rng.next() as usize) % inner;
     let c1 = c0 + 1 + (rng.next() as usize) % (inner - c0);
     let r0 = (rng.next() as usize) % len;
@@ -264,6 +267,37 @@ fn avx2_f64_lanes_equal_the_portable_loop() {
                 assert_eq!(g.map(f64::to_bits), w.map(f64::to_bits), "2^{big}");
             }
         }
+        // The column kernel: 37 rows of 43 columns (a remainder past the last 4), each
+        // column with its own grid.
+        let (w, n) = (43, 37);
+        let rows: Vec<&[f64]> = x.chunks_exact(w).take(n).collect();
+        let bigs: Vec<f64> = (0..w).map(|j| big * 2f64.powi(j as i32 % 5)).collect();
+        let fresh = || F64State {
+            big: bigs.clone(),
+            hi: vec![0.0; w],
+            lo: vec![0.25; w],
+            max: vec![1.0; w],
+            min: vec![f64::INFINITY; w],
+        };
+        let (mut want, mut got) = (fresh(), fresh());
+        want.add_rows_portable(&rows, 0);
+        let state = [
+            &mut got.hi[..],
+            &mut got.lo[..],
+            &mut got.max[..],
+            &mut got.min[..],
+        ];
+        let done = crate::platform::f64_columns(&rows, &bigs, state);
+        got.add_rows_portable(&rows, done);
+        let bits_of = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for (g, w) in [
+            (&got.hi, &want.hi),
+            (&got.lo, &want.lo),
+            (&got.max, &want.max),
+        ] {
+            assert_eq!(bits_of(g), bits_of(w), "columns, 2^{big}");
+        }
+        assert_eq!(bits_of(&got.min), bits_of(&want.min), "columns, 2^{big}");
     }
 }
 
