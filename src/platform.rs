@@ -57,19 +57,6 @@ pub(crate) fn prefetch_ahead<T>(chunk: &[T]) {
 /// Bytes ahead in a row that the exact column kernels prefetch.
 pub(crate) const COLUMN_PREFETCH_BYTES: usize = 512;
 
-/// Hints the processor to fetch the cache line `bytes` past the start of `run` (which may lie
-/// past its end: a prefetch never faults).
-#[inline(always)]
-pub(crate) fn prefetch_at<T>(run: &[T], bytes: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let p = run.as_ptr().cast::<i8>().wrapping_add(bytes);
-        // SAFETY: a prefetch never faults (any address is allowed, none is read) and SSE is
-        // baseline on x86_64.
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p) };
-    }
-}
-
 /// Runs `f` compiled for AVX2 when the CPU has it, else as is. The same source either way, so
 /// the same results: integer code is exact, and Rust never reassociates or contracts float
 /// operations, so only the vector width changes. (Without this, the default x86-64 target
@@ -195,6 +182,40 @@ pub(crate) fn f64_columns(rows: &[&[f64]], big: &[f64], state: [&mut [f64]; 4]) 
         return w;
     }
     let _ = (rows, state);
+    0
+}
+
+/// The float32-range column pass of the exact sums (`exact::columns`, replaced operation for
+/// operation) over float32 or bfloat16 rows (each at least `sums.len()` long): for the first `sums.len() / 8 * 8` columns, each value as float32 bits `b` in row
+/// order: its exact f64 value added to `sums[j]`, `b & 0x7fff_ffff` into `max[j]` (unsigned)
+/// and that minus one (wrapping) into `min[j]`. Returns the number of columns done (0
+/// without AVX2).
+pub(crate) fn narrow_columns<T: Copy, const R: usize>(
+    rows: &[&[T]; R],
+    sums: &mut [f64],
+    max: &mut [u32],
+    min: &mut [u32],
+) -> usize {
+    let w = sums.len() / 8 * 8;
+    let size = size_of::<T>();
+    assert!(size == 2 || size == 4, "float32 or bfloat16 bits");
+    assert!(max.len() == sums.len() && min.len() == sums.len());
+    assert!(rows.iter().all(|r| r.len() >= sums.len()));
+    #[cfg(target_arch = "x86_64")]
+    if avx2() && w > 0 {
+        let at = rows.map(|r| r.as_ptr().cast::<u8>());
+        // SAFETY: AVX2 is present; every row holds at least w elements of `size` bytes, and
+        // the state slices at least w (asserted above).
+        unsafe {
+            if size == 2 {
+                x86::narrow_columns::<true, R>(&at, &mut sums[..w], &mut max[..w], &mut min[..w]);
+            } else {
+                x86::narrow_columns::<false, R>(&at, &mut sums[..w], &mut max[..w], &mut min[..w]);
+            }
+        }
+        return w;
+    }
+    let _ = (rows, max, min);
     0
 }
 
@@ -942,6 +963,63 @@ mod x86 {
             for (g, v) in v.into_iter().enumerate() {
                 unsafe { _mm256_storeu_pd(dst.as_mut_ptr().add(4 * g), v) };
             }
+        }
+    }
+
+    /// `rows`: pointers to rows of float32 (`BF16` false) or bfloat16 bits, each holding at
+    /// least `sums.len()` values; `sums.len()` a multiple of 8, `max` and `min` as long.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn narrow_columns<const BF16: bool, const R: usize>(
+        rows: &[*const u8; R],
+        sums: &mut [f64],
+        max: &mut [u32],
+        min: &mut [u32],
+    ) {
+        let size = if BF16 { 2 } else { 4 };
+        let abs = _mm256_set1_epi32(i32::MAX);
+        let one = _mm256_set1_epi32(1);
+        let mut c = 0;
+        while c + 8 <= sums.len() {
+            // SAFETY (every block below): c + 8 <= sums.len() == max.len() == min.len(),
+            // and every row holds at least that many values (the caller's contract).
+            let (s, m, n) = (sums.as_mut_ptr(), max.as_mut_ptr(), min.as_mut_ptr());
+            let (mut s0, mut s1, mut mx, mut mn) = unsafe {
+                (
+                    _mm256_loadu_pd(s.add(c)),
+                    _mm256_loadu_pd(s.add(c + 4)),
+                    _mm256_loadu_si256(m.add(c).cast()),
+                    _mm256_loadu_si256(n.add(c).cast()),
+                )
+            };
+            let prefetch = (c * size).is_multiple_of(64);
+            for &p in rows {
+                let at = p.wrapping_add(c * size);
+                if prefetch {
+                    // A hint only (never faults), so an address past the row is harmless.
+                    let ahead = at.wrapping_add(super::COLUMN_PREFETCH_BYTES);
+                    _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
+                }
+                let b = unsafe {
+                    if BF16 {
+                        _mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(_mm_loadu_si128(at.cast())))
+                    } else {
+                        _mm256_loadu_si256(at.cast())
+                    }
+                };
+                let a = _mm256_and_si256(b, abs);
+                mx = _mm256_max_epu32(mx, a);
+                mn = _mm256_min_epu32(mn, _mm256_sub_epi32(a, one));
+                let f = _mm256_castsi256_ps(b);
+                s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(f)));
+                s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(f)));
+            }
+            unsafe {
+                _mm256_storeu_pd(s.add(c), s0);
+                _mm256_storeu_pd(s.add(c + 4), s1);
+                _mm256_storeu_si256(m.add(c).cast(), mx);
+                _mm256_storeu_si256(n.add(c).cast(), mn);
+            }
+            c += 8;
         }
     }
 

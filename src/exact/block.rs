@@ -100,6 +100,17 @@ pub(super) trait Narrow: Copy {
     ) -> bool {
         false
     }
+    /// A platform kernel's column pass (`exact::columns`, the same state): the number of
+    /// leading columns it did (0 when there is none).
+    #[inline(always)]
+    fn kernel_columns<const R: usize>(
+        _rows: &[&[Self]; R],
+        _sums: &mut [f64],
+        _max: &mut [u32],
+        _min: &mut [u32],
+    ) -> usize {
+        0
+    }
 }
 
 impl Narrow for f32 {
@@ -107,6 +118,15 @@ impl Narrow for f32 {
     #[inline(always)]
     fn f32_bits(self) -> u32 {
         self.to_bits()
+    }
+    #[inline(always)]
+    fn kernel_columns<const R: usize>(
+        rows: &[&[Self]; R],
+        sums: &mut [f64],
+        max: &mut [u32],
+        min: &mut [u32],
+    ) -> usize {
+        platform::narrow_columns(rows, sums, max, min)
     }
 }
 
@@ -126,6 +146,15 @@ impl Narrow for bf16 {
         mn: &mut [u32; LANES],
     ) -> bool {
         platform::bf16_lanes(bytemuck::cast_slice(blk), s, mx, mn)
+    }
+    #[inline(always)]
+    fn kernel_columns<const R: usize>(
+        rows: &[&[Self]; R],
+        sums: &mut [f64],
+        max: &mut [u32],
+        min: &mut [u32],
+    ) -> usize {
+        platform::narrow_columns(rows, sums, max, min)
     }
 }
 

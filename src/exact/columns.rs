@@ -118,14 +118,14 @@ pub(crate) fn columns_c64(
 
 /// Lane sums, each column's largest magnitude's bits and smallest non-zero magnitude's bits
 /// minus one (zeros wrap to u32::MAX, which never wins the minimum).
-struct NarrowState {
-    sums: Vec<f64>,
-    max: Vec<u32>,
-    min: Vec<u32>,
+pub(super) struct NarrowState {
+    pub(super) sums: Vec<f64>,
+    pub(super) max: Vec<u32>,
+    pub(super) min: Vec<u32>,
 }
 
 impl NarrowState {
-    fn new(w: usize) -> Self {
+    pub(super) fn new(w: usize) -> Self {
         Self {
             sums: vec![0.0; w],
             max: vec![0; w],
@@ -151,24 +151,25 @@ fn narrow_step(b: u32, sum: &mut f64, max: &mut u32, min: &mut u32) {
 impl<T: Narrow> ColumnState<T> for NarrowState {
     #[inline(always)]
     fn add_rows<const R: usize>(&mut self, rows: &[&[T]; R]) {
+        let done = T::kernel_columns(rows, &mut self.sums, &mut self.max, &mut self.min);
+        self.add_rows_portable(rows, done);
+    }
+}
+
+impl NarrowState {
+    /// The portable column pass (`Narrow::kernel_columns` is the platform's, with the same
+    /// operations): the columns from `first` on.
+    #[inline(always)]
+    pub(super) fn add_rows_portable<T: Narrow>(&mut self, rows: &[&[T]], first: usize) {
         let w = self.sums.len();
-        let steps = self
-            .sums
-            .chunks_exact_mut(V32)
-            .zip((self.max.chunks_exact_mut(V32)).zip(self.min.chunks_exact_mut(V32)));
-        for (c, (s, (mx, mn))) in (0..).step_by(V32).zip(steps) {
-            // The state in registers for all R rows (fixed-size copies, so this vectorises).
+        let steps = (self.sums[first..].chunks_exact_mut(V32)).zip(
+            (self.max[first..].chunks_exact_mut(V32)).zip(self.min[first..].chunks_exact_mut(V32)),
+        );
+        for (c, (s, (mx, mn))) in (first..).step_by(V32).zip(steps) {
+            // The state in registers for all rows (fixed-size copies, so this vectorises).
             let mut sv: [f64; V32] = (*s).try_into().expect("V32 columns");
             let mut xv: [u32; V32] = (*mx).try_into().expect("V32 columns");
             let mut nv: [u32; V32] = (*mn).try_into().expect("V32 columns");
-            if (c * size_of::<T>()).is_multiple_of(64) {
-                for row in rows {
-                    platform::prefetch_at(
-                        row,
-                        c * size_of::<T>() + platform::COLUMN_PREFETCH_BYTES,
-                    );
-                }
-            }
             for row in rows {
                 let x: &[T; V32] = row[c..c + V32].try_into().expect("V32 columns");
                 for l in 0..V32 {
@@ -179,7 +180,7 @@ impl<T: Narrow> ColumnState<T> for NarrowState {
             mx.copy_from_slice(&xv);
             mn.copy_from_slice(&nv);
         }
-        for j in w / V32 * V32..w {
+        for j in first + (w - first) / V32 * V32..w {
             for row in rows {
                 let (s, mx, mn) = (&mut self.sums[j], &mut self.max[j], &mut self.min[j]);
                 narrow_step(row[j].f32_bits(), s, mx, mn);
