@@ -286,6 +286,30 @@ pub(crate) fn max_key_f32(x: &[f32], flip: u32) -> Option<u32> {
     None
 }
 
+/// Over the elements of `x` (a multiple of 32 of them): the largest and the smallest of their
+/// bits `b = bits ^ flip` as i32 and the largest as u32, where with `skip_nan` a NaN's `b`
+/// reads as all ones. Three instructions per eight elements (blocks that hold a NaN are
+/// redone, with four more, when `skip_nan`): the
+/// extrema of a float follow from these (the largest non-negative bits are the largest
+/// non-negative float, the smallest negative i32 the negative float nearest zero, an
+/// unsigned maximum past -inf's bits a negative NaN). None without AVX2.
+pub(crate) fn extremes_f32(x: &[f32], flip: u32, skip_nan: bool) -> Option<(i32, i32, u32)> {
+    assert!(x.len().is_multiple_of(32));
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: AVX2 is present; the kernel reads only within `x`.
+        return Some(unsafe {
+            if skip_nan {
+                x86::extremes_f32::<true>(x, flip)
+            } else {
+                x86::extremes_f32::<false>(x, flip)
+            }
+        });
+    }
+    let _ = flip;
+    None
+}
+
 /// Σx as wrapping i64, or None without AVX2.
 pub(crate) fn sum_i32(x: &[i32]) -> Option<i64> {
     #[cfg(target_arch = "x86_64")]
@@ -642,49 +666,8 @@ mod x86 {
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn max_key_f32(x: &[f32], flip: u32) -> u32 {
         let n = x.len() / 32 * 32;
-        let fl = _mm256_set1_epi32(flip as i32);
-        let p = x.as_ptr().cast::<__m256i>();
-        let mut hi = [_mm256_set1_epi32(i32::MIN); 4];
-        let mut lo = [_mm256_set1_epi32(i32::MAX); 4];
-        let mut hu = [_mm256_setzero_si256(); 4];
-        let mut i = 0;
-        while i < n / 8 {
-            // Hints only (never fault), so addresses past the end are harmless: both lines
-            // of this step's 128 bytes, PREFETCH_BYTES ahead.
-            let ahead = p.wrapping_add(i + super::PREFETCH_BYTES / 32).cast::<i8>();
-            _mm_prefetch::<_MM_HINT_T0>(ahead);
-            _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(64));
-            for j in 0..4 {
-                // SAFETY: (i + j + 1) * 8 <= n <= x.len().
-                let b = _mm256_xor_si256(unsafe { _mm256_loadu_si256(p.add(i + j)) }, fl);
-                hi[j] = _mm256_max_epi32(hi[j], b);
-                lo[j] = _mm256_min_epi32(lo[j], b);
-                hu[j] = _mm256_max_epu32(hu[j], b);
-            }
-            i += 4;
-        }
-        let h = _mm256_max_epi32(
-            _mm256_max_epi32(hi[0], hi[1]),
-            _mm256_max_epi32(hi[2], hi[3]),
-        );
-        let l = _mm256_min_epi32(
-            _mm256_min_epi32(lo[0], lo[1]),
-            _mm256_min_epi32(lo[2], lo[3]),
-        );
-        let u = _mm256_max_epu32(
-            _mm256_max_epu32(hu[0], hu[1]),
-            _mm256_max_epu32(hu[2], hu[3]),
-        );
-        let (mut hs, mut ls, mut us) = ([0i32; 8], [0i32; 8], [0u32; 8]);
-        // SAFETY: the arrays hold 8 32-bit lanes each.
-        unsafe {
-            _mm256_storeu_si256(hs.as_mut_ptr().cast(), h);
-            _mm256_storeu_si256(ls.as_mut_ptr().cast(), l);
-            _mm256_storeu_si256(us.as_mut_ptr().cast(), u);
-        }
-        let h = hs.into_iter().max().unwrap_or(i32::MIN);
-        let l = ls.into_iter().min().unwrap_or(i32::MAX);
-        let u = us.into_iter().max().unwrap_or(0);
+        // SAFETY: AVX2 is present (the caller's contract); n is a multiple of 32.
+        let (h, l, u) = unsafe { extremes_f32::<false>(&x[..n], flip) };
         let best = if n == 0 {
             0 // below every key, so the tail decides
         } else if h > 0x7f80_0000 || u > 0xff80_0000 {
@@ -698,6 +681,106 @@ mod x86 {
             .iter()
             .map(|v| crate::bits::f32_key(v.to_bits() ^ flip))
             .fold(best, u32::max)
+    }
+
+    /// See [`super::extremes_f32`]; `x.len()` a multiple of 32. With `SKIP_NAN`, blocks of
+    /// `NAN_BLOCK` elements take the plain three instructions and only a block that held a NaN
+    /// (its plain extremes tell) is redone with the NaNs masked, while it is in L1.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn extremes_f32<const SKIP_NAN: bool>(
+        x: &[f32],
+        flip: u32,
+    ) -> (i32, i32, u32) {
+        const NAN_BLOCK: usize = 1024;
+        let n = x.len() / 32 * 32;
+        let mut ext = [
+            _mm256_set1_epi32(i32::MIN),
+            _mm256_set1_epi32(i32::MAX),
+            _mm256_setzero_si256(),
+        ];
+        let block = if SKIP_NAN { NAN_BLOCK } else { n.max(32) };
+        let mut start = 0;
+        while start < n {
+            let blk = &x[start..(start + block).min(n)];
+            // SAFETY: AVX2 is present (this function's contract); `blk` is whole 32-element
+            // steps.
+            let mut e = unsafe { extremes_block::<false>(blk, flip) };
+            if SKIP_NAN {
+                let pos_nan = _mm256_cmpgt_epi32(e[0], _mm256_set1_epi32(0x7f80_0000));
+                let top = _mm256_max_epu32(e[2], _mm256_set1_epi32(0xff80_0000u32 as i32));
+                let neg_nan = _mm256_xor_si256(
+                    _mm256_cmpeq_epi32(top, _mm256_set1_epi32(0xff80_0000u32 as i32)),
+                    _mm256_set1_epi32(-1),
+                );
+                if _mm256_movemask_epi8(_mm256_or_si256(pos_nan, neg_nan)) != 0 {
+                    // SAFETY: as above.
+                    e = unsafe { extremes_block::<true>(blk, flip) };
+                }
+            }
+            ext = [
+                _mm256_max_epi32(ext[0], e[0]),
+                _mm256_min_epi32(ext[1], e[1]),
+                _mm256_max_epu32(ext[2], e[2]),
+            ];
+            start += block;
+        }
+        let (mut hs, mut ls, mut us) = ([0i32; 8], [0i32; 8], [0u32; 8]);
+        // SAFETY: the arrays hold 8 32-bit lanes each.
+        unsafe {
+            _mm256_storeu_si256(hs.as_mut_ptr().cast(), ext[0]);
+            _mm256_storeu_si256(ls.as_mut_ptr().cast(), ext[1]);
+            _mm256_storeu_si256(us.as_mut_ptr().cast(), ext[2]);
+        }
+        let h = hs.into_iter().max().unwrap_or(i32::MIN);
+        let l = ls.into_iter().min().unwrap_or(i32::MAX);
+        let u = us.into_iter().max().unwrap_or(0);
+        (h, l, u)
+    }
+
+    /// The lanes of [`extremes_f32`] over `x` (whole 32-element steps): signed maximum,
+    /// signed minimum, unsigned maximum of `bits ^ flip` (NaNs as all ones with `MASK_NAN`).
+    #[target_feature(enable = "avx2")]
+    unsafe fn extremes_block<const MASK_NAN: bool>(x: &[f32], flip: u32) -> [__m256i; 3] {
+        let n = x.len() / 32 * 32;
+        let fl = _mm256_set1_epi32(flip as i32);
+        let (abs, inf) = (_mm256_set1_epi32(i32::MAX), _mm256_set1_epi32(0x7f80_0000));
+        let p = x.as_ptr().cast::<__m256i>();
+        let mut hi = [_mm256_set1_epi32(i32::MIN); 4];
+        let mut lo = [_mm256_set1_epi32(i32::MAX); 4];
+        let mut hu = [_mm256_setzero_si256(); 4];
+        let mut i = 0;
+        while i < n / 8 {
+            // Hints only (never fault), so addresses past the end are harmless: both lines
+            // of this step's 128 bytes, PREFETCH_BYTES ahead.
+            let ahead = p.wrapping_add(i + super::PREFETCH_BYTES / 32).cast::<i8>();
+            _mm_prefetch::<_MM_HINT_T0>(ahead);
+            _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(64));
+            for j in 0..4 {
+                // SAFETY: (i + j + 1) * 8 <= n <= x.len().
+                let mut b = _mm256_xor_si256(unsafe { _mm256_loadu_si256(p.add(i + j)) }, fl);
+                if MASK_NAN {
+                    b = _mm256_or_si256(b, _mm256_cmpgt_epi32(_mm256_and_si256(b, abs), inf));
+                }
+                hi[j] = _mm256_max_epi32(hi[j], b);
+                lo[j] = _mm256_min_epi32(lo[j], b);
+                hu[j] = _mm256_max_epu32(hu[j], b);
+            }
+            i += 4;
+        }
+        [
+            _mm256_max_epi32(
+                _mm256_max_epi32(hi[0], hi[1]),
+                _mm256_max_epi32(hi[2], hi[3]),
+            ),
+            _mm256_min_epi32(
+                _mm256_min_epi32(lo[0], lo[1]),
+                _mm256_min_epi32(lo[2], lo[3]),
+            ),
+            _mm256_max_epu32(
+                _mm256_max_epu32(hu[0], hu[1]),
+                _mm256_max_epu32(hu[2], hu[3]),
+            ),
+        ]
     }
 
     /// `n` i32 summed as i64 (wrapping): 16-bit halves in 32-bit lanes, which cannot overflow

@@ -533,6 +533,79 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn float32_extrema_rows_match_the_reference_with_every_special() {
+        // Rows long enough for the vector extremes kernel and several of its NaN blocks, with
+        // NaNs of both signs in some blocks only, both zeros, infinities and subnormals.
+        let specials = [
+            0u32,
+            0x8000_0000,
+            1,
+            0x8000_0001,
+            0x3f80_0000,
+            0xbf80_0000,
+            0x7f80_0000,
+            0xff80_0000,
+            0x7fc0_0000,
+            0xffc0_0000,
+            0xffff_ffff,
+            0x7f80_0001,
+        ];
+        let mut rng = Rng(23);
+        for len in [32, 33, 69, 3 * 1024 + 7, 5000] {
+            for pick in 0..6u64 {
+                let v: Vec<f32> = (0..2 * len)
+                    .map(|i| {
+                        let w = rng.next();
+                        // pick 0: no NaN; 1: NaN only in the second 1024; else any special.
+                        let k = match pick {
+                            0 => w % 8,
+                            1 if !(1024..2048).contains(&i) => w % 8,
+                            _ => w % specials.len() as u64,
+                        };
+                        let b = specials[k as usize];
+                        // Mostly ordinary values, so that the specials decide only sometimes.
+                        f32::from_bits(if w % 7 < pick {
+                            b
+                        } else {
+                            (w >> 32) as u32 & 0xbfff_ffff
+                        })
+                    })
+                    .collect();
+                let x = CpuStorage::F32(v);
+                let r = Reduce3 {
+                    outer: 2,
+                    len,
+                    inner: 1,
+                };
+                for kind in [
+                    FoldKind::Max,
+                    FoldKind::Min,
+                    FoldKind::NanMax,
+                    FoldKind::NanMin,
+                ] {
+                    let got = crate::cpu::fold(&x, kind, &[r]);
+                    let want = reference_of(kind, &x, r);
+                    assert!(got.as_bytes() == want.as_bytes(), "{kind:?} {len} {pick}");
+                }
+            }
+        }
+        // An all-NaN row: the nan-variants' key 0.
+        let x = CpuStorage::F32(vec![f32::NAN; 64]);
+        let r = Reduce3 {
+            outer: 1,
+            len: 64,
+            inner: 1,
+        };
+        for kind in [FoldKind::NanMax, FoldKind::NanMin] {
+            let got = crate::cpu::fold(&x, kind, &[r]);
+            assert!(
+                got.as_bytes() == reference_of(kind, &x, r).as_bytes(),
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
     fn tall_folds_split_by_rows_and_wide_tiles_match_the_reference() {
         let kinds = [
             FoldKind::Sum,

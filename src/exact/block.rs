@@ -100,25 +100,8 @@ pub(super) trait Narrow: Copy {
     ) -> bool {
         false
     }
-    /// A platform kernel's column pass (`exact::columns`, the same state): the number of
-    /// leading columns it did (0 when there is none).
-    #[inline(always)]
-    fn kernel_columns<const R: usize>(
-        _rows: &[&[Self]; R],
-        _sums: &mut [f64],
-        _max: &mut [u32],
-        _min: &mut [u32],
-    ) -> usize {
-        0
-    }
-}
-
-impl Narrow for f32 {
-    const MANT: i32 = 23;
-    #[inline(always)]
-    fn f32_bits(self) -> u32 {
-        self.to_bits()
-    }
+    /// The platform kernel's column pass (`exact::columns`, the same state; it reads float32
+    /// and bfloat16 bits alike): the number of leading columns it did (0 without one).
     #[inline(always)]
     fn kernel_columns<const R: usize>(
         rows: &[&[Self]; R],
@@ -127,6 +110,14 @@ impl Narrow for f32 {
         min: &mut [u32],
     ) -> usize {
         platform::narrow_columns(rows, sums, max, min)
+    }
+}
+
+impl Narrow for f32 {
+    const MANT: i32 = 23;
+    #[inline(always)]
+    fn f32_bits(self) -> u32 {
+        self.to_bits()
     }
 }
 
@@ -146,15 +137,6 @@ impl Narrow for bf16 {
         mn: &mut [u32; LANES],
     ) -> bool {
         platform::bf16_lanes(bytemuck::cast_slice(blk), s, mx, mn)
-    }
-    #[inline(always)]
-    fn kernel_columns<const R: usize>(
-        rows: &[&[Self]; R],
-        sums: &mut [f64],
-        max: &mut [u32],
-        min: &mut [u32],
-    ) -> usize {
-        platform::narrow_columns(rows, sums, max, min)
     }
 }
 
