@@ -323,7 +323,7 @@ pub(crate) fn sum_i32(x: &[i32]) -> Option<i64> {
 
 /// Column argmax of f32 over `rows` for the first `cols.len() / 8 * 8` columns of `cols`:
 /// pushes each column's largest `bits::f32_key(b ^ flip)` and the first row holding it onto
-/// `keys` and `at`. Returns the number of columns done (0 without AVX2 or past `i32::MAX`
+/// `keys` and `at`; with `nan_low`, NaNs have the lowest key, 0 (the nan-variants). Returns the number of columns done (0 without AVX2 or past `i32::MAX`
 /// rows).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn argmax_columns_f32(
@@ -332,6 +332,7 @@ pub(crate) fn argmax_columns_f32(
     cols: std::ops::Range<usize>,
     rows: std::ops::Range<usize>,
     flip: u32,
+    nan_low: bool,
     keys: &mut Vec<u32>,
     at: &mut Vec<usize>,
 ) -> usize {
@@ -343,17 +344,24 @@ pub(crate) fn argmax_columns_f32(
         // SAFETY: AVX2 is present; rows below rows.end and columns cols.start..cols.start + w
         // lie inside `slab` (asserted above), and both buffers have w elements.
         unsafe {
-            x86::argmax_columns_f32(slab, inner, cols.start, rows, flip, &mut best, &mut rows_at)
+            let (best, rows_at) = (&mut best, &mut rows_at);
+            let first = cols.start;
+            if nan_low {
+                x86::argmax_columns_f32::<true>(slab, inner, first, rows, flip, best, rows_at)
+            } else {
+                x86::argmax_columns_f32::<false>(slab, inner, first, rows, flip, best, rows_at)
+            }
         };
-        // The kernel's keys of negative floats are one above `bits::f32_key`'s.
-        keys.extend(
-            best.iter()
-                .map(|&k| (k - i32::from(k < 0)) as u32 ^ 0x8000_0000),
-        );
+        // The kernel's keys of negative floats are one above `bits::f32_key`'s; its NaN key
+        // i32::MIN (with `nan_low`) is key 0.
+        keys.extend(best.iter().map(|&k| match k {
+            i32::MIN => 0,
+            k => (k - i32::from(k < 0)) as u32 ^ 0x8000_0000,
+        }));
         at.extend(rows_at.iter().map(|&r| r as usize));
         return w;
     }
-    let _ = (slab, keys, at, flip);
+    let _ = (slab, keys, at, flip, nan_low);
     0
 }
 
@@ -644,18 +652,19 @@ mod x86 {
     }
 
     /// Keys as signed integers in the order of `bits::f32_key` (xor the sign bit), made of the
-    /// magnitude's bits, negated for negative floats (so -0.0 -> +0.0), NaNs -> i32::MAX: that
-    /// key exactly, but one above it for negative floats (see [`super::argmax_columns_f32`]).
-    /// `vpsignd` does the negation in one instruction.
+    /// magnitude's bits, negated for negative floats (so -0.0 -> +0.0), NaNs -> `nan_key`
+    /// (i32::MAX, or i32::MIN for the nan-variants): that key exactly, but one above it for
+    /// negative floats (see [`super::argmax_columns_f32`]). `vpsignd` does the negation in one
+    /// instruction.
     #[inline(always)]
-    unsafe fn skey(b: __m256i) -> __m256i {
+    unsafe fn skey(b: __m256i, nan_key: __m256i) -> __m256i {
         // SAFETY: register-only AVX2 operations; every caller is an AVX2 function, entered
         // only after runtime detection.
         unsafe {
             let low = _mm256_set1_epi32(i32::MAX);
             let a = _mm256_and_si256(b, low);
             let nan = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7f80_0000));
-            _mm256_blendv_epi8(_mm256_sign_epi32(a, b), low, nan)
+            _mm256_blendv_epi8(_mm256_sign_epi32(a, b), nan_key, nan)
         }
     }
 
@@ -829,7 +838,7 @@ mod x86 {
     }
 
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn argmax_columns_f32(
+    pub(super) unsafe fn argmax_columns_f32<const NAN_LOW: bool>(
         slab: &[f32],
         inner: usize,
         start: usize,
@@ -845,12 +854,13 @@ mod x86 {
             let (w, len) = (at.len(), rows.end);
             let base = slab.as_ptr().add(start);
             let fl = _mm256_set1_epi32(flip as i32);
+            let nan_key = _mm256_set1_epi32(if NAN_LOW { i32::MIN } else { i32::MAX });
             // Called with r < len and c + 8 <= w: inside the slab.
             let load = |r: usize, c: usize| {
-                skey(_mm256_xor_si256(
-                    _mm256_loadu_si256(base.add(r * inner + c).cast()),
-                    fl,
-                ))
+                skey(
+                    _mm256_xor_si256(_mm256_loadu_si256(base.add(r * inner + c).cast()), fl),
+                    nan_key,
+                )
             };
             let first = _mm256_set1_epi32(rows.start as i32);
             let mut c = 0;

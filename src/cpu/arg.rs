@@ -77,8 +77,8 @@ pub(crate) fn arg_slice<T: ArgElem>(x: &[T], op: ReduceOp, r: Reduce3) -> Vec<i6
 pub(crate) fn arg_key<T: ArgKey>(op: ReduceOp, x: T) -> T::Key {
     match op {
         ReduceOp::ArgMin => x.min_key(),
-        ReduceOp::NanArgMax => NanArgMax::key(x),
-        ReduceOp::NanArgMin => NanArgMin::key(x),
+        ReduceOp::NanArgMax => nan_max_key(x),
+        ReduceOp::NanArgMin => nan_min_key(x),
         _ => x.key(),
     }
 }
@@ -125,18 +125,15 @@ pub(crate) struct NanArgMax;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct NanArgMin;
 
-impl<T: ArgKey> Arg<T> for NanArgMax {
-    #[inline(always)]
-    fn key(x: T) -> T::Key {
-        if x.nan() { T::LOW } else { x.key() }
-    }
+/// The nan-variants' keys: NaN lowest.
+#[inline(always)]
+fn nan_max_key<T: ArgKey>(x: T) -> T::Key {
+    if x.nan() { T::LOW } else { x.key() }
 }
 
-impl<T: ArgKey> Arg<T> for NanArgMin {
-    #[inline(always)]
-    fn key(x: T) -> T::Key {
-        if x.nan() { T::LOW } else { x.min_key() }
-    }
+#[inline(always)]
+fn nan_min_key<T: ArgKey>(x: T) -> T::Key {
+    if x.nan() { T::LOW } else { x.min_key() }
 }
 
 /// argmax / argmin of every type but f32 (which has kernels of its own).
@@ -152,6 +149,18 @@ macro_rules! plain_args {
             #[inline(always)]
             fn key(x: $t) -> <$t as ArgKey>::Key {
                 x.min_key()
+            }
+        }
+        impl Arg<$t> for NanArgMax {
+            #[inline(always)]
+            fn key(x: $t) -> <$t as ArgKey>::Key {
+                nan_max_key(x)
+            }
+        }
+        impl Arg<$t> for NanArgMin {
+            #[inline(always)]
+            fn key(x: $t) -> <$t as ArgKey>::Key {
+                nan_min_key(x)
             }
         }
     )*};
@@ -197,6 +206,7 @@ macro_rules! f32_arg {
                     cols.clone(),
                     rows.clone(),
                     $flip,
+                    false,
                     &mut keys,
                     &mut at,
                 );
@@ -211,6 +221,59 @@ macro_rules! f32_arg {
 }
 f32_arg!(ArgMax, 0);
 f32_arg!(ArgMin, 0x8000_0000);
+
+/// f32 nanargmax (`FLIP` = 0) and nanargmin (`FLIP` = the sign bit): rows take the vector
+/// extremes kernel with NaNs masked (`platform::extremes_f32`), columns argmax's column
+/// kernel with NaN's key the lowest.
+macro_rules! f32_nan_arg {
+    ($op:ty, $flip:expr, $key:path) => {
+        impl Arg<f32> for $op {
+            #[inline(always)]
+            fn key(x: f32) -> u32 {
+                $key(x)
+            }
+            fn max_key(x: &[f32]) -> u32 {
+                let n = x.len() / 32 * 32;
+                let Some((h, l, _)) = platform::extremes_f32(&x[..n], $flip, true) else {
+                    return max_key::<f32, Self>(x);
+                };
+                // The largest (flipped) bits but NaN's: the non-negative maximum, else the
+                // negative nearest zero (NaNs read as all ones, so all NaN leaves -1).
+                let head = if n == 0 || (h < 0 && l == -1) {
+                    <f32 as ArgKey>::LOW
+                } else {
+                    bits::f32_key(if h >= 0 { h as u32 } else { l as u32 })
+                };
+                x[n..].iter().map(|&v| $key(v)).fold(head, u32::max)
+            }
+            fn column_best(
+                slab: &[f32],
+                inner: usize,
+                cols: Range<usize>,
+                rows: Range<usize>,
+            ) -> Best<f32> {
+                let (mut keys, mut at) = (Vec::new(), Vec::new());
+                let done = platform::argmax_columns_f32(
+                    slab,
+                    inner,
+                    cols.clone(),
+                    rows.clone(),
+                    $flip,
+                    true,
+                    &mut keys,
+                    &mut at,
+                );
+                let rest = cols.start + done..cols.end;
+                let (k, a) = column_best::<f32, Self>(slab, inner, rest, rows);
+                keys.extend(k);
+                at.extend(a);
+                (keys, at)
+            }
+        }
+    };
+}
+f32_nan_arg!(NanArgMax, 0, nan_max_key);
+f32_nan_arg!(NanArgMin, 0x8000_0000, nan_min_key);
 
 /// Lanes of the vectorised key maximum.
 const LANES: usize = 16;
@@ -772,7 +835,50 @@ mod tests {
                 reference(&flipped, r),
                 "{r:?}"
             );
+            for op in [ReduceOp::NanArgMax, ReduceOp::NanArgMin] {
+                assert_eq!(arg(&x, op, r), nan_reference(&v, r, op), "{op:?} {r:?}");
+            }
         }
+        // Rows long enough for the row kernels' blocks, and all-NaN columns.
+        for (len, inner) in [(3000, 1), (70, 2), (1100, 9)] {
+            let r = Reduce3 {
+                outer: 1,
+                len,
+                inner,
+            };
+            for nan_share in [0, 3, 8] {
+                let v: Vec<f32> = (0..len * inner)
+                    .map(|i| match rng.next() % 8 {
+                        _ if i % inner == 1 => f32::NAN,
+                        k if k < nan_share => f32::from_bits(specials[10 + (k as usize) % 3]),
+                        _ => f32::from_bits(specials[(rng.next() % 10) as usize]),
+                    })
+                    .collect();
+                let x = CpuStorage::F32(v.clone());
+                for op in [ReduceOp::NanArgMax, ReduceOp::NanArgMin] {
+                    assert_eq!(arg(&x, op, r), nan_reference(&v, r, op), "{op:?} {r:?}");
+                }
+            }
+        }
+    }
+
+    /// The plain loop of a nan-variant over float32: the first index of the largest key
+    /// (NaN lowest), -1 where the whole slice is NaN.
+    fn nan_reference(x: &[f32], r: Reduce3, op: ReduceOp) -> Vec<i64> {
+        let mut out = Vec::new();
+        for o in 0..r.outer {
+            for i in 0..r.inner {
+                let at = |k: usize| x[(o * r.len + k) * r.inner + i];
+                let (mut best, mut arg) = (arg_key(op, at(0)), 0);
+                for k in 1..r.len {
+                    if arg_key(op, at(k)) > best {
+                        (best, arg) = (arg_key(op, at(k)), k);
+                    }
+                }
+                out.push(if at(arg).is_nan() { -1 } else { arg as i64 });
+            }
+        }
+        out
     }
 
     #[test]
