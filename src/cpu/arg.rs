@@ -199,26 +199,31 @@ macro_rules! f32_arg {
                 cols: Range<usize>,
                 rows: Range<usize>,
             ) -> Best<f32> {
-                let (mut keys, mut at) = (Vec::new(), Vec::new());
-                let done = platform::argmax_columns_f32(
-                    slab,
-                    inner,
-                    cols.clone(),
-                    rows.clone(),
-                    $flip,
-                    false,
-                    &mut keys,
-                    &mut at,
-                );
-                let rest = cols.start + done..cols.end;
-                let (k, a) = column_best::<f32, Self>(slab, inner, rest, rows);
-                keys.extend(k);
-                at.extend(a);
-                (keys, at)
+                f32_column_best::<Self>(slab, inner, cols, rows, $flip, false)
             }
         }
     };
 }
+/// [`Arg::column_best`] of the float32 instructions: the vector column kernel for whole groups
+/// of 8 columns (NaN's key the lowest with `nan_low`), the generic loop for the rest.
+fn f32_column_best<A: Arg<f32>>(
+    slab: &[f32],
+    inner: usize,
+    cols: Range<usize>,
+    rows: Range<usize>,
+    flip: u32,
+    nan_low: bool,
+) -> Best<f32> {
+    let (mut keys, mut at) = (Vec::new(), Vec::new());
+    let (c, r) = (cols.clone(), rows.clone());
+    let done = platform::argmax_columns_f32(slab, inner, c, r, flip, nan_low, &mut keys, &mut at);
+    let rest = cols.start + done..cols.end;
+    let (k, a) = column_best::<f32, A>(slab, inner, rest, rows);
+    keys.extend(k);
+    at.extend(a);
+    (keys, at)
+}
+
 f32_arg!(ArgMax, 0);
 f32_arg!(ArgMin, 0x8000_0000);
 
@@ -252,22 +257,7 @@ macro_rules! f32_nan_arg {
                 cols: Range<usize>,
                 rows: Range<usize>,
             ) -> Best<f32> {
-                let (mut keys, mut at) = (Vec::new(), Vec::new());
-                let done = platform::argmax_columns_f32(
-                    slab,
-                    inner,
-                    cols.clone(),
-                    rows.clone(),
-                    $flip,
-                    true,
-                    &mut keys,
-                    &mut at,
-                );
-                let rest = cols.start + done..cols.end;
-                let (k, a) = column_best::<f32, Self>(slab, inner, rest, rows);
-                keys.extend(k);
-                at.extend(a);
-                (keys, at)
+                f32_column_best::<Self>(slab, inner, cols, rows, $flip, true)
             }
         }
     };
