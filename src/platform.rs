@@ -186,10 +186,10 @@ pub(crate) fn f64_columns(rows: &[&[f64]], big: &[f64], state: [&mut [f64]; 4]) 
 }
 
 /// The float32-range column pass of the exact sums (`exact::columns`, replaced operation for
-/// operation) over float32 or bfloat16 rows (each at least `sums.len()` long): for the first `sums.len() / 8 * 8` columns, each value as float32 bits `b` in row
-/// order: its exact f64 value added to `sums[j]`, `b & 0x7fff_ffff` into `max[j]` (unsigned)
-/// and that minus one (wrapping) into `min[j]`. Returns the number of columns done (0
-/// without AVX2).
+/// operation) over float32 or bfloat16 rows (each at least `sums.len()` long): for the first
+/// `sums.len() / 8 * 8` columns, each value as float32 bits `b` in row order: its exact f64
+/// value added to `sums[j]`, `b & 0x7fff_ffff` into `max[j]` (unsigned) and that minus one
+/// (wrapping) into `min[j]`. Returns the number of columns done (0 without AVX2).
 pub(crate) fn narrow_columns<T: Copy, const R: usize>(
     rows: &[&[T]; R],
     sums: &mut [f64],
@@ -277,36 +277,66 @@ pub(crate) const STREAM_BYTES: usize = 16 << 20;
 /// or None without AVX2. `flip` = the sign bit gives argmin's keys (those of -x).
 pub(crate) fn max_key_f32(x: &[f32], flip: u32) -> Option<u32> {
     assert!(!x.is_empty());
-    #[cfg(target_arch = "x86_64")]
-    if avx2() {
-        // SAFETY: AVX2 is present; the kernel reads only within `x`.
-        return Some(unsafe { x86::max_key_f32(x, flip) });
+    if !avx2() {
+        return None;
     }
-    let _ = flip;
-    None
+    let n = x.len() / 32 * 32;
+    let best = match n {
+        0 => 0, // below every key, so the tail decides
+        _ => match largest_f32(&x[..n], flip, false)? {
+            Largest::Bits(b) => crate::bits::f32_key(b),
+            Largest::Nan | Largest::AllNan => u32::MAX,
+        },
+    };
+    let tail = x[n..]
+        .iter()
+        .map(|v| crate::bits::f32_key(v.to_bits() ^ flip));
+    Some(tail.fold(best, u32::max))
 }
 
-/// Over the elements of `x` (a multiple of 32 of them): the largest and the smallest of their
-/// bits `b = bits ^ flip` as i32 and the largest as u32, where with `skip_nan` a NaN's `b`
-/// reads as all ones. Three instructions per eight elements (blocks that hold a NaN are
-/// redone, with four more, when `skip_nan`): the
-/// extrema of a float follow from these (the largest non-negative bits are the largest
-/// non-negative float, the smallest negative i32 the negative float nearest zero, an
-/// unsigned maximum past -inf's bits a negative NaN). None without AVX2.
-pub(crate) fn extremes_f32(x: &[f32], flip: u32, skip_nan: bool) -> Option<(i32, i32, u32)> {
-    assert!(x.len().is_multiple_of(32));
+/// The largest of a run of float32 elements (see [`largest_f32`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Largest {
+    /// The bits (`bits ^ flip`) of the largest element.
+    Bits(u32),
+    /// A NaN was among them (only without `skip_nan`).
+    Nan,
+    /// Every element was NaN (only with `skip_nan`).
+    AllNan,
+}
+
+/// The largest of the elements of `x` (a non-zero multiple of 32 of them) seen as the floats of
+/// bits `bits ^ flip`, in the total order (-0.0 below +0.0); with `skip_nan` NaNs are left out.
+/// None without AVX2.
+///
+/// No per-element key: the kernel keeps three running extremes of the bits, three instructions
+/// per eight elements (a block holding a NaN is redone with four more when `skip_nan`). As
+/// signed integers the largest non-negative float has the largest bits and the negative float
+/// nearest zero the smallest; as unsigned integers negative NaNs lie above -inf; with
+/// `skip_nan` a NaN reads as all ones, below every non-negative and above every negative.
+pub(crate) fn largest_f32(x: &[f32], flip: u32, skip_nan: bool) -> Option<Largest> {
+    assert!(!x.is_empty() && x.len().is_multiple_of(32));
     #[cfg(target_arch = "x86_64")]
     if avx2() {
         // SAFETY: AVX2 is present; the kernel reads only within `x`.
-        return Some(unsafe {
+        let (h, l, u) = unsafe {
             if skip_nan {
                 x86::extremes_f32::<true>(x, flip)
             } else {
                 x86::extremes_f32::<false>(x, flip)
             }
+        };
+        return Some(if !skip_nan && (h > 0x7f80_0000 || u > 0xff80_0000) {
+            Largest::Nan
+        } else if h >= 0 {
+            Largest::Bits(h as u32)
+        } else if skip_nan && l == -1 {
+            Largest::AllNan
+        } else {
+            Largest::Bits(l as u32)
         });
     }
-    let _ = flip;
+    let _ = (flip, skip_nan);
     None
 }
 
@@ -323,8 +353,8 @@ pub(crate) fn sum_i32(x: &[i32]) -> Option<i64> {
 
 /// Column argmax of f32 over `rows` for the first `cols.len() / 8 * 8` columns of `cols`:
 /// pushes each column's largest `bits::f32_key(b ^ flip)` and the first row holding it onto
-/// `keys` and `at`; with `nan_low`, NaNs have the lowest key, 0 (the nan-variants). Returns the number of columns done (0 without AVX2 or past `i32::MAX`
-/// rows).
+/// `keys` and `at`; with `nan_low`, NaNs have the lowest key, 0 (the nan-variants). Returns
+/// the number of columns done (0 without AVX2 or past `i32::MAX` rows).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn argmax_columns_f32(
     slab: &[f32],
@@ -668,31 +698,8 @@ mod x86 {
         }
     }
 
-    /// Only the maximum is needed here, so no per-element key: as signed integers, the
-    /// largest non-negative float has the largest bits and the negative float nearest zero the
-    /// smallest; as unsigned integers, negative NaNs lie above -inf. Three running extremes
-    /// (max, min, unsigned max) give the largest key and whether a NaN was seen.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn max_key_f32(x: &[f32], flip: u32) -> u32 {
-        let n = x.len() / 32 * 32;
-        // SAFETY: AVX2 is present (the caller's contract); n is a multiple of 32.
-        let (h, l, u) = unsafe { extremes_f32::<false>(&x[..n], flip) };
-        let best = if n == 0 {
-            0 // below every key, so the tail decides
-        } else if h > 0x7f80_0000 || u > 0xff80_0000 {
-            u32::MAX
-        } else if h >= 0 {
-            crate::bits::f32_key(h as u32)
-        } else {
-            crate::bits::f32_key(l as u32)
-        };
-        x[n..]
-            .iter()
-            .map(|v| crate::bits::f32_key(v.to_bits() ^ flip))
-            .fold(best, u32::max)
-    }
-
-    /// See [`super::extremes_f32`]; `x.len()` a multiple of 32. With `SKIP_NAN`, blocks of
+    /// The running extremes behind [`super::largest_f32`]: signed max, signed min and unsigned
+    /// max of `bits ^ flip`; `x.len()` a multiple of 32. With `SKIP_NAN`, blocks of
     /// `NAN_BLOCK` elements take the plain three instructions and only a block that held a NaN
     /// (its plain extremes tell) is redone with the NaNs masked, while it is in L1.
     #[target_feature(enable = "avx2")]

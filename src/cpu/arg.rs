@@ -8,13 +8,14 @@ use num_complex::Complex;
 
 use std::ops::Range;
 
+use super::fold::wide_tile;
 use super::fold_ops::Truth;
 use super::par;
 use super::{CpuStorage, with_storage};
 use crate::ReduceOp;
 use crate::bits;
 use crate::plan::Reduce3;
-use crate::platform;
+use crate::platform::{self, Largest};
 
 /// `op` (an arg-reduction) along the middle axis of `x` viewed as `[outer, len, inner]`, as
 /// int64 indices; the nan-variants give -1 for a slice that is all NaN (the caller decides
@@ -228,7 +229,7 @@ f32_arg!(ArgMax, 0);
 f32_arg!(ArgMin, 0x8000_0000);
 
 /// f32 nanargmax (`FLIP` = 0) and nanargmin (`FLIP` = the sign bit): rows take the vector
-/// extremes kernel with NaNs masked (`platform::extremes_f32`), columns argmax's column
+/// extremes kernel with NaNs left out (`platform::largest_f32`), columns argmax's column
 /// kernel with NaN's key the lowest.
 macro_rules! f32_nan_arg {
     ($op:ty, $flip:expr, $key:path) => {
@@ -239,15 +240,13 @@ macro_rules! f32_nan_arg {
             }
             fn max_key(x: &[f32]) -> u32 {
                 let n = x.len() / 32 * 32;
-                let Some((h, l, _)) = platform::extremes_f32(&x[..n], $flip, true) else {
-                    return max_key::<f32, Self>(x);
-                };
-                // The largest (flipped) bits but NaN's: the non-negative maximum, else the
-                // negative nearest zero (NaNs read as all ones, so all NaN leaves -1).
-                let head = if n == 0 || (h < 0 && l == -1) {
-                    <f32 as ArgKey>::LOW
-                } else {
-                    bits::f32_key(if h >= 0 { h as u32 } else { l as u32 })
+                let head = match n {
+                    0 => <f32 as ArgKey>::LOW,
+                    _ => match platform::largest_f32(&x[..n], $flip, true) {
+                        Some(Largest::Bits(b)) => bits::f32_key(b),
+                        Some(Largest::Nan | Largest::AllNan) => <f32 as ArgKey>::LOW,
+                        None => return max_key::<f32, Self>(x),
+                    },
                 };
                 x[n..].iter().map(|&v| $key(v)).fold(head, u32::max)
             }
@@ -497,17 +496,13 @@ fn arg_long_row<T: ArgKey, A: Arg<T>>(x: &[T]) -> i64 {
 
 /// Rows per task when a tall strided argmax is split by rows.
 const ROWS_PER_TASK: usize = 512;
-/// Input bytes per row of a tall strided argmax's column tile (at most): whole rows up to
-/// this width, as the tall folds take them (see `fold.rs`'s `WIDE_TILE_BYTES`).
-const WIDE_TILE_BYTES: usize = if cfg!(test) { 4 << 10 } else { 64 << 10 };
-
 /// `[1, len, inner]` with many rows: tasks are (column tile, run of rows), merged in row order
 /// with a strict `>`, so the first maximum still wins.
 fn arg_tall<T: ArgKey, A: Arg<T>>(x: &[T], len: usize, inner: usize) -> Vec<i64> {
     let row_tasks = len.div_ceil(ROWS_PER_TASK);
-    let max = (WIDE_TILE_BYTES / size_of::<T>()).max(1);
-    let tiles = inner.div_ceil(max);
-    let wide = inner.div_ceil(tiles);
+    // Whole rows up to a width, as the tall folds take them.
+    let wide = wide_tile::<T>(inner);
+    let tiles = inner.div_ceil(wide);
     let parts: Vec<Best<T>> = par::map_indices(tiles * row_tasks, &|t| {
         let (tile, rt) = (t / row_tasks, t % row_tasks);
         let cols = tile * wide..((tile + 1) * wide).min(inner);
@@ -741,7 +736,11 @@ mod tests {
             (1, 9, 1031),
             (2, 6, 2 * TILE + 9),
             (1, 2 * ROWS_PER_TASK + 3, 5),
-            (1, 3 * ROWS_PER_TASK, WIDE_TILE_BYTES / 4 + 9),
+            (
+                1,
+                3 * ROWS_PER_TASK,
+                crate::cpu::fold::WIDE_TILE_BYTES / 4 + 9,
+            ),
             (1, 1000, 3),
             (4, 2, 8),
         ];

@@ -363,9 +363,9 @@ fn first_pass<T: ExactElem>(x: &[T], r: Reduce3, skip_nan: bool) -> (Vec<u32>, V
         return (out, skipped);
     }
     // Strided columns: tasks are (outer, column tile, run of rows). Tiles of equal width (a
-    // multiple of 8 columns, at most TILE_BYTES of a row and TILE_ACC_BYTES of accumulators); runs of rows only when there are
-    // too few (outer, tile) tasks to keep the pool busy, since each run's accumulators cost
-    // a merge per column.
+    // multiple of 8 columns, at most TILE_BYTES of a row and TILE_ACC_BYTES of accumulators);
+    // runs of rows only when there are too few (outer, tile) tasks to keep the pool busy,
+    // since each run's accumulators cost a merge per column.
     let max_tile = (TILE_BYTES / size_of::<T>())
         .min(TILE_ACC_BYTES / size_of::<T::Acc>() / T::PARTS)
         .max(8);

@@ -364,11 +364,11 @@ const GROUPS_PER_TASK: usize = 64;
 /// width, since long contiguous runs are what the prefetchers stream (max of float32 along
 /// axis 0 of 10000x10000: 24 GB/s in 16 KiB runs, 30-33 in whole rows of 40 KB, the read
 /// kernel's speed), and the accumulator row still fits the L2 cache.
-const WIDE_TILE_BYTES: usize = if cfg!(test) { 4 << 10 } else { 64 << 10 };
+pub(super) const WIDE_TILE_BYTES: usize = if cfg!(test) { 4 << 10 } else { 64 << 10 };
 
-/// Columns per tile of a tall strided fold over `inner` columns of `T`: equal tiles of at most
-/// `WIDE_TILE_BYTES` of a row.
-fn wide_tile<T>(inner: usize) -> usize {
+/// Columns per tile of a tall strided fold (or arg-reduction) over `inner` columns of `T`:
+/// equal tiles of at most `WIDE_TILE_BYTES` of a row.
+pub(super) fn wide_tile<T>(inner: usize) -> usize {
     let max = (WIDE_TILE_BYTES / size_of::<T>()).max(1);
     inner.div_ceil(inner.div_ceil(max))
 }

@@ -10,7 +10,7 @@ use super::fold::{Fold, fold_typed};
 use super::{CpuStorage, with_storage};
 use crate::Element;
 use crate::plan::Reduce3;
-use crate::platform;
+use crate::platform::{self, Largest};
 pub(crate) use crate::reduce::FoldKind;
 
 /// Zero-sized instruction types, one per [`FoldKind`] but the nan-sums (integers have no NaN,
@@ -751,7 +751,7 @@ key_folds!(
     Complex<f32>
 );
 
-/// The float32 extrema, whose rows take the vector extremes kernel (`platform::extremes_f32`:
+/// The float32 extrema, whose rows take the vector extremes kernel (`platform::largest_f32`:
 /// three instructions per eight elements, against the keys' ten): the same maps as
 /// `key_folds!`'s.
 macro_rules! f32_key_fold {
@@ -803,29 +803,11 @@ fn row_key_f32<F: Fold<f32, Acc = u32>>(x: &[f32], min: bool, skip_nan: bool) ->
         return None;
     }
     let flip = if min { 0x8000_0000 } else { 0 };
-    let (h, l, u) = platform::extremes_f32(&x[..n], flip, skip_nan)?;
-    // The largest of the (flipped) elements, as bits, or None for a NaN among them.
-    let largest = if skip_nan {
-        // NaNs read as all ones: below every non-negative, above every negative.
-        if h >= 0 {
-            Some(h as u32)
-        } else if l == -1 {
-            None // all NaN: the nan-variants' key 0
-        } else {
-            Some(l as u32)
-        }
-    } else if h > 0x7f80_0000 || u > 0xff80_0000 {
-        None // a NaN: the plain extrema's key u32::MAX
-    } else if h >= 0 {
-        Some(h as u32)
-    } else {
-        Some(l as u32)
-    };
-    let head = match largest {
-        None if skip_nan => 0,
-        None => u32::MAX,
-        Some(b) if min => !f32::from_bits(b ^ flip).key(),
-        Some(b) => f32::from_bits(b).key(),
+    let head = match platform::largest_f32(&x[..n], flip, skip_nan)? {
+        Largest::Nan => u32::MAX, // the plain extrema's NaN key
+        Largest::AllNan => 0,     // the nan-variants' key of nothing
+        Largest::Bits(b) if min => !f32::from_bits(b ^ flip).key(),
+        Largest::Bits(b) => f32::from_bits(b).key(),
     };
     Some(x[n..].iter().fold(head, |a, &v| a.max(F::map(v))))
 }
