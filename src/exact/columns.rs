@@ -1,11 +1,11 @@
 //! Exact per-column sums of strided (axis-0-like) reductions: the columns of a `[len, inner]`
 //! slab summed down its rows, one accumulator per column.
 //!
-//! The idea of `block.rs` across columns: each column is one f64 lane, a block is `KC32`
-//! (`K16`, `KC64`) rows of a tile of columns, and each column's block is checked on its own; a
-//! column whose block fails the check is added again value by value, down that column. Either
-//! way the accumulator gets the exact sum, so the result does not depend on the tile width,
-//! the grouping of rows or the path taken.
+//! The idea of `block.rs` across columns: each column is one f64 lane, a block is
+//! `Narrow::COLUMN_BLOCK` (`KC16`, `KC64`) rows of a tile of columns, and each column's block
+//! is checked on its own; a column whose block fails the check is added again value by value,
+//! down that column. Either way the accumulator gets the exact sum, so the result does not
+//! depend on the tile width, the grouping of rows or the path taken.
 //!
 //! Memory order is what makes this fast. Rows are read in contiguous runs as wide as the
 //! caller's tile (several KiB, which the hardware prefetcher streams; runs of 1 KiB at a
@@ -16,9 +16,7 @@
 
 use half::{bf16, f16};
 
-use super::block::{
-    GRID_MAX, K16, Narrow, f16_value, field64, grid_constant, grid_for_k, lanes_int, tally,
-};
+use super::block::{GRID_MAX, Narrow, field64, grid_constant, grid_for_k, lanes_int, tally};
 use super::{Acc32, Acc64};
 use crate::platform;
 
@@ -33,17 +31,19 @@ const V64: usize = 4;
 type Rows = std::ops::Range<usize>;
 
 /// Rows per block of the float64 column kernel (2^LOG_KC64), longer than the row kernel's
-/// `K64` for the same reason as `KC32` (a window of 34 binades, against 42 at 64 rows; axis 0
+/// `K64` for the same reason as `Narrow::COLUMN_BLOCK` (a window of 34 binades, against 42 at 64 rows; axis 0
 /// of 10000x10000 float64: 0.62 of the read kernel at 256 rows, 0.65-0.70 at 1024).
 const LOG_KC64: i32 = 10;
 const KC64: usize = 1 << LOG_KC64;
 /// Binades above a column's first value that its first float64 grid allows.
 const GRID_ROOM: i32 = 16;
-/// Rows per block of the float32-range column kernels (each column is one lane): more than
-/// the row kernels' `K32` values per lane, since each column pays its block check and
-/// accumulator add alone (256: a window of 21 binades for float32, against 23 at 64, and
-/// 10-15 % faster along axis 0).
-const KC32: usize = 256;
+/// Rows per block of the float16 column kernel: the most finite float16 values that always
+/// sum exactly in f64 (see `block.rs`), so that a column's block check and accumulator add
+/// are rare (in tests 2^9, so that the property tests' tall shapes span several blocks).
+#[cfg(not(test))]
+const KC16: usize = 1 << 13;
+#[cfg(test)]
+const KC16: usize = 1 << 9;
 
 /// A tile's running column state over one block, fed `R` rows at a time.
 trait ColumnState<T> {
@@ -200,14 +200,14 @@ fn columns_narrow<T: Narrow, const PAIR: bool>(
     rows: Rows,
     skip_nan: bool,
 ) {
-    let max_span = 52 - T::MANT - KC32.trailing_zeros() as i32;
+    let max_span = 52 - T::MANT - T::COLUMN_BLOCK.trailing_zeros() as i32;
     let w = accs.len();
     let row = |r: usize| &slab[r * inner + start..][..w];
     let at = |r: usize, j: usize| f32::from_bits(slab[r * inner + start + j].f32_bits());
     let mut st = NarrowState::new(w);
     let mut r = rows.start;
     while r < rows.end {
-        let block = r..(r + KC32).min(rows.end);
+        let block = r..(r + T::COLUMN_BLOCK).min(rows.end);
         st.reset();
         add_block(&mut st, row, block.clone());
         let fast = |j: usize| {
@@ -241,7 +241,7 @@ fn columns_narrow<T: Narrow, const PAIR: bool>(
     }
 }
 
-/// As [`columns_f32`] for float16: `K16` rows of finite float16 always sum exactly in f64
+/// As [`columns_f32`] for float16: `KC16` rows of finite float16 always sum exactly in f64
 /// (multiples of 2^-24 below 2^16), so only blocks with an infinity or NaN go value by value.
 pub(crate) fn columns_f16(
     accs: &mut [Acc32],
@@ -257,50 +257,28 @@ pub(crate) fn columns_f16(
     );
 }
 
-/// Lane sums and each column's largest magnitude's bits.
+/// Lane sums: exact for finite values (see `KC16`), not finite when an infinity or NaN was
+/// added.
 struct F16State {
     sums: Vec<f64>,
-    max: Vec<u16>,
 }
 
 impl ColumnState<f16> for F16State {
     #[inline(always)]
     fn add_rows<const R: usize>(&mut self, rows: &[&[f16]; R]) {
         let bits = rows.map(bytemuck::cast_slice::<f16, u16>);
-        let done = platform::f16_columns(&bits, &mut self.sums, &mut self.max);
-        f16_columns_portable(&bits, &mut self.sums[done..], &mut self.max[done..], done);
+        let done = platform::f16_columns(&bits, &mut self.sums);
+        f16_columns_portable(&bits, &mut self.sums[done..], done);
     }
 }
 
 /// The portable float16 column pass (`platform::f16_columns` is the F16C one): the columns
-/// `first..first + sums.len()` of `rows` into `sums` and `max`.
+/// `first..first + sums.len()` of `rows` added into `sums`.
 #[inline(always)]
-pub(super) fn f16_columns_portable(
-    rows: &[&[u16]],
-    sums: &mut [f64],
-    max: &mut [u16],
-    first: usize,
-) {
-    let w = sums.len();
-    let steps = (sums.chunks_exact_mut(V32)).zip(max.chunks_exact_mut(V32));
-    for (c, (s, mx)) in (first..).step_by(V32).zip(steps) {
-        let mut sv: [f64; V32] = (*s).try_into().expect("V32 columns");
-        let mut xv: [u16; V32] = (*mx).try_into().expect("V32 columns");
+pub(super) fn f16_columns_portable(rows: &[&[u16]], sums: &mut [f64], first: usize) {
+    for (j, s) in sums.iter_mut().enumerate() {
         for row in rows {
-            let x: &[u16; V32] = row[c..c + V32].try_into().expect("V32 columns");
-            for l in 0..V32 {
-                xv[l] = xv[l].max(x[l] & 0x7fff);
-                sv[l] += f16_value(x[l]);
-            }
-        }
-        s.copy_from_slice(&sv);
-        mx.copy_from_slice(&xv);
-    }
-    for j in w / V32 * V32..w {
-        for row in rows {
-            let h = row[first + j];
-            max[j] = max[j].max(h & 0x7fff);
-            sums[j] += f16_value(h);
+            *s += f64::from(f16::from_bits(row[first + j]));
         }
     }
 }
@@ -316,18 +294,14 @@ fn columns_f16_kernel(
 ) {
     let w = accs.len();
     let row = |r: usize| &slab[r * inner + start..][..w];
-    let mut st = F16State {
-        sums: vec![0.0; w],
-        max: vec![0; w],
-    };
+    let mut st = F16State { sums: vec![0.0; w] };
     let mut r = rows.start;
     while r < rows.end {
-        let block = r..(r + K16).min(rows.end);
+        let block = r..(r + KC16).min(rows.end);
         st.sums.fill(0.0);
-        st.max.fill(0);
         add_block(&mut st, row, block.clone());
         for (j, acc) in accs.iter_mut().enumerate() {
-            if st.max[j] < 0x7c00 {
+            if st.sums[j].is_finite() {
                 acc.add_scaled(lanes_int([&st.sums[j]], -24), -24);
                 continue;
             }
