@@ -28,9 +28,10 @@ const TASK: usize = 1 << 16;
 /// width, since long contiguous runs are what the prefetchers stream (float32 along axis 0 of
 /// 10000x10000: 0.68 of the read kernel in 8 KiB runs, 0.75 in whole rows).
 const TILE_BYTES: usize = 64 << 10;
-/// A column tile's accumulators (at most), which its blocks add into: they should stay in the
-/// L2 cache (float64's accumulators are 560 bytes each, so its tiles are narrower).
-const TILE_ACC_BYTES: usize = 1 << 20;
+/// A column tile's accumulators (at most), which its blocks add into (float64's are 552 bytes
+/// each, so its tiles are narrower). Blocks are long, so the accumulators are touched rarely:
+/// wider rows mattered more (float64 along axis 0: 13 KB rows at 1 MiB, +4 % at 4 MiB).
+const TILE_ACC_BYTES: usize = 4 << 20;
 /// Fewest rows per task when a strided sum is also split by rows.
 const MIN_ROWS_PER_TASK: usize = 256;
 /// Accumulators per parallel task when a strided sum's row tasks merge and are written out.
