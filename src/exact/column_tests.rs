@@ -319,6 +319,12 @@ fn avx2_narrow_columns_equal_the_portable_loop() {
                 .iter_mut()
                 .enumerate()
                 .for_each(|(j, v)| *v = j as u32 * 0x0100_0000);
+            // Some smallest-so-far values (as the kernels keep them: bits minus one).
+            s.min
+                .iter_mut()
+                .enumerate()
+                .filter(|(j, _)| j % 3 == 1)
+                .for_each(|(j, v)| *v = (j as u32 * 0x0080_0000) - 1);
             s
         };
         let (mut want, mut got) = (fresh(), fresh());
@@ -337,8 +343,13 @@ fn avx2_narrow_columns_equal_the_portable_loop() {
             b
         }
     };
+    // Zeros of both signs too (a zero's smallest wraps to the top).
     let f: Vec<f32> = (0..43 * 8)
-        .map(|_| f32::from_bits(no_nan(rng.next() as u32)))
+        .map(|i| match i % 9 {
+            0 => 0.0,
+            1 => -0.0,
+            _ => f32::from_bits(no_nan(rng.next() as u32)),
+        })
         .collect();
     check(&f);
     let h: Vec<bf16> = f
@@ -359,6 +370,8 @@ fn avx2_bf16_lanes_equal_the_portable_loop() {
         .map(|i| {
             if i % 5 == 0 {
                 0x3f80
+            } else if i % 7 == 0 {
+                [0, 0x8000][i % 2] // zeros of both signs
             } else {
                 rng.next() as u16
             }
