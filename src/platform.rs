@@ -1124,6 +1124,7 @@ mod x86 {
         min: &mut [u32],
     ) {
         let (abs, one) = (_mm256_set1_epi16(0x7fff), _mm256_set1_epi16(1));
+        let zero = _mm256_setzero_si256();
         let mut c = 0;
         while c + 16 <= sums.len() {
             // SAFETY (every block below): c + 16 <= sums.len() == max.len() == min.len(),
@@ -1144,17 +1145,22 @@ mod x86 {
                     let ahead = at.wrapping_add(super::COLUMN_PREFETCH_BYTES);
                     _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
                 }
-                let a = _mm256_and_si256(unsafe { _mm256_loadu_si256(at.cast()) }, abs);
+                let v = unsafe { _mm256_loadu_si256(at.cast()) };
+                let a = _mm256_and_si256(v, abs);
                 mx = _mm256_max_epu16(mx, a);
                 mn = _mm256_min_epu16(mn, _mm256_sub_epi16(a, one));
-                for h in 0..2 {
-                    let raw = unsafe { _mm_loadu_si128(at.add(16 * h).cast()) };
-                    let f =
-                        _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(raw)));
+                // As in bf16_lanes: unpacking below zeros gives columns [0-3 | 8-11] and
+                // [4-7 | 12-15] as float32.
+                let b = [
+                    _mm256_unpacklo_epi16(zero, v),
+                    _mm256_unpackhi_epi16(zero, v),
+                ];
+                for g in 0..2 {
+                    let f = _mm256_castsi256_ps(b[g]);
                     let lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f));
-                    sv[2 * h] = _mm256_add_pd(sv[2 * h], lo);
+                    sv[g] = _mm256_add_pd(sv[g], lo);
                     let hi = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(f));
-                    sv[2 * h + 1] = _mm256_add_pd(sv[2 * h + 1], hi);
+                    sv[g + 2] = _mm256_add_pd(sv[g + 2], hi);
                 }
             }
             unsafe {
