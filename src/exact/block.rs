@@ -219,11 +219,11 @@ fn sum_narrow<T: Narrow, const P: usize>(accs: &mut [Acc32; P], x: &[T]) {
         }
         let (s, mx, mn) = narrow_pass(blk);
         for (p, acc) in accs.iter_mut().enumerate() {
-            let mx = (p..LANES).step_by(P).map(|j| mx[j]).fold(0, u32::max);
-            let mn = (p..LANES)
-                .step_by(P)
-                .map(|j| mn[j])
-                .fold(u32::MAX, u32::min);
+            // Part p's lanes as indices k * P + p (step_by's fold was not inlined: 5 % of a
+            // float32 sum).
+            let part = (0..LANES / P).map(|k| k * P + p);
+            let mx = part.clone().map(|j| mx[j]).fold(0, u32::max);
+            let mn = part.clone().map(|j| mn[j]).fold(u32::MAX, u32::min);
             if mn == u32::MAX {
                 continue; // all zeros
             }
@@ -231,7 +231,7 @@ fn sum_narrow<T: Narrow, const P: usize>(accs: &mut [Acc32; P], x: &[T]) {
             let fmin = ((mn + 1) >> 23).max(1) as i32;
             if mx < 0x7f80_0000 && fmax - fmin <= max_span {
                 let u = fmin - 127 - T::MANT;
-                let total = lanes_int(s.iter().skip(p).step_by(P), u);
+                let total = lanes_int(part.map(|j| &s[j]), u);
                 acc.add_scaled(total, u);
                 tally(true);
             } else {
