@@ -355,6 +355,23 @@ pub(crate) fn largest_f32(x: &[f32], flip: u32, skip_nan: bool) -> Option<Larges
     None
 }
 
+/// For float32 `any` / `all`: the bitwise OR and the unsigned minimum of every element's bits
+/// without the sign (`x.len()` a multiple of 32). An element is true (non-zero or NaN) exactly
+/// when those bits are not 0, so `any` is `or != 0` and `all` is `min != 0`. None without AVX2.
+///
+/// The generic fold's loop (compare, mask, OR) kept fewer loads in flight: 0.70 of the read
+/// kernel along axis 1 of 10000x10000, where the extremes kernel, shaped like this one, ran
+/// at 1.08.
+pub(crate) fn truth_f32(x: &[f32]) -> Option<(u32, u32)> {
+    assert!(x.len().is_multiple_of(32));
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: AVX2 is present; the kernel reads only within `x`.
+        return Some(unsafe { x86::truth_f32(x) });
+    }
+    None
+}
+
 /// Σx as wrapping i64, or None without AVX2.
 pub(crate) fn sum_i32(x: &[i32]) -> Option<i64> {
     #[cfg(target_arch = "x86_64")]
@@ -812,6 +829,44 @@ mod x86 {
                 _mm256_max_epu32(hu[2], hu[3]),
             ),
         ]
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn truth_f32(x: &[f32]) -> (u32, u32) {
+        let abs = _mm256_set1_epi32(i32::MAX);
+        let p = x.as_ptr().cast::<__m256i>();
+        let mut or = [_mm256_setzero_si256(); 4];
+        let mut min = [_mm256_set1_epi32(-1); 4];
+        let mut i = 0;
+        while i < x.len() / 8 {
+            // Hints only (never fault), so addresses past the end are harmless: both lines
+            // of this step's 128 bytes, PREFETCH_BYTES ahead.
+            let ahead = p.wrapping_add(i + super::PREFETCH_BYTES / 32).cast::<i8>();
+            _mm_prefetch::<_MM_HINT_T0>(ahead);
+            _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(64));
+            for j in 0..4 {
+                // SAFETY: (i + j + 1) * 8 <= x.len() (a multiple of 32).
+                let b = _mm256_and_si256(unsafe { _mm256_loadu_si256(p.add(i + j)) }, abs);
+                or[j] = _mm256_or_si256(or[j], b);
+                min[j] = _mm256_min_epu32(min[j], b);
+            }
+            i += 4;
+        }
+        let or = _mm256_or_si256(_mm256_or_si256(or[0], or[1]), _mm256_or_si256(or[2], or[3]));
+        let min = _mm256_min_epu32(
+            _mm256_min_epu32(min[0], min[1]),
+            _mm256_min_epu32(min[2], min[3]),
+        );
+        let (mut o, mut m) = ([0u32; 8], [0u32; 8]);
+        // SAFETY: the arrays hold 8 32-bit lanes each.
+        unsafe {
+            _mm256_storeu_si256(o.as_mut_ptr().cast(), or);
+            _mm256_storeu_si256(m.as_mut_ptr().cast(), min);
+        }
+        (
+            o.into_iter().fold(0, |a, b| a | b),
+            m.into_iter().min().unwrap_or(u32::MAX),
+        )
     }
 
     /// `n` i32 summed as i64 (wrapping): 16-bit halves in 32-bit lanes, which cannot overflow

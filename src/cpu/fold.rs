@@ -606,6 +606,57 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn float32_any_all_rows_match_the_reference() {
+        // Rows of zeros of both signs with one true element (every non-zero special), and rows
+        // of true elements with one zero, the odd element at every place: in the truth
+        // kernel's part, at its 32-element steps' edges and in the tail past it.
+        let truthy = [
+            1u32,
+            0x8000_0001,
+            0x3f80_0000,
+            0xff80_0000,
+            0x7fc0_0000,
+            0xffff_ffff,
+        ];
+        for len in [32, 33, 70, 1000] {
+            for at in (0..len).step_by(7).chain([len - 1]) {
+                for (k, &t) in truthy.iter().enumerate() {
+                    let zero = [0u32, 0x8000_0000][k % 2];
+                    let one_true = (0..len).map(|i| {
+                        if i == at {
+                            t
+                        } else {
+                            zero ^ ((i as u32 & 1) << 31)
+                        }
+                    });
+                    let one_zero = (0..len).map(|i| {
+                        if i == at {
+                            zero
+                        } else {
+                            truthy[i % truthy.len()]
+                        }
+                    });
+                    let v: Vec<f32> = one_true.chain(one_zero).map(f32::from_bits).collect();
+                    let x = CpuStorage::F32(v);
+                    let r = Reduce3 {
+                        outer: 2,
+                        len,
+                        inner: 1,
+                    };
+                    for kind in [FoldKind::Any, FoldKind::All] {
+                        let got = crate::cpu::fold(&x, kind, &[r]);
+                        let want = reference_of(kind, &x, r);
+                        assert!(
+                            got.as_bytes() == want.as_bytes(),
+                            "{kind:?} {len} {at} {t:x}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn tall_folds_split_by_rows_and_wide_tiles_match_the_reference() {
         let kinds = [
             FoldKind::Sum,

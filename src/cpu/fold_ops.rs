@@ -537,9 +537,70 @@ macro_rules! truth_folds {
               fn row(x: &[$t]) -> Option<i64> {
                   Some(count_where(x, |v: $t| !v.nan()))
               });
+    )*};
+}
+/// `any` / `all` of the types without a row kernel.
+macro_rules! any_all_folds {
+    ($($t:ty),*) => {$(
         fold!(Any, $t, u32, Any, free = true, id = 0, |x| u32::from(x.nonzero()), |a, b| a | b);
         fold!(All, $t, u32, All, free = true, id = 1, |x| u32::from(x.nonzero()), |a, b| a & b);
     )*};
+}
+any_all_folds!(
+    bool,
+    i8,
+    u8,
+    i16,
+    u16,
+    i32,
+    u32,
+    i64,
+    u64,
+    f16,
+    bf16,
+    f64,
+    Complex<f32>
+);
+fold!(
+    Any,
+    f32,
+    u32,
+    Any,
+    free = true,
+    id = 0,
+    |x| u32::from(x.nonzero()),
+    |a, b| a | b,
+    #[inline(always)]
+    fn row(x: &[f32]) -> Option<u32> {
+        truth_row_f32::<Self>(x, |or, _| or != 0)
+    }
+);
+fold!(
+    All,
+    f32,
+    u32,
+    All,
+    free = true,
+    id = 1,
+    |x| u32::from(x.nonzero()),
+    |a, b| a & b,
+    #[inline(always)]
+    fn row(x: &[f32]) -> Option<u32> {
+        truth_row_f32::<Self>(x, |_, min| min != 0)
+    }
+);
+
+/// A float32 `any` / `all` row on the truth kernel (`platform::truth_f32`), the tail past the
+/// last 32 elements folded element by element; None (the generic loop) without AVX2.
+#[inline(always)]
+fn truth_row_f32<F: Fold<f32, Acc = u32>>(
+    x: &[f32],
+    head: impl Fn(u32, u32) -> bool,
+) -> Option<u32> {
+    let n = x.len() / 32 * 32;
+    let (or, min) = platform::truth_f32(&x[..n])?;
+    let head = u32::from(head(or, min));
+    Some(x[n..].iter().fold(head, |a, &v| F::combine(a, F::map(v))))
 }
 truth_folds!(
     bool,
