@@ -606,6 +606,53 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn float32_product_blocks_equal_the_generic_block_fold() {
+        // Blocks of ordinary values near 1 (so that products stay finite for a while), with
+        // zeros, infinities, subnormals and NaNs in some blocks only: the vector kernel's
+        // products against fold_block's, for prod and nanprod (NaN results compared as NaN:
+        // which payload a product of two NaNs keeps depends on operand order).
+        use crate::cpu::fold_ops::{NanProd, Prod};
+        let specials = [0.0f32, -0.0, f32::INFINITY, -f32::INFINITY, 1e-40, f32::NAN];
+        let mut rng = Rng(41);
+        let x: Vec<f32> = (0..64 * BLOCK)
+            .map(|i| {
+                let w = rng.next();
+                if (i / BLOCK).is_multiple_of(3) && w.is_multiple_of(50) {
+                    specials[(w >> 8) as usize % specials.len()]
+                } else {
+                    1.0 + ((w >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.01
+                }
+            })
+            .collect();
+        let same = |a: &[f32], b: &[f32]| {
+            a.iter()
+                .zip(b)
+                .all(|(p, q)| p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()))
+        };
+        let mut nans = [0; 2];
+        for skip_nan in [false, true] {
+            let mut got = vec![0f32; 64];
+            if !crate::platform::block_prods_f32(&x, &mut got, skip_nan) {
+                return; // no AVX2 here
+            }
+            let want: Vec<f32> = x
+                .chunks_exact(BLOCK)
+                .map(|b| {
+                    if skip_nan {
+                        fold_block::<f32, NanProd>(b)
+                    } else {
+                        fold_block::<f32, Prod>(b)
+                    }
+                })
+                .collect();
+            assert!(same(&got, &want), "skip_nan {skip_nan}");
+            nans[usize::from(skip_nan)] = want.iter().filter(|v| v.is_nan()).count();
+        }
+        // The data has NaN blocks, fewer for nanprod (inf * 0 is NaN for both).
+        assert!(nans[1] < nans[0], "{nans:?} NaN blocks");
+    }
+
+    #[test]
     fn float32_any_all_rows_match_the_reference() {
         // Rows of zeros of both signs with one true element (every non-zero special), and rows
         // of true elements with one zero, the odd element at every place: in the truth

@@ -404,7 +404,34 @@ macro_rules! float_folds {
 }
 float_folds!(f16, f32, |x| x.to_f32(), 1.0, |y| y.is_nan());
 float_folds!(bf16, f32, |x| x.to_f32(), 1.0, |y| y.is_nan());
-float_folds!(f32, f32, |x| x, 1.0, |y| y.is_nan());
+// float32 prod and nanprod: the generic instructions with the vector block kernel.
+macro_rules! f32_prod_fold {
+    ($op:ty, |$x:ident| $map:expr, skip_nan = $skip:expr) => {
+        fold!(
+            $op,
+            f32,
+            f32,
+            Prod,
+            free = false,
+            id = 1.0,
+            |$x| $map,
+            |a, b| a * b,
+            fn blocks(x: &[f32], out: &mut [f32]) {
+                if !platform::block_prods_f32(x, out, $skip) {
+                    for (o, b) in out.iter_mut().zip(x.chunks_exact(super::fold::BLOCK)) {
+                        *o = super::fold::fold_block::<f32, Self>(b);
+                    }
+                }
+            }
+        );
+    };
+}
+f32_prod_fold!(Prod, |x| x, skip_nan = false);
+f32_prod_fold!(
+    NanProd,
+    |x| if x.is_nan() { 1.0 } else { x },
+    skip_nan = true
+);
 float_folds!(f64, f64, |x| x, 1.0, |y| y.is_nan());
 float_folds!(
     Complex<f32>,
