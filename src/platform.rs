@@ -1103,11 +1103,6 @@ mod x86 {
         // [0-3 | 8-11] and [4-7 | 12-15], whose sums go to four registers of lanes 0-3, 4-7,
         // 8-11, 12-15; the extremes are kept on the 16-bit lanes of the raw bits (in order,
         // four instructions per 16 values instead of eight).
-        let (abs, one, zero) = (
-            _mm256_set1_epi16(0x7fff),
-            _mm256_set1_epi16(1),
-            _mm256_setzero_si256(),
-        );
         // SAFETY (every block below): the lane arrays hold 16 elements, read and written in
         // groups of 4 or 8; `i + 16 <= blk.len()` for every row read.
         let mut s = [0, 4, 8, 12].map(|o| unsafe { _mm256_loadu_pd(sums.as_ptr().add(o)) });
@@ -1123,18 +1118,8 @@ mod x86 {
             // A hint only (never faults), so an address past the end is harmless.
             _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + super::PREFETCH_BYTES / 2).cast());
             let v = unsafe { _mm256_loadu_si256(p.add(i).cast()) };
-            let a = _mm256_and_si256(v, abs);
-            mx = _mm256_max_epu16(mx, a);
-            mn = _mm256_min_epu16(mn, _mm256_sub_epi16(a, one));
-            let b = [
-                _mm256_unpacklo_epi16(zero, v),
-                _mm256_unpackhi_epi16(zero, v),
-            ];
-            for g in 0..2 {
-                let f = _mm256_castsi256_ps(b[g]);
-                s[g] = _mm256_add_pd(s[g], _mm256_cvtps_pd(_mm256_castps256_ps128(f)));
-                s[g + 2] = _mm256_add_pd(s[g + 2], _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(f)));
-            }
+            // SAFETY: register-only AVX2 operations in an AVX2 function.
+            unsafe { bf16_step(v, &mut mx, &mut mn, &mut s) };
             i += 16;
         }
         unsafe {
@@ -1206,6 +1191,32 @@ mod x86 {
 
     /// `rows`: pointers to rows of float32 (`BF16` false) or bfloat16 bits, each holding at
     /// least `sums.len()` values; `sums.len()` a multiple of 8, `max` and `min` as long.
+    /// One step of the bfloat16 kernels over 16 values `v` (raw bits): their `|b|` and
+    /// `|b| - 1` into the 16-bit extremes `mx`, `mn` (see [`bf16_extremes_to16`]), and their
+    /// float32 forms, from unpacking below zeros (lanes [0-3 | 8-11] and [4-7 | 12-15]), into
+    /// the f64 sums `s` of lanes 0-3, 4-7, 8-11 and 12-15.
+    #[inline(always)]
+    unsafe fn bf16_step(v: __m256i, mx: &mut __m256i, mn: &mut __m256i, s: &mut [__m256d; 4]) {
+        // SAFETY: register-only AVX2 operations; every caller is an AVX2 function, entered
+        // only after runtime detection.
+        unsafe {
+            let a = _mm256_and_si256(v, _mm256_set1_epi16(0x7fff));
+            *mx = _mm256_max_epu16(*mx, a);
+            *mn = _mm256_min_epu16(*mn, _mm256_sub_epi16(a, _mm256_set1_epi16(1)));
+            let zero = _mm256_setzero_si256();
+            let b = [
+                _mm256_unpacklo_epi16(zero, v),
+                _mm256_unpackhi_epi16(zero, v),
+            ];
+            for g in 0..2 {
+                let f = _mm256_castsi256_ps(b[g]);
+                s[g] = _mm256_add_pd(s[g], _mm256_cvtps_pd(_mm256_castps256_ps128(f)));
+                let hi = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(f));
+                s[g + 2] = _mm256_add_pd(s[g + 2], hi);
+            }
+        }
+    }
+
     /// The bfloat16 extremes' u32 forms (`|b| << 16` for the largest, that minus one for the
     /// smallest, zeros wrapping to u32::MAX) of 16 lanes, as 16-bit lanes: `|b|` and `|b| - 1`
     /// (zeros wrapping to 0xffff), which order the same way.
@@ -1241,7 +1252,7 @@ mod x86 {
 
     /// [`super::narrow_columns`] for bfloat16, 16 columns a step (`sums.len()` a multiple of
     /// 16): the extremes kept on 16-bit lanes of the raw bits (four instructions per 16
-    /// values instead of eight), the sums as the 8-column kernel does them.
+    /// values instead of eight) and the sums unpacked as in `bf16_lanes` ([`bf16_step`]).
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn bf16_columns<const R: usize>(
         rows: &[*const u8; R],
@@ -1249,8 +1260,6 @@ mod x86 {
         max: &mut [u32],
         min: &mut [u32],
     ) {
-        let (abs, one) = (_mm256_set1_epi16(0x7fff), _mm256_set1_epi16(1));
-        let zero = _mm256_setzero_si256();
         let mut c = 0;
         while c + 16 <= sums.len() {
             // SAFETY (every block below): c + 16 <= sums.len() == max.len() == min.len(),
@@ -1272,22 +1281,8 @@ mod x86 {
                     _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
                 }
                 let v = unsafe { _mm256_loadu_si256(at.cast()) };
-                let a = _mm256_and_si256(v, abs);
-                mx = _mm256_max_epu16(mx, a);
-                mn = _mm256_min_epu16(mn, _mm256_sub_epi16(a, one));
-                // As in bf16_lanes: unpacking below zeros gives columns [0-3 | 8-11] and
-                // [4-7 | 12-15] as float32.
-                let b = [
-                    _mm256_unpacklo_epi16(zero, v),
-                    _mm256_unpackhi_epi16(zero, v),
-                ];
-                for g in 0..2 {
-                    let f = _mm256_castsi256_ps(b[g]);
-                    let lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f));
-                    sv[g] = _mm256_add_pd(sv[g], lo);
-                    let hi = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(f));
-                    sv[g + 2] = _mm256_add_pd(sv[g + 2], hi);
-                }
+                // SAFETY: register-only AVX2 operations in an AVX2 function.
+                unsafe { bf16_step(v, &mut mx, &mut mn, &mut sv) };
             }
             unsafe {
                 for (o, v) in [0, 4, 8, 12].into_iter().zip(sv) {

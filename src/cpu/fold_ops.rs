@@ -566,6 +566,27 @@ macro_rules! truth_folds {
               });
     )*};
 }
+/// `$m!` over every element type but float32, which has its own row kernels for some folds.
+macro_rules! all_but_f32 {
+    ($m:ident) => {
+        $m!(
+            bool,
+            i8,
+            u8,
+            i16,
+            u16,
+            i32,
+            u32,
+            i64,
+            u64,
+            f16,
+            bf16,
+            f64,
+            Complex<f32>
+        );
+    };
+}
+
 /// `any` / `all` of the types without a row kernel.
 macro_rules! any_all_folds {
     ($($t:ty),*) => {$(
@@ -573,21 +594,7 @@ macro_rules! any_all_folds {
         fold!(All, $t, u32, All, free = true, id = 1, |x| u32::from(x.nonzero()), |a, b| a & b);
     )*};
 }
-any_all_folds!(
-    bool,
-    i8,
-    u8,
-    i16,
-    u16,
-    i32,
-    u32,
-    i64,
-    u64,
-    f16,
-    bf16,
-    f64,
-    Complex<f32>
-);
+all_but_f32!(any_all_folds);
 fold!(
     Any,
     f32,
@@ -823,21 +830,7 @@ macro_rules! key_folds {
               |a, b| a.max(b));
     )*};
 }
-key_folds!(
-    bool,
-    i8,
-    u8,
-    i16,
-    u16,
-    i32,
-    u32,
-    i64,
-    u64,
-    f16,
-    bf16,
-    f64,
-    Complex<f32>
-);
+all_but_f32!(key_folds);
 
 /// The float32 extrema, whose rows take the vector extremes kernel (`platform::largest_f32`:
 /// three instructions per eight elements, against the keys' ten): the same maps as
