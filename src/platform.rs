@@ -282,6 +282,30 @@ pub(crate) fn bf16_lanes(
     false
 }
 
+/// The float32 lane pass of the exact sums (`exact::block::narrow_pass`, replaced operation
+/// for operation): element `k` of `blk` (a multiple of 16 of them), with bits `b`, into lane
+/// `k % 16`: its exact f64 value added to `sums`, `b & 0x7fff_ffff` into `max` (unsigned) and
+/// that minus one (wrapping) into `min`. False (and nothing done) without AVX2. (The portable
+/// loop, vectorised, kept fewer loads in flight: rows of 10000 ran at 0.81-0.90 of the read
+/// kernel.)
+pub(crate) fn f32_lanes(
+    blk: &[f32],
+    sums: &mut [f64; 16],
+    max: &mut [u32; 16],
+    min: &mut [u32; 16],
+) -> bool {
+    assert!(blk.len().is_multiple_of(16), "whole lane rows only");
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: AVX2 is present; the kernel reads whole 16-element rows within `blk`
+        // (asserted) and writes only the three 16-element lane arrays.
+        unsafe { x86::f32_lanes(blk, sums, max, min) };
+        return true;
+    }
+    let _ = (sums, max, min);
+    false
+}
+
 /// f32 -> i32 truncating toward zero, saturating, NaN -> 0 (Rust's `as`). Returns false when
 /// AVX2 is missing.
 pub(crate) fn f32_to_i32(src: &[f32], dst: &mut [i32], stream: bool) -> bool {
@@ -1131,6 +1155,49 @@ mod x86 {
                 (min.as_mut_ptr(), bf16_extremes_to32(mn, true)),
             ];
             for (p, v) in ends {
+                _mm256_storeu_si256(p.cast(), v[0]);
+                _mm256_storeu_si256(p.add(8).cast(), v[1]);
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn f32_lanes(
+        blk: &[f32],
+        sums: &mut [f64; 16],
+        max: &mut [u32; 16],
+        min: &mut [u32; 16],
+    ) {
+        let (abs, one) = (_mm256_set1_epi32(i32::MAX), _mm256_set1_epi32(1));
+        // SAFETY (every block below): the lane arrays hold 16 elements, read and written in
+        // groups of 4 or 8; `i + 16 <= blk.len()` for every row read.
+        let mut s = [0, 4, 8, 12].map(|o| unsafe { _mm256_loadu_pd(sums.as_ptr().add(o)) });
+        let state = |p: *const u32| unsafe {
+            [0, 8].map(|o| _mm256_loadu_si256(p.add(o).cast::<__m256i>()))
+        };
+        let (mut mx, mut mn) = (state(max.as_ptr()), state(min.as_ptr()));
+        let p = blk.as_ptr();
+        let mut i = 0;
+        while i + 16 <= blk.len() {
+            // A hint only (never faults), so an address past the end is harmless.
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + super::PREFETCH_BYTES / 4).cast());
+            for h in 0..2 {
+                let a =
+                    _mm256_and_si256(unsafe { _mm256_loadu_si256(p.add(i + 8 * h).cast()) }, abs);
+                mx[h] = _mm256_max_epu32(mx[h], a);
+                mn[h] = _mm256_min_epu32(mn[h], _mm256_sub_epi32(a, one));
+            }
+            for (j, s) in s.iter_mut().enumerate() {
+                let f = _mm256_cvtps_pd(unsafe { _mm_loadu_ps(p.add(i + 4 * j)) });
+                *s = _mm256_add_pd(*s, f);
+            }
+            i += 16;
+        }
+        unsafe {
+            for (o, v) in [0, 4, 8, 12].into_iter().zip(s) {
+                _mm256_storeu_pd(sums.as_mut_ptr().add(o), v);
+            }
+            for (p, v) in [(max.as_mut_ptr(), mx), (min.as_mut_ptr(), mn)] {
                 _mm256_storeu_si256(p.cast(), v[0]);
                 _mm256_storeu_si256(p.add(8).cast(), v[1]);
             }

@@ -126,6 +126,15 @@ impl Narrow for f32 {
     fn f32_bits(self) -> u32 {
         self.to_bits()
     }
+    #[inline(always)]
+    fn kernel_lanes(
+        blk: &[Self],
+        s: &mut [f64; LANES],
+        mx: &mut [u32; LANES],
+        mn: &mut [u32; LANES],
+    ) -> bool {
+        platform::f32_lanes(blk, s, mx, mn)
+    }
 }
 
 impl Narrow for bf16 {
@@ -186,6 +195,15 @@ pub(super) fn narrow_pass<T: Narrow>(blk: &[T]) -> ([f64; LANES], [u32; LANES], 
     if T::kernel_lanes(blk, &mut s, &mut mx, &mut mn) {
         return (s, mx, mn);
     }
+    narrow_pass_portable(blk)
+}
+
+/// [`narrow_pass`] without the platform's kernels.
+#[inline(always)]
+pub(super) fn narrow_pass_portable<T: Narrow>(
+    blk: &[T],
+) -> ([f64; LANES], [u32; LANES], [u32; LANES]) {
+    let (mut s, mut mx, mut mn) = ([0f64; LANES], [0u32; LANES], [u32::MAX; LANES]);
     for c in blk.chunks_exact(LANES) {
         platform::prefetch_ahead(c);
         for j in 0..LANES {

@@ -359,12 +359,12 @@ fn avx2_narrow_columns_equal_the_portable_loop() {
     check(&h);
 }
 
-/// Where the CPU has AVX2, the bfloat16 lane kernel gives the same lanes, bit for bit, as the
-/// portable loop (random bits: infinities, zeros and subnormals included; NaN inputs become
-/// infinities, since which of two NaN payloads an addition keeps depends on operand order,
-/// and the callers discard such lanes anyway).
+/// Where the CPU has AVX2, the bfloat16 and float32 lane kernels give the same lanes, bit for
+/// bit, as the portable loop (random bits: infinities, zeros and subnormals included; NaN
+/// inputs become infinities, since which of two NaN payloads an addition keeps depends on
+/// operand order, and the callers discard such lanes anyway).
 #[test]
-fn avx2_bf16_lanes_equal_the_portable_loop() {
+fn avx2_narrow_lanes_equal_the_portable_loop() {
     let mut rng = TestRng(13);
     let bits: Vec<u16> = (0..16 * 64)
         .map(|i| {
@@ -382,10 +382,34 @@ fn avx2_bf16_lanes_equal_the_portable_loop() {
         .iter()
         .map(|&b| f32::from_bits(u32::from(b) << 16))
         .collect();
-    let want = super::block::narrow_pass(&as_f32);
+    let want = super::block::narrow_pass_portable(&as_f32);
     let (mut s, mut mx, mut mn) = ([0f64; 16], [0u32; 16], [u32::MAX; 16]);
     if crate::platform::bf16_lanes(&bits, &mut s, &mut mx, &mut mn) {
         assert_eq!(s.map(f64::to_bits), want.0.map(f64::to_bits));
         assert_eq!((mx, mn), (want.1, want.2));
+    }
+    // The float32 lane kernel over the same values and over random float32 bits (no NaN).
+    let mut rng = TestRng(14);
+    let f: Vec<f32> = (0..16 * 64)
+        .map(|i| match i % 7 {
+            0 => as_f32[i],
+            1 => [0.0, -0.0][i % 2],
+            _ => {
+                let b = rng.next() as u32;
+                f32::from_bits(if b & 0x7f80_0000 == 0x7f80_0000 {
+                    b & 0xff80_0000
+                } else {
+                    b
+                })
+            }
+        })
+        .collect();
+    for x in [&as_f32, &f] {
+        let want = super::block::narrow_pass_portable(x);
+        let (mut s, mut mx, mut mn) = ([0f64; 16], [0u32; 16], [u32::MAX; 16]);
+        if crate::platform::f32_lanes(x, &mut s, &mut mx, &mut mn) {
+            assert_eq!(s.map(f64::to_bits), want.0.map(f64::to_bits));
+            assert_eq!((mx, mn), (want.1, want.2));
+        }
     }
 }
