@@ -95,15 +95,16 @@ pub(super) trait Narrow: Copy {
     /// ordinary data.
     const COLUMN_BLOCK: usize;
     fn f32_bits(self) -> u32;
-    /// A platform kernel's [`narrow_pass`] (the same lanes), if there is one: false when not.
+    /// The platform kernel's [`narrow_pass`] (the same lanes; it reads float32 and bfloat16
+    /// bits alike): false when there is none.
     #[inline(always)]
     fn kernel_lanes(
-        _blk: &[Self],
-        _s: &mut [f64; LANES],
-        _mx: &mut [u32; LANES],
-        _mn: &mut [u32; LANES],
+        blk: &[Self],
+        s: &mut [f64; LANES],
+        mx: &mut [u32; LANES],
+        mn: &mut [u32; LANES],
     ) -> bool {
-        false
+        platform::narrow_lanes(blk, s, mx, mn)
     }
     /// The platform kernel's column pass (`exact::columns`, the same state; it reads float32
     /// and bfloat16 bits alike): the number of leading columns it did (0 without one).
@@ -126,15 +127,6 @@ impl Narrow for f32 {
     fn f32_bits(self) -> u32 {
         self.to_bits()
     }
-    #[inline(always)]
-    fn kernel_lanes(
-        blk: &[Self],
-        s: &mut [f64; LANES],
-        mx: &mut [u32; LANES],
-        mn: &mut [u32; LANES],
-    ) -> bool {
-        platform::f32_lanes(blk, s, mx, mn)
-    }
 }
 
 impl Narrow for bf16 {
@@ -145,17 +137,6 @@ impl Narrow for bf16 {
     #[inline(always)]
     fn f32_bits(self) -> u32 {
         u32::from(self.to_bits()) << 16
-    }
-    /// AVX2's widening by unpacking: the portable loop's widening, shifts and inserts held
-    /// bfloat16 to a quarter of the read bandwidth.
-    #[inline(always)]
-    fn kernel_lanes(
-        blk: &[Self],
-        s: &mut [f64; LANES],
-        mx: &mut [u32; LANES],
-        mn: &mut [u32; LANES],
-    ) -> bool {
-        platform::bf16_lanes(bytemuck::cast_slice(blk), s, mx, mn)
     }
 }
 

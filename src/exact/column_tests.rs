@@ -384,7 +384,7 @@ fn avx2_narrow_lanes_equal_the_portable_loop() {
         .collect();
     let want = super::block::narrow_pass_portable(&as_f32);
     let (mut s, mut mx, mut mn) = ([0f64; 16], [0u32; 16], [u32::MAX; 16]);
-    if crate::platform::bf16_lanes(&bits, &mut s, &mut mx, &mut mn) {
+    if crate::platform::narrow_lanes(&bits, &mut s, &mut mx, &mut mn) {
         assert_eq!(s.map(f64::to_bits), want.0.map(f64::to_bits));
         assert_eq!((mx, mn), (want.1, want.2));
     }
@@ -407,7 +407,7 @@ fn avx2_narrow_lanes_equal_the_portable_loop() {
     for x in [&as_f32, &f] {
         let want = super::block::narrow_pass_portable(x);
         let (mut s, mut mx, mut mn) = ([0f64; 16], [0u32; 16], [u32::MAX; 16]);
-        if crate::platform::f32_lanes(x, &mut s, &mut mx, &mut mn) {
+        if crate::platform::narrow_lanes(x, &mut s, &mut mx, &mut mn) {
             assert_eq!(s.map(f64::to_bits), want.0.map(f64::to_bits));
             assert_eq!((mx, mn), (want.1, want.2));
         }
