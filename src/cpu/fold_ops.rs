@@ -566,7 +566,8 @@ macro_rules! truth_folds {
               });
     )*};
 }
-/// `$m!` over every element type but float32, which has its own row kernels for some folds.
+/// `$m!` over every element type but float32, which some folds give their own row kernels
+/// (the others add it with `$m!(f32)`).
 macro_rules! all_but_f32 {
     ($m:ident) => {
         $m!(
@@ -636,22 +637,8 @@ fn truth_row_f32<F: Fold<f32, Acc = u32>>(
     let head = u32::from(head(or, min));
     Some(x[n..].iter().fold(head, |a, &v| F::combine(a, F::map(v))))
 }
-truth_folds!(
-    bool,
-    i8,
-    u8,
-    i16,
-    u16,
-    i32,
-    u32,
-    i64,
-    u64,
-    f16,
-    bf16,
-    f32,
-    f64,
-    Complex<f32>
-);
+all_but_f32!(truth_folds);
+truth_folds!(f32);
 
 // ---- extrema through order keys ------------------------------------------------------------
 
