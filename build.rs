@@ -7,7 +7,9 @@ use std::path::Path;
 use std::{env, fs};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    // At run time, not env!(): a build script binary shared by two checkouts of the crate
+    // (one target directory) must read the shaders of the one being built.
+    let root = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("shaders");
     println!("cargo::rerun-if-changed={}", root.display());
     let mut kernels = Vec::new();
     let mut snippets = Vec::new();

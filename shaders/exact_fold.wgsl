@@ -52,22 +52,27 @@ fn put53_slow(a: u32, p: u32, m: vec2<u32>, neg: bool) {
     put(a, l + 4u, w2, neg);
 }
 
-// The fast path: each invocation keeps, per accumulator, a 96-bit two's-complement window
-// `win` of its values whose bit positions p lie in [wpos, wpos + SPAN): a value adds with a
-// few word operations, no atomics. Every invocation of a slot takes wpos from the first
-// element of the slot's block (SPAN / 2 below it), so the windows of a slot add up in a tree
-// in workgroup memory (128 bits) and one invocation per accumulator adds the total to the
-// limbs. Values are below 2^88 (24-bit mantissas shifted by less than SPAN = 64, 53-bit ones
-// by less than 32): a window of K = 2^7 of them stays below 2^95, a slot's R * K = 2^15
-// below 2^103, so nothing overflows. Values outside the window (rare in ordinary data) take
-// the slow path: atomic adds of their 16-bit chunks.
-const SPAN: u32 = {{SPAN}}u;
+// The fast path: each invocation keeps, per accumulator, a window of its values whose bit
+// positions p lie in [wpos, wpos + SPAN): a value adds with a few word operations, no
+// atomics. Every invocation of a slot takes wpos from the first element of the slot's block
+// (SPAN / 2 below it), so the windows of a slot add up in a tree in workgroup memory (128
+// bits) and one invocation per accumulator adds the total to the limbs. float64 values take
+// a 96-bit two's-complement window `win` (53-bit mantissas shifted by less than SPAN = 32:
+// below 2^85, so K = 2^7 of them stay below 2^92); float32 values, the most common, a
+// carry-save one `cs` (`add_f32`). A slot's R * K = 2^15 values stay below 2^100, so nothing
+// overflows. Values outside the window (rare in ordinary data) take the slow path: atomic
+// adds of their 16-bit chunks.
+const SPAN: u32 = 32u;
 var<private> win0: vec3<u32>;
 var<private> win1: vec3<u32>;
+var<private> cs0: vec3<i32>;
+var<private> cs1: vec3<i32>;
 var<private> wpos0: u32;
 var<private> wpos1: u32;
-// Whether the fast sweep met a value it left for the slow sweep.
+// Whether the fast sweep met a value it left for the slow sweep: `pending` for float64
+// values, `missed` (non-zero) for float32 ones.
 var<private> pending: bool;
+var<private> missed: u32;
 var<workgroup> wins: array<vec4<u32>, 256u * PARTS>;
 
 fn add128(a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
@@ -108,7 +113,7 @@ fn sext128(w: vec3<u32>) -> vec4<u32> {
 // to accumulator a, in two sweeps over the rows (`slow` is a constant at each call site):
 // the fast sweep adds window values branch-free (lanes run in lockstep) and only notes that
 // an outlier or a special exists (`pending`); the slow sweep, run only then, adds those. A window takes at most K = 2^7 values
-// below 2^(53 + SPAN - 1) <= 2^88, so its 96 bits never overflow.
+// below 2^(53 + SPAN - 1) = 2^84, so its 96 bits never overflow.
 fn put53(a: u32, p: u32, m: vec2<u32>, neg: bool, slow: bool) {
     let second = PARTS == 2u && (a & 1u) == 1u;
     let pos = select(wpos0, wpos1, second);
@@ -138,6 +143,14 @@ fn put53(a: u32, p: u32, m: vec2<u32>, neg: bool, slow: bool) {
     }
 }
 
+// The carry-save window c as a 128-bit two's-complement one.
+fn cs128(c: vec3<i32>) -> vec4<u32> {
+    let mid = bitcast<u32>(c.y) << 16u;
+    let w0 = bitcast<u32>(c.x) + mid;
+    let w1 = c.z + (c.y >> 16u) + select(0, 1, w0 < mid);
+    return vec4<u32>(w0, bitcast<u32>(w1), vec2<u32>(select(0u, 0xffffffffu, w1 < 0)));
+}
+
 // Adds the window w at bit position pos to accumulator a.
 fn flush_one(a: u32, w: vec4<u32>, pos: u32) {
     if (all(w == vec4<u32>(0u, 0u, 0u, 0u))) {
@@ -161,12 +174,14 @@ fn flush_one(a: u32, w: vec4<u32>, pos: u32) {
     }
 }
 
-// The window start for values near the float32 with bits b (1.0 for zeros and specials).
+// The window start for values near the float32 with bits b (1.0 for zeros and specials),
+// kept inside the normal exponents (fields 1 to 254): zeros, subnormals, infinities and NaN
+// never fall in a float32 window (`add_f32`).
 fn wpos_f32(b: u32) -> u32 {
     let field = (b >> 23u) & 0xffu;
     let f = select(max(field, 1u), 127u, field == 0xffu || (b & 0x7fffffffu) == 0u);
-    let p = u32(i32(f) - 150 - LO);
-    return select(0u, p - SPAN / 2u, p >= SPAN / 2u);
+    let wf = clamp(i32(f) - i32(SPAN / 2u), 1, 255 - i32(SPAN));
+    return u32(wf - 150 - LO);
 }
 
 // The window start for values near the float64 with bits v.
@@ -179,17 +194,52 @@ fn wpos_f64(v: vec2<u32>) -> u32 {
 }
 
 // Adds the float32 with bits b to accumulator a (float16 / bfloat16 come as their exact
-// float32 bits). A value m * 2^(max(field, 1) - 150) sits at bit max(field, 1) + 10 above 2^LO.
+// float32 bits). A value m * 2^(max(field, 1) - 150) sits at bit max(field, 1) + 10 above
+// 2^LO. The fast sweep adds the normal values whose field lies in the window to a carry-save
+// window of three i32 limbs (bits 0-15 and 16-31 of each value as unsigned chunks, bits 32
+// and up signed): a sign, two shifts and three adds, no carries to propagate, which is what
+// lets the exact sum keep up with a plain one on CPU adapters. K = 2^7 values below
+// 2^(24 + SPAN - 1) = 2^55 keep the low limbs below 2^23 and the top one within +-2^30
+// (`cs128` makes the limbs a 128-bit window at the end). The slow sweep takes the rest
+// (zeros add nothing).
 fn add_f32(a: u32, b: u32, slow: bool) {
+    let second = PARTS == 2u && (a & 1u) == 1u;
+    // Without the sign: zero only for zeros (and the field in one shift more).
+    let mag = b << 1u;
+    let field = mag >> 24u;
+    // Fields below the window wrap far past SPAN.
+    let sh = field - (select(wpos0, wpos1, second) + u32(150 + LO));
+    let inwin = sh < SPAN;
+    if (slow) {
+        if (!inwin) {
+            add_f32_outside(a, b);
+        }
+        return;
+    }
+    missed |= select(mag, 0u, inwin);
+    let s = bitcast<i32>(b) >> 31u;
+    let sm = select(0, (bitcast<i32>((b & 0x007fffffu) | 0x00800000u) ^ s) - s, inwin);
+    // The two words of sm * 2^sh: the high one is sm >> (32 - sh), written as two shifts
+    // because a shift by 32 is a shift by 0 in WGSL (sh = 0 gives the sign).
+    let lo = bitcast<u32>(sm) << sh;
+    let v = vec3<i32>(i32(lo & 0xffffu), i32(lo >> 16u), (sm >> 1u) >> (31u - sh));
+    if (second) {
+        cs1 += v;
+    } else {
+        cs0 += v;
+    }
+}
+
+// The slow path of add_f32: a float32 outside the window, as flags or 16-bit chunks.
+fn add_f32_outside(a: u32, b: u32) {
     let field = (b >> 23u) & 0xffu;
     let man = b & 0x007fffffu;
-    let special = field == 0xffu;
-    if (slow && special) {
+    if (field == 0xffu) {
         atomicOr(&flags[a], ex_special(man != 0u, (b >> 31u) != 0u));
+        return;
     }
-    pending = pending || special;
-    let m = select(man | select(0u, 0x00800000u, field != 0u), 0u, special);
-    put53(a, u32(i32(max(field, 1u)) - 150 - LO), vec2<u32>(m, 0u), (b >> 31u) != 0u, slow);
+    let m = man | select(0u, 0x00800000u, field != 0u);
+    put53_slow(a, u32(i32(max(field, 1u)) - 150 - LO), vec2<u32>(m, 0u), (b >> 31u) != 0u);
 }
 
 // Adds the float64 with bits v (x = low word) to accumulator a.
@@ -207,19 +257,30 @@ fn add_f64(a: u32, v: vec2<u32>, slow: bool) {
 }
 
 // Merges accumulator number `k` of the previous pass into accumulator a: its digits as
-// unsigned 16-bit chunks (the sum is taken mod 2^(32 D), which is two's complement's add).
+// unsigned 16-bit chunks (the sum is taken mod 2^(32 D), which is two's complement's add),
+// summed per invocation in `sums` (K chunks below 2^16: below 2^23) and added to the limbs
+// once at the end (`flush_sums`), not by an atomic per chunk and accumulator.
+var<private> sums: array<i32, PARTS * NL>;
+
 fn add_acc(a: u32, k: u32) {
     let base = k * WORDS;
     let f = src_ld(base);
     if (f != 0u) {
         atomicOr(&flags[a], f);
     }
+    let s = (a % PARTS) * NL;
     for (var j = 0u; j < D; j++) {
         let d = src_ld(base + 1u + j);
-        if (d != 0u) {
-            put(a, 2u * j, d & 0xffffu, false);
-            put(a, 2u * j + 1u, d >> 16u, false);
-        }
+        sums[s + 2u * j] += i32(d & 0xffffu);
+        sums[s + 2u * j + 1u] += i32(d >> 16u);
+    }
+}
+
+// Adds the chunk sums of this invocation's merged accumulators to the limbs of its slot's
+// accumulators a.. (the same total as a chunk at a time: the limbs' bound holds).
+fn flush_sums(a: u32) {
+    for (var l = 0u; l < PARTS * NL; l++) {
+        put(a + l / NL, l % NL, u32(sums[l]), false);
     }
 }
 
@@ -249,6 +310,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let live = g < P.groups && q < P.slots;
     win0 = vec3<u32>(0u, 0u, 0u);
     win1 = vec3<u32>(0u, 0u, 0u);
+    cs0 = vec3<i32>(0, 0, 0);
+    cs1 = vec3<i32>(0, 0, 0);
     if (live) {
         let o = q / P.inner;
         let col = q % P.inner;
@@ -258,6 +321,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         wpos0 = wp.x;
         wpos1 = wp.y;
         pending = false;
+        missed = 0u;
         // Eight rows per iteration (loop overhead dominates a one-row body on some adapters).
         for (var k = 0u; k < K; k += 8u) {
             row(a, b, lane, o, col, k, false);
@@ -269,16 +333,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             row(a, b, lane, o, col, k + 6u, false);
             row(a, b, lane, o, col, k + 7u, false);
         }
-        if (pending) {
+        if (pending || missed != 0u) {
             for (var k = 0u; k < K; k++) {
                 row(a, b, lane, o, col, k, true);
             }
         }
+//!if ELEMENTS == false
+        flush_sums(a);
+//!endif
     }
     // The windows of each slot, summed over its R lanes in a tree; lane 0 adds the total.
-    wins[li * PARTS] = sext128(win0);
+    wins[li * PARTS] = add128(sext128(win0), cs128(cs0));
     if (PARTS == 2u) {
-        wins[li * PARTS + 1u] = sext128(win1);
+        wins[li * PARTS + 1u] = add128(sext128(win1), cs128(cs1));
     }
     workgroupBarrier();
     for (var s = R / 2u; s > 0u; s >>= 1u) {

@@ -158,6 +158,62 @@ fn words_equal_the_cpu_on_random_data() {
     }
 }
 
+/// Values packed around a window's edges: every block's first value (which places the window)
+/// and the rest all have exponent fields within 20 of `center` (so their offsets in the window
+/// cover below it, both edges and above it), with the largest and smallest mantissas of
+/// either sign, zeros of either sign and subnormals mixed in; centres near the smallest and
+/// largest fields reach the clamps of the window's start. float16 and bfloat16 come to the
+/// GPU as float32 bits, so this also runs their conversions at the edges.
+#[test]
+fn window_edges_equal_the_cpu() {
+    let Some((dev, _one)) = gpu() else { return };
+    let g = dev.gpu_device().unwrap();
+    let mut rng = Rng(31);
+    for d in FLOATS {
+        let (mant, ebits) = match d {
+            DType::Float16 => (10, 5),
+            DType::BFloat16 => (7, 8),
+            DType::Float64 => (52, 11),
+            _ => (23, 8),
+        };
+        let emax = (1i64 << ebits) - 1;
+        let one = |rng: &mut Rng, center: i64| -> u64 {
+            let sign = rng.next() & 1;
+            let field = match rng.below(16) {
+                0 => 0,
+                _ => (center + rng.below(41) as i64 - 20).clamp(0, emax - 1),
+            } as u64;
+            let top = (1u64 << mant) - 1;
+            let m = match rng.below(4) {
+                0 => top,
+                1 => 0,
+                2 => 1,
+                _ => rng.next() & top,
+            };
+            (sign << (mant + ebits)) | (field << mant) | m
+        };
+        for center in [1, 12, emax / 2, emax - 12, emax - 1] {
+            let n = 33_001;
+            let mut b = Vec::with_capacity(n * d.itemsize());
+            for _ in 0..n {
+                let v = if d == DType::Complex64 {
+                    one(&mut rng, center) | (one(&mut rng, center) << 32)
+                } else {
+                    one(&mut rng, center)
+                };
+                b.extend_from_slice(&v.to_le_bytes()[..d.itemsize()]);
+            }
+            for r in [r3(1, n, 1), r3(1, 3, 11_000), r3(11_000, 3, 1)] {
+                let want = exact_reference_words(d, &b[..r.input_len() * d.itemsize()], false, r);
+                let got = g
+                    .exact_sum_words(d, &b[..r.input_len() * d.itemsize()], false, &[r])
+                    .unwrap();
+                assert_eq!(got, want, "{d} centre {center} {r:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn several_passes_merge_accumulators() {
     let Some((dev, _one)) = gpu() else { return };
