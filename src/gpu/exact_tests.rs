@@ -42,15 +42,20 @@ const FLOATS: [DType; 5] = [
     DType::Complex64,
 ];
 
-/// One random float of `d`'s format (float16 / bfloat16 / float32 bits for complex parts)
-/// from a mix of kinds; `specials` allows NaN and infinities.
-fn value_bits(rng: &mut Rng, d: DType, specials: bool) -> u64 {
-    let (mant, ebits) = match d {
+/// Explicit mantissa bits and exponent bits of `d`'s format (float32's for complex64 parts).
+fn mant_ebits(d: DType) -> (u64, u64) {
+    match d {
         DType::Float16 => (10, 5),
         DType::BFloat16 => (7, 8),
         DType::Float64 => (52, 11),
         _ => (23, 8),
-    };
+    }
+}
+
+/// One random float of `d`'s format (float16 / bfloat16 / float32 bits for complex parts)
+/// from a mix of kinds; `specials` allows NaN and infinities.
+fn value_bits(rng: &mut Rng, d: DType, specials: bool) -> u64 {
+    let (mant, ebits) = mant_ebits(d);
     let sign = rng.next() & 1;
     let emax = (1u64 << ebits) - 1;
     let m = rng.next() & ((1u64 << mant) - 1);
@@ -170,12 +175,7 @@ fn window_edges_equal_the_cpu() {
     let g = dev.gpu_device().unwrap();
     let mut rng = Rng(31);
     for d in FLOATS {
-        let (mant, ebits) = match d {
-            DType::Float16 => (10, 5),
-            DType::BFloat16 => (7, 8),
-            DType::Float64 => (52, 11),
-            _ => (23, 8),
-        };
+        let (mant, ebits) = mant_ebits(d);
         let emax = (1i64 << ebits) - 1;
         let one = |rng: &mut Rng, center: i64| -> u64 {
             let sign = rng.next() & 1;
@@ -204,10 +204,9 @@ fn window_edges_equal_the_cpu() {
                 b.extend_from_slice(&v.to_le_bytes()[..d.itemsize()]);
             }
             for r in [r3(1, n, 1), r3(1, 3, 11_000), r3(11_000, 3, 1)] {
-                let want = exact_reference_words(d, &b[..r.input_len() * d.itemsize()], false, r);
-                let got = g
-                    .exact_sum_words(d, &b[..r.input_len() * d.itemsize()], false, &[r])
-                    .unwrap();
+                let x = &b[..r.input_len() * d.itemsize()];
+                let want = exact_reference_words(d, x, false, r);
+                let got = g.exact_sum_words(d, x, false, &[r]).unwrap();
                 assert_eq!(got, want, "{d} centre {center} {r:?}");
             }
         }
