@@ -1,7 +1,7 @@
 //! Where a file's bytes come from, chunk by chunk: a fresh read-only mapping of just that chunk
 //! (pre-faulted with MAP_POPULATE and unmapped when the chunk is done, so resident memory stays
-//! bounded by the chunk size), or, when mapping is unavailable or disabled
-//! (`NDGPU_NO_MMAP=1`), positioned reads into one reused 8-byte-aligned buffer.
+//! bounded by the chunk size), or, for chunks under 64 KiB or when mapping is unavailable or
+//! disabled (`NDGPU_NO_MMAP=1`), positioned reads into one reused 8-byte-aligned buffer.
 //!
 //! A file truncated while it is read is an error ("changed while being read"), never a crash
 //! (SIGBUS) and never silently wrong: see [`Source::read`].
@@ -67,6 +67,11 @@ pub(crate) fn take_unreported_change() -> Option<crate::Error> {
     })
 }
 
+/// Smaller chunks are read, not mapped: a mapping's set-up, page-table walk and unmapping
+/// (a TLB shootdown on every core) cost more than copying that much (streams of tiny chunks
+/// spent most of their time in mmap and munmap).
+const MAP_MIN_BYTES: usize = 64 << 10;
+
 /// A file read in chunks.
 pub(crate) struct Source {
     file: File,
@@ -116,7 +121,7 @@ impl Source {
             self.reported = true;
             return Err(changed_error());
         }
-        if self.use_map && len > 0 && end < self.len {
+        if self.use_map && len >= MAP_MIN_BYTES && end < self.len {
             match crate::platform::map_file_range(&self.file, offset, len) {
                 Ok(m) => return Ok(Chunk::Map(m, &self.changed)),
                 // No guard slot free: read this chunk.
