@@ -315,8 +315,8 @@ fn exact_words_roundtrip_and_merge() {
 
 /// A float32 from a random word. Mode 0: a mix of anything finite, subnormals, powers of two,
 /// extremes, zeros, 1e-30 beside 1e30, and values within 6 binades of `base`. Mode 1: values
-/// within 6 binades of `base` with one outlier from the mix in ~4096 (most blocks take the
-/// fast path). Modes 2 and 3 stress the fast path's limit on the exponent span of a block:
+/// within 6 binades of `base` with one outlier from the mix in ~16384 (most blocks of 4096
+/// take the fast path). Modes 2 and 3 stress the fast path's limit on the exponent span of a block:
 /// positive values, 7 in 8 at the top binade and 1 in 8 at the bottom, spanning the most a
 /// fast float32 block allows (F32_MAX_SPAN) and one more (such blocks must not take the fast path:
 /// their f64 lane sums would round).
@@ -325,7 +325,7 @@ pub(super) fn f32_from(w: u64, base: i32, mode: u8) -> f32 {
     let frac = (w as u32) & 0x007f_ffff;
     let pick = match mode {
         0 => (w >> 32) % 16,
-        _ if (w >> 32).is_multiple_of(4096) => (w >> 44) % 6,
+        _ if (w >> 32).is_multiple_of(16384) => (w >> 44) % 6,
         1 => 6,
         _ => 7,
     };
