@@ -6,9 +6,10 @@
 //! Each block is summed in f64 lanes while tracking the largest and smallest non-zero
 //! magnitude; afterwards those decide whether the lane sums are exact. If so, the lanes are
 //! turned into one integer and added to the accumulator once per block; if not (a block with
-//! too wide a range, an infinity or a NaN: rare in real data), the block is added again value
-//! by value, exactly. Either way the accumulator gets the exact sum, so the result never
-//! depends on which path ran, nor on vector width or CPU features.
+//! too wide a range, an infinity or a NaN: rare in real data), the block is added again,
+//! exactly (float32 and bfloat16: its values within the window in lanes, the others singly;
+//! see each kernel). Either way the accumulator gets the exact sum, so the
+//! result never depends on which path ran, nor on vector width or CPU features.
 //!
 //! - float32 / bfloat16: each value converts exactly to f64; see [`sum_narrow`].
 //! - float16: every finite value is a multiple of 2^-24 below 2^16, so 2^13 of them always sum
