@@ -534,7 +534,12 @@ impl Drop for FileMap {
     }
 }
 
-/// A read-only mapping of `len` bytes of `file` at `offset`, pre-faulted (MAP_POPULATE).
+/// A read-only mapping of `len` bytes of `file` at `offset`.
+///
+/// Not pre-faulted: MAP_POPULATE faults the whole chunk in on the calling thread before any of
+/// it is read, while faults taken during the read are spread over the reading threads (and the
+/// kernel maps 16 pages around each). Streaming a 4 GiB file in the page cache in 32 MiB
+/// chunks: 19.0 GB/s with MAP_POPULATE, 23.4 without (medians of 8, alternating).
 ///
 /// If the file is truncated while the mapping lives, touching a page past the new end of the
 /// file would raise SIGBUS and kill the process. On Linux every mapping is watched by a SIGBUS
@@ -558,7 +563,6 @@ pub(crate) fn map_file_range(
         memmap2::MmapOptions::new()
             .offset(offset)
             .len(len)
-            .populate()
             .map(file)
     }?;
     #[cfg(target_os = "linux")]

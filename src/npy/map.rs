@@ -1,7 +1,7 @@
 //! Where a file's bytes come from, chunk by chunk: a fresh read-only mapping of just that chunk
-//! (pre-faulted with MAP_POPULATE and unmapped when the chunk is done, so resident memory stays
-//! bounded by the chunk size), or, for chunks under 64 KiB or when mapping is unavailable or
-//! disabled (`NDGPU_NO_MMAP=1`), positioned reads into one reused 8-byte-aligned buffer.
+//! (unmapped when the chunk is done, so resident memory stays bounded by the chunk size), or,
+//! for chunks under 64 KiB or when mapping is unavailable or disabled (`NDGPU_NO_MMAP=1`),
+//! positioned reads into one reused 8-byte-aligned buffer.
 //!
 //! A file truncated while it is read is an error ("changed while being read"), never a crash
 //! (SIGBUS) and never silently wrong: see [`Source::read`].
