@@ -256,19 +256,19 @@ fn redo_narrow<'a, T: Narrow + 'a>(
     x: impl Iterator<Item = &'a T> + Clone,
     max_span: i32,
 ) {
-    let field = |v: &T| ((v.f32_bits() >> 23) & 0xff) as i32;
-    let Some(top) = x.clone().map(field).filter(|&f| f != 0xff).max() else {
-        // Only infinities and NaNs.
-        x.for_each(|v| acc.add_f32(f32::from_bits(v.f32_bits())));
-        return;
-    };
+    let field = |b: u32| ((b >> 23) & 0xff) as i32;
+    // With only infinities and NaNs, every value goes singly and the lanes stay zero.
+    let top = (x.clone().map(|v| field(v.f32_bits())))
+        .filter(|&f| f != 0xff)
+        .max()
+        .unwrap_or(1);
     // Fields (zero and subnormals count as 1, with the same ulp) from `low` up are summed in
     // the lanes, in units of 2^u.
     let low = (top.max(1) - max_span).max(1);
     let mut lanes = [0f64; LANES];
     for (k, v) in x.enumerate() {
-        let f = field(v);
-        let value = f32::from_bits(v.f32_bits());
+        let b = v.f32_bits();
+        let (f, value) = (field(b), f32::from_bits(b));
         if f != 0xff && f.max(1) >= low {
             lanes[k % LANES] += f64::from(value);
         } else {

@@ -118,14 +118,13 @@ fn streamed_equals_in_memory() {
                 // that alone was a third of this test's time) to the whole file. A GPU launch
                 // costs milliseconds on a software adapter: big chunks only there (the
                 // chunking logic is the same code on every device).
-                let chunks = if device.is_cpu() && shape.len() > 1 {
-                    vec![1, 7 * isz, 256 * isz, 4096 * isz, 1 << 30]
-                } else if device.is_cpu() {
-                    vec![7 * isz, 256 * isz, 4096 * isz, 1 << 30]
-                } else {
-                    vec![4096 * isz, 1 << 30]
+                let all = [1, 7 * isz, 256 * isz, 4096 * isz, 1 << 30];
+                let chunks = match (device.is_cpu(), shape.len()) {
+                    (false, _) => &all[3..],
+                    (true, 1) => &all[1..],
+                    _ => &all[..],
                 };
-                for chunk in chunks {
+                for &chunk in chunks {
                     let tag = format!("{} {shape:?} {chunk}B on {device}", t.dtype());
                     let nd = shape.len() as isize;
                     let mut axes_list = vec![Axes::All];

@@ -573,9 +573,9 @@ fn streamed_files_equal_in_memory_results_for_every_op() {
                 };
                 for axes in axes_list {
                     let want = xd.reduce(op, axes.clone(), false);
-                    // Chunks that split rows of the reduced axes: 7 or 4.2 rows of 5 (a GPU
-                    // launch costs milliseconds on a software adapter, and the chunking and
-                    // merging code is the same on every device).
+                    // Chunks of 7 rows of 5 (21 on the GPU, where a launch costs milliseconds
+                    // on a software adapter; the chunking and merging code is the same on
+                    // every device): both split the 30-element slabs of axes (1, 2).
                     let rows = if d.is_cpu() { 7 } else { 21 };
                     let opts = StreamOptions {
                         chunk_bytes: rows * dtype.itemsize() * 5,
