@@ -16,7 +16,9 @@
 
 use half::{bf16, f16};
 
-use super::block::{GRID_MAX, Narrow, field64, grid_constant, grid_for_k, lanes_int, tally};
+use super::block::{
+    GRID_MAX, GRID_ROOM, Narrow, field64, grid_constant, grid_for_k, lanes_int, tally,
+};
 use super::{Acc32, Acc64};
 use crate::platform;
 
@@ -35,8 +37,6 @@ type Rows = std::ops::Range<usize>;
 /// of 10000x10000 float64: 0.62 of the read kernel at 256 rows, 0.65-0.70 at 1024).
 const LOG_KC64: i32 = 10;
 const KC64: usize = 1 << LOG_KC64;
-/// Binades above a column's first value that its first float64 grid allows.
-const GRID_ROOM: i32 = 16;
 /// Rows per block of the float16 column kernel: the most finite float16 values that always
 /// sum exactly in f64 (see `block.rs`), so that a column's block check and accumulator add
 /// are rare (in tests 2^9, so that the property tests' tall shapes span several blocks).
@@ -48,6 +48,10 @@ const KC16: usize = 1 << 9;
 /// A tile's running column state over one block, fed `R` rows at a time.
 trait ColumnState<T> {
     fn add_rows<const R: usize>(&mut self, rows: &[&[T]; R]);
+    /// Before a block's first `add_rows` and after its last: the state's form in between is
+    /// the kernel's own.
+    fn begin_block(&mut self) {}
+    fn end_block(&mut self) {}
 }
 
 /// Feeds the rows `block` of `row(r)` (each as wide as the state) to `state`, `G` at a time.
@@ -57,6 +61,7 @@ fn add_block<'a, T: 'a, S: ColumnState<T>>(
     row: impl Fn(usize) -> &'a [T],
     block: Rows,
 ) {
+    state.begin_block();
     let mut r = block.start;
     while r + G <= block.end {
         state.add_rows::<G>(&std::array::from_fn(|g| row(r + g)));
@@ -65,6 +70,7 @@ fn add_block<'a, T: 'a, S: ColumnState<T>>(
     for r in r..block.end {
         state.add_rows::<1>(&[row(r)]);
     }
+    state.end_block();
 }
 
 /// Per-column exact sums of the columns `start..start + accs.len()` over `rows` of a
@@ -153,6 +159,12 @@ impl<T: Narrow> ColumnState<T> for NarrowState {
     fn add_rows<const R: usize>(&mut self, rows: &[&[T]; R]) {
         let done = T::kernel_columns(rows, &mut self.sums, &mut self.max, &mut self.min);
         self.add_rows_portable(rows, done);
+    }
+    fn begin_block(&mut self) {
+        platform::narrow_columns_begin::<T>(&mut self.max, &mut self.min);
+    }
+    fn end_block(&mut self) {
+        platform::narrow_columns_end::<T>(&mut self.max, &mut self.min);
     }
 }
 

@@ -78,19 +78,12 @@ pub(crate) fn merge_words(a: &mut [u32], b: &[u32]) {
 /// (1 for a sum, the element count for a mean; 0 gives NaN), once to `fmt`: the result's
 /// bits. Specials as the module comment says.
 pub(crate) fn round_words(words: &[u32], fmt: Fmt, count: u64) -> u64 {
-    match words.len() {
-        WORDS32 => {
-            let mut a = Acc32::new();
-            a.add_words(words);
-            a.round(fmt, count)
-        }
-        WORDS64 => {
-            let mut a = Acc64::new();
-            a.add_words(words);
-            a.round(fmt, count)
-        }
+    let lo = match words.len() {
+        WORDS32 => LO32,
+        WORDS64 => LO64,
         n => panic!("an exact accumulator of {n} words"),
-    }
+    };
+    round::round_twos(&words[1..], lo, (words[0] & 7) as u8, count, fmt)
 }
 
 const NAN: u8 = 1;
@@ -226,13 +219,17 @@ impl<const N: usize, const LO: i32> SuperAcc<N, LO> {
     /// [`WORDS32`]): word 0 the flags, then the normalised total as `N + 1` little-endian
     /// base-2^32 two's-complement digits, digit 0 weighing 2^LO. Equal sums give equal words.
     pub(crate) fn write_words(&self, out: &mut [u32]) {
-        let mut t = self.clone();
-        t.normalize();
-        out[0] = u32::from(t.flags);
-        for (o, &l) in out[1..N + 1].iter_mut().zip(&t.limbs) {
-            *o = l as u32;
+        // `normalize` on the way out (no copy of the accumulator).
+        out[0] = u32::from(self.flags);
+        let mut carry = 0i64;
+        for (o, &l) in out[1..N].iter_mut().zip(&self.limbs[..N - 1]) {
+            let v = l + carry;
+            *o = v as u32;
+            carry = v >> 32;
         }
-        out[N + 1] = (t.limbs[N - 1] >> 32) as u32;
+        let top = self.limbs[N - 1] + carry;
+        out[N] = top as u32;
+        out[N + 1] = (top >> 32) as u32;
     }
 
     /// [`Self::write_words`] into a new vector.

@@ -69,21 +69,29 @@ const DIV_EXTRA: usize = 4;
 
 /// Rounds `Σ limbs[i] * 2^(lo + 32 i) / count` (limbs normalised) to `fmt`, as bits.
 pub(super) fn round_acc(limbs: &[i64], lo: i32, flags: u8, count: u64, fmt: Fmt) -> u64 {
+    let n = limbs.len();
+    let mut d = [0u32; MAX_DIGITS];
+    for (o, &l) in d.iter_mut().zip(limbs) {
+        *o = l as u32;
+    }
+    d[n] = (limbs[n - 1] >> 32) as u32;
+    round_twos(&d[..n + 1], lo, flags, count, fmt)
+}
+
+/// [`round_acc`] of the value `Σ twos[i] * 2^(lo + 32 i)`, `twos` its two's-complement
+/// base-2^32 digits (the canonical words' digits, which need no normalising).
+pub(super) fn round_twos(twos: &[u32], lo: i32, flags: u8, count: u64, fmt: Fmt) -> u64 {
     if count == 0 || flags & NAN != 0 || flags & (POS_INF | NEG_INF) == POS_INF | NEG_INF {
         return fmt.nan();
     }
     if flags != 0 {
         return fmt.inf(flags == NEG_INF);
     }
-    // 32-bit two's-complement digits, DIV_EXTRA zero digits first (used only when dividing).
-    let n = limbs.len();
+    // The digits with DIV_EXTRA zero digits first (used only when dividing).
     let mut d = [0u32; MAX_DIGITS];
-    let digits = &mut d[..n + 1 + DIV_EXTRA];
-    for (o, &l) in digits[DIV_EXTRA..].iter_mut().zip(limbs) {
-        *o = l as u32;
-    }
-    digits[DIV_EXTRA + n] = (limbs[n - 1] >> 32) as u32;
-    let neg = limbs[n - 1] < 0;
+    let digits = &mut d[..twos.len() + DIV_EXTRA];
+    digits[DIV_EXTRA..].copy_from_slice(twos);
+    let neg = twos.last().is_some_and(|&t| t >> 31 != 0);
     if neg {
         // Two's-complement negation: invert, add one.
         let mut carry = true;
