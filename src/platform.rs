@@ -1070,13 +1070,22 @@ mod x86 {
             }
             let mut r = rows.start + 1;
             while r < len {
-                let group = (len - r).min(4);
+                let group = (len - r).min(8);
                 let mut c = 0;
                 while c < w {
                     let bp = best.as_mut_ptr().add(c).cast::<__m256i>();
                     let ap = at.as_mut_ptr().add(c).cast::<__m256i>();
                     let (mut b, mut a) = (_mm256_loadu_si256(bp), _mm256_loadu_si256(ap));
+                    let prefetch = c % 16 == 0;
                     for k in 0..group {
+                        if prefetch {
+                            // A hint only (never faults), so an address past the row is
+                            // harmless.
+                            let at = base.wrapping_add((r + k) * inner + c).cast::<i8>();
+                            _mm_prefetch::<_MM_HINT_T0>(
+                                at.wrapping_add(super::COLUMN_PREFETCH_BYTES),
+                            );
+                        }
                         let key = load(r + k, c);
                         let gt = _mm256_cmpgt_epi32(key, b);
                         b = _mm256_max_epi32(b, key);

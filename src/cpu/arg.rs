@@ -266,9 +266,12 @@ f32_nan_arg!(NanArgMin, 0x8000_0000, nan_min_key);
 
 /// Lanes of the vectorised key maximum.
 const LANES: usize = 16;
-/// Elements per block of a row scan: the maximum key of each block is found with no index
-/// bookkeeping, then only the first block holding the overall maximum is scanned again.
+/// A quarter of the elements per block of a row scan: the maximum key of each block is found
+/// with no index bookkeeping, then only the first block holding the overall maximum is
+/// searched again.
 const SCAN_BLOCK: usize = 256;
+/// Elements compared at a time when the block holding a row's maximum is searched for it.
+const FIND_CHUNK: usize = 32;
 /// Rows folded into the running column maxima per pass (fewer loads and stores of them).
 const ROW_GROUP: usize = 4;
 
@@ -453,7 +456,7 @@ fn max_key<T: ArgKey, A: Arg<T>>(x: &[T]) -> T::Key {
 
 /// (largest key, index of its first occurrence) of a non-empty row: block maxima over
 /// `4 * SCAN_BLOCK` elements (few horizontal reductions), then within the first block holding
-/// the overall maximum, the first `SCAN_BLOCK` holding it, then the first element.
+/// the overall maximum, its first element.
 fn arg_row<T: ArgKey, A: Arg<T>>(x: &[T]) -> (T::Key, usize) {
     const BIG: usize = 4 * SCAN_BLOCK;
     let mut best = A::key(x[0]);
@@ -466,16 +469,21 @@ fn arg_row<T: ArgKey, A: Arg<T>>(x: &[T]) -> (T::Key, usize) {
         }
     }
     let big = &x[best_block * BIG..((best_block + 1) * BIG).min(x.len())];
-    let sub = big
-        .chunks(SCAN_BLOCK)
-        .position(|s| A::max_key(s) == best)
-        .expect("the block holds its maximum");
-    let start = best_block * BIG + sub * SCAN_BLOCK;
-    let end = (start + SCAN_BLOCK).min(x.len());
-    let at = x[start..end]
+    // Chunks compared whole first (no early exit inside one, so this vectorises), then the
+    // first chunk holding the maximum element by element.
+    let chunk = platform::avx2_or(
+        #[inline(always)]
+        || {
+            big.chunks(FIND_CHUNK)
+                .position(|c| c.iter().fold(false, |hit, &v| hit | (A::key(v) == best)))
+        },
+    )
+    .expect("the block holds its maximum");
+    let start = best_block * BIG + chunk * FIND_CHUNK;
+    let at = x[start..]
         .iter()
         .position(|&v| A::key(v) == best)
-        .expect("the block holds its maximum");
+        .expect("the chunk holds the maximum");
     (best, start + at)
 }
 
