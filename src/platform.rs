@@ -134,21 +134,21 @@ pub(crate) fn f32_to_f16(src: &[f32], dst: &mut [u16], stream: bool) -> bool {
 
 /// The float16 lane pass of the exact sums (`exact::block`) with F16C: adds the float16
 /// values with bits `blk` (a multiple of 16 of them) to the 16 f64 lanes `sums`, element `k`
-/// to lane `k % 16` in order, and returns the largest `bits & 0x7fff` (0 for an empty
-/// block). Finite values convert exactly (F16C's half-to-single conversion is exact), so the
-/// lanes get the same bits as the portable loop's; infinities and NaNs give infinite or NaN
-/// lanes, which the caller discards (it takes the per-value path when the largest magnitude
-/// is 0x7c00 or more). None without F16C.
-pub(crate) fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) -> Option<u16> {
+/// to lane `k % 16`. Finite values add exactly (each 8 rows first in float32, as
+/// [`f16_columns`] says), so the lanes get the same bits as the portable loop's; an infinity
+/// or NaN leaves its lane infinite or NaN, as there, which the caller sees (it then takes the
+/// per-value path). False (and nothing done) without F16C.
+pub(crate) fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) -> bool {
     assert!(blk.len().is_multiple_of(16), "whole lane rows only");
     #[cfg(target_arch = "x86_64")]
     if f16c() {
         // SAFETY: AVX2 and F16C are present; the kernel reads only within `blk` (whole
         // 16-element rows, asserted) and writes only `sums`.
-        return Some(unsafe { x86::f16_lane_sums(blk, sums) });
+        unsafe { x86::f16_lane_sums(blk, sums) };
+        return true;
     }
     let _ = sums;
-    None
+    false
 }
 
 /// The float16 column pass of the exact sums (`exact::columns`) with F16C: for the first
@@ -1514,35 +1514,46 @@ mod x86 {
     }
 
     #[target_feature(enable = "avx2,f16c")]
-    pub(super) unsafe fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) -> u16 {
-        let mask = _mm256_set1_epi16(0x7fff);
-        let mut max = _mm256_setzero_si256();
+    pub(super) unsafe fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) {
+        // As `f16_columns`: groups of up to 8 rows of 16 values in float32, split on the
+        // grid of 2^-2, then two conversions and adds per lane register.
+        let big = _mm256_set1_ps(3_145_728.0); // 1.5 * 2^21
         // SAFETY (every block below): sums has 16 elements, read and written as four groups
         // of 4; `i + 16 <= blk.len()` for every row read.
         let mut s: [__m256d; 4] =
             std::array::from_fn(|j| unsafe { _mm256_loadu_pd(sums.as_ptr().add(4 * j)) });
         let p = blk.as_ptr();
         let mut i = 0;
-        while i + 16 <= blk.len() {
-            // A hint only (never faults), so an address past the end is harmless.
-            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + super::PREFETCH_BYTES / 2).cast());
-            let v = unsafe { _mm256_loadu_si256(p.add(i).cast()) };
-            max = _mm256_max_epu16(max, _mm256_and_si256(v, mask));
-            let lo = _mm256_cvtph_ps(_mm256_castsi256_si128(v));
-            let hi = _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(v));
-            s[0] = _mm256_add_pd(s[0], _mm256_cvtps_pd(_mm256_castps256_ps128(lo)));
-            s[1] = _mm256_add_pd(s[1], _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(lo)));
-            s[2] = _mm256_add_pd(s[2], _mm256_cvtps_pd(_mm256_castps256_ps128(hi)));
-            s[3] = _mm256_add_pd(s[3], _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(hi)));
-            i += 16;
+        while i < blk.len() {
+            let end = (i + 8 * 16).min(blk.len());
+            let (mut grid, mut rest) = ([_mm256_setzero_ps(); 2], [_mm256_setzero_ps(); 2]);
+            while i < end {
+                // A hint only (never faults), so an address past the end is harmless.
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + super::PREFETCH_BYTES / 2).cast());
+                let v = unsafe { _mm256_loadu_si256(p.add(i).cast()) };
+                let f = [
+                    _mm256_cvtph_ps(_mm256_castsi256_si128(v)),
+                    _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(v)),
+                ];
+                for h in 0..2 {
+                    let g = _mm256_sub_ps(_mm256_add_ps(f[h], big), big);
+                    grid[h] = _mm256_add_ps(grid[h], g);
+                    rest[h] = _mm256_add_ps(rest[h], _mm256_sub_ps(f[h], g));
+                }
+                i += 16;
+            }
+            // Lanes 0-7 are in the first register of each pair, 8-15 in the second.
+            for h in 0..2 {
+                for x in [grid[h], rest[h]] {
+                    s[2 * h] = _mm256_add_pd(s[2 * h], _mm256_cvtps_pd(_mm256_castps256_ps128(x)));
+                    let up = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x));
+                    s[2 * h + 1] = _mm256_add_pd(s[2 * h + 1], up);
+                }
+            }
         }
         for (j, v) in s.iter().enumerate() {
             unsafe { _mm256_storeu_pd(sums.as_mut_ptr().add(4 * j), *v) };
         }
-        let mut m = [0u16; 16];
-        // SAFETY: m holds 16 u16, 32 bytes.
-        unsafe { _mm256_storeu_si256(m.as_mut_ptr().cast(), max) };
-        m.into_iter().fold(0, u16::max)
     }
 
     #[target_feature(enable = "avx2,f16c")]

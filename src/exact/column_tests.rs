@@ -223,9 +223,8 @@ fn f16c_kernels_equal_the_portable_loops() {
         .map(|b| if b & 0x7c00 == 0x7c00 { b & 0xbfff } else { b })
         .collect();
     let (mut want, mut got) = ([0f64; 16], [0f64; 16]);
-    let max = super::block::f16_lanes(&bits, &mut want);
-    if let Some(m) = crate::platform::f16_lane_sums(&bits, &mut got) {
-        assert_eq!(m, max);
+    super::block::f16_lanes(&bits, &mut want);
+    if crate::platform::f16_lane_sums(&bits, &mut got) {
         assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits));
     }
     let (w, n) = (21, 37); // 37 rows: several float32 groups of 8 in the kernel
