@@ -259,30 +259,19 @@ pub(crate) fn narrow_columns<T: Copy, const R: usize>(
     0
 }
 
-/// Before the first [`narrow_columns`] pass of a block over bfloat16 rows (`T` of 2 bytes;
-/// nothing for float32): the extremes of the leading 16-column groups, in the caller's u32
-/// form, into the form that pass keeps between passes (16-bit lanes in the first half of each
-/// group's slots, see `x86::bf16_columns`: converting them on every pass was 15 % of a
-/// bfloat16 column sum). [`narrow_columns_end`] converts them back.
-pub(crate) fn narrow_columns_begin<T>(max: &mut [u32], min: &mut [u32]) {
+/// The form of a block's column extremes around its [`narrow_columns`] passes: before the
+/// first (`kernel_form`) from the caller's u32 form into the one that pass keeps between
+/// passes, after the last back. Only bfloat16 rows (`T` of 2 bytes) on AVX2 have a form of
+/// their own: 16-bit lanes in the first half of each leading 16-column group's slots (see
+/// `x86::bf16_columns`; converting them on every pass was 15 % of a bfloat16 column sum).
+pub(crate) fn narrow_columns_form<T>(max: &mut [u32], min: &mut [u32], kernel_form: bool) {
     #[cfg(target_arch = "x86_64")]
     if size_of::<T>() == 2 && avx2() {
         let w16 = max.len().min(min.len()) / 16 * 16;
         // SAFETY: AVX2 is present; both slices hold at least w16 values.
-        unsafe { x86::bf16_extremes_pack(&mut max[..w16], &mut min[..w16], true) };
+        unsafe { x86::bf16_extremes_pack(&mut max[..w16], &mut min[..w16], kernel_form) };
     }
-    let _ = (max, min);
-}
-
-/// After the last [`narrow_columns`] pass of a block: the inverse of [`narrow_columns_begin`].
-pub(crate) fn narrow_columns_end<T>(max: &mut [u32], min: &mut [u32]) {
-    #[cfg(target_arch = "x86_64")]
-    if size_of::<T>() == 2 && avx2() {
-        let w16 = max.len().min(min.len()) / 16 * 16;
-        // SAFETY: AVX2 is present; both slices hold at least w16 values.
-        unsafe { x86::bf16_extremes_pack(&mut max[..w16], &mut min[..w16], false) };
-    }
-    let _ = (max, min);
+    let _ = (max, min, kernel_form);
 }
 
 /// The float32-range lane pass of the exact sums (`exact::block::narrow_pass`, replaced

@@ -330,14 +330,14 @@ fn avx2_narrow_columns_equal_the_portable_loop() {
         // Two passes, so that the second reads the state in the kernel's own form.
         want.add_rows_portable(&rows, 0);
         want.add_rows_portable(&rows[3..], 0);
-        crate::platform::narrow_columns_begin::<T>(&mut got.max, &mut got.min);
+        crate::platform::narrow_columns_form::<T>(&mut got.max, &mut got.min, true);
         let done = T::kernel_columns(&rows, &mut got.sums, &mut got.max, &mut got.min);
         let tail: &[&[T]; 5] = rows[3..].try_into().expect("5 rows");
         assert_eq!(
             T::kernel_columns(tail, &mut got.sums, &mut got.max, &mut got.min),
             done
         );
-        crate::platform::narrow_columns_end::<T>(&mut got.max, &mut got.min);
+        crate::platform::narrow_columns_form::<T>(&mut got.max, &mut got.min, false);
         got.add_rows_portable(&rows, done);
         got.add_rows_portable(&rows[3..], done);
         let bits_of = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();

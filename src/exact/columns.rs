@@ -161,10 +161,10 @@ impl<T: Narrow> ColumnState<T> for NarrowState {
         self.add_rows_portable(rows, done);
     }
     fn begin_block(&mut self) {
-        platform::narrow_columns_begin::<T>(&mut self.max, &mut self.min);
+        platform::narrow_columns_form::<T>(&mut self.max, &mut self.min, true);
     }
     fn end_block(&mut self) {
-        platform::narrow_columns_end::<T>(&mut self.max, &mut self.min);
+        platform::narrow_columns_form::<T>(&mut self.max, &mut self.min, false);
     }
 }
 
