@@ -368,9 +368,9 @@ fn first_pass<T: ExactElem>(x: &[T], r: Reduce3, skip_nan: bool) -> (Vec<u32>, V
     // Strided columns: tasks are (outer, column tile, run of rows). Tiles of equal width (a
     // multiple of 8 columns, at most TILE_BYTES of a row and TILE_ACC_BYTES of accumulators);
     // runs of rows only when there are fewer (outer, tile) tasks than threads, since each
-    // run's accumulators cost a fresh start and a merge per column (4 runs per thread, as
-    // before, spent 9 % of float32 axis 0 of 10000x10000 writing fresh accumulators;
-    // one per thread was 20 % faster).
+    // run's accumulators cost a fresh start and a merge per column (four runs per thread
+    // spent 9 % of float32 axis 0 of 10000x10000 writing fresh accumulators; one per
+    // thread was about 15 % faster).
     let max_tile = (TILE_BYTES / size_of::<T>())
         .min(TILE_ACC_BYTES / size_of::<T::Acc>() / T::PARTS)
         .max(8);
