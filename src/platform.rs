@@ -1502,11 +1502,37 @@ mod x86 {
         }
     }
 
+    /// One step of the float32 split of [`super::f16_columns`]: 8 float16 values `f` (as
+    /// float32) into the running grid parts and rests of their lanes.
+    #[inline(always)]
+    unsafe fn f16_split_add(f: __m256, grid: &mut __m256, rest: &mut __m256) {
+        // SAFETY: register-only AVX operations; every caller is an AVX2 function, entered
+        // only after runtime detection.
+        unsafe {
+            let big = _mm256_set1_ps(3_145_728.0); // 1.5 * 2^21
+            let g = _mm256_sub_ps(_mm256_add_ps(f, big), big);
+            *grid = _mm256_add_ps(*grid, g);
+            *rest = _mm256_add_ps(*rest, _mm256_sub_ps(f, g));
+        }
+    }
+
+    /// The end of a group of [`f16_split_add`] steps: its grid parts and rests added to the
+    /// f64 sums of their lanes 0-3 (`lo`) and 4-7 (`hi`).
+    #[inline(always)]
+    unsafe fn f16_split_flush(grid: __m256, rest: __m256, lo: &mut __m256d, hi: &mut __m256d) {
+        // SAFETY: as in `f16_split_add`.
+        unsafe {
+            for x in [grid, rest] {
+                *lo = _mm256_add_pd(*lo, _mm256_cvtps_pd(_mm256_castps256_ps128(x)));
+                *hi = _mm256_add_pd(*hi, _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x)));
+            }
+        }
+    }
+
     #[target_feature(enable = "avx2,f16c")]
     pub(super) unsafe fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) {
         // As `f16_columns`: groups of up to 8 rows of 16 values in float32, split on the
         // grid of 2^-2, then two conversions and adds per lane register.
-        let big = _mm256_set1_ps(3_145_728.0); // 1.5 * 2^21
         // SAFETY (every block below): sums has 16 elements, read and written as four groups
         // of 4; `i + 16 <= blk.len()` for every row read.
         let mut s: [__m256d; 4] =
@@ -1525,19 +1551,17 @@ mod x86 {
                     _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(v)),
                 ];
                 for h in 0..2 {
-                    let g = _mm256_sub_ps(_mm256_add_ps(f[h], big), big);
-                    grid[h] = _mm256_add_ps(grid[h], g);
-                    rest[h] = _mm256_add_ps(rest[h], _mm256_sub_ps(f[h], g));
+                    // SAFETY: register-only AVX2 operations in an AVX2 function.
+                    unsafe { f16_split_add(f[h], &mut grid[h], &mut rest[h]) };
                 }
                 i += 16;
             }
             // Lanes 0-7 are in the first register of each pair, 8-15 in the second.
-            for h in 0..2 {
-                for x in [grid[h], rest[h]] {
-                    s[2 * h] = _mm256_add_pd(s[2 * h], _mm256_cvtps_pd(_mm256_castps256_ps128(x)));
-                    let up = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x));
-                    s[2 * h + 1] = _mm256_add_pd(s[2 * h + 1], up);
-                }
+            let [s0, s1, s2, s3] = &mut s;
+            // SAFETY: register-only AVX2 operations in an AVX2 function.
+            unsafe {
+                f16_split_flush(grid[0], rest[0], s0, s1);
+                f16_split_flush(grid[1], rest[1], s2, s3);
             }
         }
         for (j, v) in s.iter().enumerate() {
@@ -1547,7 +1571,6 @@ mod x86 {
 
     #[target_feature(enable = "avx2,f16c")]
     pub(super) unsafe fn f16_columns<const R: usize>(rows: &[*const u16; R], sums: &mut [f64]) {
-        let big = _mm256_set1_ps(3_145_728.0); // 1.5 * 2^21
         let mut c = 0;
         while c + 8 <= sums.len() {
             // SAFETY (every block below): c + 8 <= sums.len() <= each row's length (the
@@ -1565,17 +1588,11 @@ mod x86 {
                         _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
                     }
                     let f = _mm256_cvtph_ps(unsafe { _mm_loadu_si128(p.add(c).cast()) });
-                    let g = _mm256_sub_ps(_mm256_add_ps(f, big), big);
-                    grid = _mm256_add_ps(grid, g);
-                    rest = _mm256_add_ps(rest, _mm256_sub_ps(f, g));
+                    // SAFETY: register-only AVX2 operations in an AVX2 function.
+                    unsafe { f16_split_add(f, &mut grid, &mut rest) };
                 }
-                let wide = |x: __m256| {
-                    let lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
-                    (lo, _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x)))
-                };
-                let ((g0, g1), (r0, r1)) = (wide(grid), wide(rest));
-                s0 = _mm256_add_pd(_mm256_add_pd(s0, g0), r0);
-                s1 = _mm256_add_pd(_mm256_add_pd(s1, g1), r1);
+                // SAFETY: register-only AVX2 operations in an AVX2 function.
+                unsafe { f16_split_flush(grid, rest, &mut s0, &mut s1) };
             }
             unsafe {
                 _mm256_storeu_pd(s.add(c), s0);

@@ -412,7 +412,16 @@ pub(super) fn grid_for_k(f: i32, log_k: i32) -> i32 {
 }
 
 /// Binades above a row's or a column's first value that its first float64 grid allows.
-pub(super) const GRID_ROOM: i32 = 16;
+const GRID_ROOM: i32 = 16;
+
+/// The first grid of a float64 row or column (blocks of `2^log_k` values per lane),
+/// speculated from its first value `x`, with room for values 2^GRID_ROOM times larger (later
+/// blocks' grids come from the block before). A block that needs more is redone with its
+/// own; the smallest grid instead made every first block a second pass.
+#[inline(always)]
+pub(super) fn first_grid(x: f64, log_k: i32) -> i32 {
+    grid_for_k(field64(x.abs()) + GRID_ROOM, log_k).min(GRID_MAX)
+}
 
 /// The largest grid exponent: C = 1.5 * 2^c must stay finite and normal.
 pub(super) const GRID_MAX: i32 = 1023;
@@ -432,12 +441,7 @@ pub(super) fn field64(a: f64) -> i32 {
 #[inline(always)]
 fn sum_f64_kernel(acc: &mut Acc64, x: &[f64]) {
     const BLOCK: usize = LANES64 * K64;
-    // The first grid is speculated from the first value, with room for larger ones (as
-    // later blocks' grids are from the block before): the smallest grid made every row's
-    // first block a second pass, which rows of 1000 paid on every block.
-    let mut c = x.first().map_or(grid_for(1), |v| {
-        grid_for(field64(v.abs()) + GRID_ROOM).min(GRID_MAX)
-    });
+    let mut c = x.first().map_or(grid_for(1), |&v| first_grid(v, LOG_K64));
     'blocks: for blk in x.chunks(BLOCK) {
         // A short last block: whole lane rows as a block, the rest value by value.
         let (blk, tail) = blk.split_at(blk.len() / LANES64 * LANES64);

@@ -17,7 +17,7 @@
 use half::{bf16, f16};
 
 use super::block::{
-    GRID_MAX, GRID_ROOM, Narrow, field64, grid_constant, grid_for_k, lanes_int, tally,
+    GRID_MAX, Narrow, field64, first_grid, grid_constant, grid_for_k, lanes_int, tally,
 };
 use super::{Acc32, Acc64};
 use crate::platform;
@@ -441,15 +441,11 @@ fn columns_f64_kernel(
     let w = accs.len();
     let row = |r: usize| &slab[r * inner + start..][..w];
     let at = |r: usize, j: usize| slab[r * inner + start + j];
-    // Each column's first grid is speculated from its first value, with room for values
-    // 2^GRID_ROOM times larger (a block that needs more is redone with its own, a pass down
-    // the column value by value, which the first block of every column would otherwise pay).
     let mut grid: Vec<i32> = if rows.is_empty() {
         Vec::new()
     } else {
-        row(rows.start)
-            .iter()
-            .map(|&x| grid_for_k(field64(x.abs()) + GRID_ROOM, LOG_KC64).min(GRID_MAX))
+        (row(rows.start).iter())
+            .map(|&x| first_grid(x, LOG_KC64))
             .collect()
     };
     let mut st = F64State {

@@ -283,9 +283,10 @@ impl<const N: usize, const LO: i32> SuperAcc<N, LO> {
     }
 
     pub(crate) fn round(&self, fmt: Fmt, count: u64) -> u64 {
-        let mut t = self.clone();
-        t.normalize();
-        round::round_acc(&t.limbs, LO, t.flags, count, fmt)
+        let mut words = [0u32; WORDS64];
+        let words = &mut words[..N + 2];
+        self.write_words(words);
+        round::round_twos(&words[1..], LO, self.flags, count, fmt)
     }
 
     /// The exact sum rounded once to float64 (nearest, ties to even; see `round.rs`).

@@ -67,19 +67,9 @@ const MAX_DIGITS: usize = 68 + 1 + 4;
 /// quotient bits for any non-zero value and 64-bit count, more than any format keeps.
 const DIV_EXTRA: usize = 4;
 
-/// Rounds `Σ limbs[i] * 2^(lo + 32 i) / count` (limbs normalised) to `fmt`, as bits.
-pub(super) fn round_acc(limbs: &[i64], lo: i32, flags: u8, count: u64, fmt: Fmt) -> u64 {
-    let n = limbs.len();
-    let mut d = [0u32; MAX_DIGITS];
-    for (o, &l) in d.iter_mut().zip(limbs) {
-        *o = l as u32;
-    }
-    d[n] = (limbs[n - 1] >> 32) as u32;
-    round_twos(&d[..n + 1], lo, flags, count, fmt)
-}
-
-/// [`round_acc`] of the value `Σ twos[i] * 2^(lo + 32 i)`, `twos` its two's-complement
-/// base-2^32 digits (the canonical words' digits, which need no normalising).
+/// Rounds `Σ twos[i] * 2^(lo + 32 i) / count` to `fmt`, as bits: `twos` are the
+/// two's-complement base-2^32 digits of the canonical words (see `SuperAcc::write_words`),
+/// `flags` their special-value flags.
 pub(super) fn round_twos(twos: &[u32], lo: i32, flags: u8, count: u64, fmt: Fmt) -> u64 {
     if count == 0 || flags & NAN != 0 || flags & (POS_INF | NEG_INF) == POS_INF | NEG_INF {
         return fmt.nan();
