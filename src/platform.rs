@@ -134,10 +134,10 @@ pub(crate) fn f32_to_f16(src: &[f32], dst: &mut [u16], stream: bool) -> bool {
 
 /// The float16 lane pass of the exact sums (`exact::block`) with F16C: adds the float16
 /// values with bits `blk` (a multiple of 16 of them) to the 16 f64 lanes `sums`, element `k`
-/// to lane `k % 16`. Finite values add exactly (each 8 rows first in float32, as
-/// [`f16_columns`] says), so the lanes get the same bits as the portable loop's; an infinity
-/// or NaN leaves its lane infinite or NaN, as there, which the caller sees (it then takes the
-/// per-value path). False (and nothing done) without F16C.
+/// to lane `k % 16`, each converted to f64 as the portable loop does, so the lanes get the
+/// same bits (every addition is exact: see `exact::block`); an infinity or NaN leaves its
+/// lane infinite or NaN, as there, which the caller sees (it then takes the per-value path).
+/// False (and nothing done) without F16C.
 pub(crate) fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) -> bool {
     assert!(blk.len().is_multiple_of(16), "whole lane rows only");
     #[cfg(target_arch = "x86_64")]
@@ -1531,8 +1531,9 @@ mod x86 {
 
     #[target_feature(enable = "avx2,f16c")]
     pub(super) unsafe fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) {
-        // As `f16_columns`: groups of up to 8 rows of 16 values in float32, split on the
-        // grid of 2^-2, then two conversions and adds per lane register.
+        // Rows take no float32 split (see `f16_columns`): its five adds per value cost more
+        // here than three conversions and an add (float16 rows from cache, 2 threads:
+        // 20-22 GB/s with the split, 23-25 without); on columns the two ran the same.
         // SAFETY (every block below): sums has 16 elements, read and written as four groups
         // of 4; `i + 16 <= blk.len()` for every row read.
         let mut s: [__m256d; 4] =
@@ -1540,29 +1541,23 @@ mod x86 {
         let p = blk.as_ptr();
         let mut i = 0;
         while i < blk.len() {
-            let end = (i + 8 * 16).min(blk.len());
-            let (mut grid, mut rest) = ([_mm256_setzero_ps(); 2], [_mm256_setzero_ps(); 2]);
-            while i < end {
-                // A hint only (never faults), so an address past the end is harmless.
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + super::PREFETCH_BYTES / 2).cast());
-                let v = unsafe { _mm256_loadu_si256(p.add(i).cast()) };
-                let f = [
-                    _mm256_cvtph_ps(_mm256_castsi256_si128(v)),
-                    _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(v)),
-                ];
-                for h in 0..2 {
-                    // SAFETY: register-only AVX2 operations in an AVX2 function.
-                    unsafe { f16_split_add(f[h], &mut grid[h], &mut rest[h]) };
-                }
-                i += 16;
+            // A hint only (never faults), so an address past the end is harmless.
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + super::PREFETCH_BYTES / 2).cast());
+            let v = unsafe { _mm256_loadu_si256(p.add(i).cast()) };
+            // Lanes 0-7, then 8-15.
+            let f = [
+                _mm256_cvtph_ps(_mm256_castsi256_si128(v)),
+                _mm256_cvtph_ps(_mm256_extracti128_si256::<1>(v)),
+            ];
+            for h in 0..2 {
+                let (lo, hi) = (
+                    _mm256_castps256_ps128(f[h]),
+                    _mm256_extractf128_ps::<1>(f[h]),
+                );
+                s[2 * h] = _mm256_add_pd(s[2 * h], _mm256_cvtps_pd(lo));
+                s[2 * h + 1] = _mm256_add_pd(s[2 * h + 1], _mm256_cvtps_pd(hi));
             }
-            // Lanes 0-7 are in the first register of each pair, 8-15 in the second.
-            let [s0, s1, s2, s3] = &mut s;
-            // SAFETY: register-only AVX2 operations in an AVX2 function.
-            unsafe {
-                f16_split_flush(grid[0], rest[0], s0, s1);
-                f16_split_flush(grid[1], rest[1], s2, s3);
-            }
+            i += 16;
         }
         for (j, v) in s.iter().enumerate() {
             unsafe { _mm256_storeu_pd(sums.as_mut_ptr().add(4 * j), *v) };
