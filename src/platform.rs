@@ -1514,33 +1514,6 @@ mod x86 {
         }
     }
 
-    /// One step of the float32 split of [`super::f16_columns`]: 8 float16 values `f` (as
-    /// float32) into the running grid parts and rests of their lanes.
-    #[inline(always)]
-    unsafe fn f16_split_add(f: __m256, grid: &mut __m256, rest: &mut __m256) {
-        // SAFETY: register-only AVX operations; every caller is an AVX2 function, entered
-        // only after runtime detection.
-        unsafe {
-            let big = _mm256_set1_ps(3_145_728.0); // 1.5 * 2^21
-            let g = _mm256_sub_ps(_mm256_add_ps(f, big), big);
-            *grid = _mm256_add_ps(*grid, g);
-            *rest = _mm256_add_ps(*rest, _mm256_sub_ps(f, g));
-        }
-    }
-
-    /// The end of a group of [`f16_split_add`] steps: its grid parts and rests added to the
-    /// f64 sums of their lanes 0-3 (`lo`) and 4-7 (`hi`).
-    #[inline(always)]
-    unsafe fn f16_split_flush(grid: __m256, rest: __m256, lo: &mut __m256d, hi: &mut __m256d) {
-        // SAFETY: as in `f16_split_add`.
-        unsafe {
-            for x in [grid, rest] {
-                *lo = _mm256_add_pd(*lo, _mm256_cvtps_pd(_mm256_castps256_ps128(x)));
-                *hi = _mm256_add_pd(*hi, _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x)));
-            }
-        }
-    }
-
     #[target_feature(enable = "avx2,f16c")]
     pub(super) unsafe fn f16_lane_sums(blk: &[u16], sums: &mut [f64; 16]) {
         // Rows take no float32 split (see `f16_columns`): its five adds per value cost more
@@ -1578,6 +1551,7 @@ mod x86 {
 
     #[target_feature(enable = "avx2,f16c")]
     pub(super) unsafe fn f16_columns<const R: usize>(rows: &[*const u16; R], sums: &mut [f64]) {
+        let big = _mm256_set1_ps(3_145_728.0); // 1.5 * 2^21
         let mut c = 0;
         while c + 8 <= sums.len() {
             // SAFETY (every block below): c + 8 <= sums.len() <= each row's length (the
@@ -1595,11 +1569,14 @@ mod x86 {
                         _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
                     }
                     let f = _mm256_cvtph_ps(unsafe { _mm_loadu_si128(p.add(c).cast()) });
-                    // SAFETY: register-only AVX2 operations in an AVX2 function.
-                    unsafe { f16_split_add(f, &mut grid, &mut rest) };
+                    let g = _mm256_sub_ps(_mm256_add_ps(f, big), big);
+                    grid = _mm256_add_ps(grid, g);
+                    rest = _mm256_add_ps(rest, _mm256_sub_ps(f, g));
                 }
-                // SAFETY: register-only AVX2 operations in an AVX2 function.
-                unsafe { f16_split_flush(grid, rest, &mut s0, &mut s1) };
+                for x in [grid, rest] {
+                    s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(x)));
+                    s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x)));
+                }
             }
             unsafe {
                 _mm256_storeu_pd(s.add(c), s0);

@@ -159,18 +159,25 @@ fn counter_tree<A: Copy>(v: &mut [A], zero: A, add: impl Fn(A, A) -> A + Copy) -
         // The smallest run left, at the right end of what is left.
         let run = 1 << runs.trailing_zeros();
         runs &= runs - 1;
-        let s = &mut v[end - run..end];
-        let mut width = run;
-        while width > 1 {
-            width /= 2;
-            for i in 0..width {
-                s[i] = add(s[2 * i], s[2 * i + 1]);
-            }
-        }
-        acc = Some(acc.map_or(s[0], |a| add(s[0], a)));
+        let root = fold_pow2(&mut v[end - run..end], add);
+        acc = Some(acc.map_or(root, |a| add(root, a)));
         end -= run;
     }
     acc.unwrap_or(zero)
+}
+
+/// The pairwise tree over `v` (a power of two long), level by level in place: the
+/// combinations that many single pushes into a [`Pairwise`] make.
+#[inline(always)]
+fn fold_pow2<A: Copy>(v: &mut [A], add: impl Fn(A, A) -> A) -> A {
+    let mut width = v.len();
+    while width > 1 {
+        width /= 2;
+        for i in 0..width {
+            v[i] = add(v[2 * i], v[2 * i + 1]);
+        }
+    }
+    v[0]
 }
 
 /// Blocks whose sums are computed in one batch before entering the pairwise tree.
@@ -218,14 +225,8 @@ fn fold_row_inline<T: Copy + Sync + Send, F: Fold<T>>(x: &[T]) -> F::Acc {
         if sums.len() == BATCH {
             // A whole batch is a complete subtree: fold it level by level and push the root
             // at its level, as the counter would after BATCH single pushes.
-            let mut width = BATCH;
-            while width > 1 {
-                width /= 2;
-                for i in 0..width {
-                    sums[i] = F::combine(sums[2 * i], sums[2 * i + 1]);
-                }
-            }
-            tree.push_at(sums[0], BATCH.trailing_zeros(), F::combine);
+            let root = fold_pow2(sums, F::combine);
+            tree.push_at(root, BATCH.trailing_zeros(), F::combine);
         } else {
             for &s in sums.iter() {
                 tree.push(s, F::combine);

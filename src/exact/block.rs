@@ -350,8 +350,8 @@ fn sum_f16_kernel(acc: &mut Acc32, x: &[f16]) {
 /// them stay below 2^53 * 2^u when `c - u <= 106 - LOG_K64`. `c` comes from the previous block
 /// (no extra pass over the data); when this block's largest value breaks the first bound, or
 /// the second fails, the block is redone with `c` from its own maximum, and only if that
-/// still fails (a range of over F64_MAX_SPAN = 40 binades in one block, values near overflow, infinities,
-/// NaNs) value by value.
+/// still fails (a range of over F64_MAX_SPAN = 40 binades in one block, values near
+/// overflow, infinities, NaNs) value by value.
 pub(crate) fn sum_f64_into(acc: &mut Acc64, x: &[f64]) {
     platform::avx2_or(
         #[inline(always)]

@@ -33,8 +33,9 @@ const V64: usize = 4;
 type Rows = std::ops::Range<usize>;
 
 /// Rows per block of the float64 column kernel (2^LOG_KC64), longer than the row kernel's
-/// `K64` for the same reason as `Narrow::COLUMN_BLOCK` (a window of 34 binades, against 40 at 128 rows; axis 0
-/// of 10000x10000 float64: 0.62 of the read kernel at 256 rows, 0.65-0.70 at 1024).
+/// `K64` for the same reason as `Narrow::COLUMN_BLOCK` (a window of 34 binades, against 40 at
+/// 128 rows; axis 0 of 10000x10000 float64: 0.62 of the read kernel at 256 rows, 0.65-0.70
+/// at 1024).
 const LOG_KC64: i32 = 10;
 const KC64: usize = 1 << LOG_KC64;
 /// Rows per block of the float16 column kernel: the most finite float16 values that always

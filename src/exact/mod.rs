@@ -286,7 +286,7 @@ impl<const N: usize, const LO: i32> SuperAcc<N, LO> {
         let mut words = [0u32; WORDS64];
         let words = &mut words[..N + 2];
         self.write_words(words);
-        round::round_twos(&words[1..], LO, self.flags, count, fmt)
+        round_words(words, fmt, count)
     }
 
     /// The exact sum rounded once to float64 (nearest, ties to even; see `round.rs`).
