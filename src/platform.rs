@@ -318,6 +318,48 @@ pub(crate) fn narrow_lanes<T: Copy>(
     false
 }
 
+/// What one block of [`bf16_window_lanes`] saw: the largest magnitude's bits, and how many
+/// non-zero values below the window it left out of the sums and wrote to `small` (None: more
+/// than `BF16_SMALL`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BlockWindow {
+    pub(crate) max: u16,
+    pub(crate) small: Option<usize>,
+}
+
+/// The most values below the window that one block of [`bf16_window_lanes`] collects.
+pub(crate) const BF16_SMALL: usize = 64;
+
+/// Values per float32 lane group of [`bf16_window_lanes`]: each float32 lane takes 8 values
+/// of a group before it is added to the f64 lanes.
+pub(crate) const BF16_GROUP: usize = 256;
+
+/// The windowed bfloat16 pass of the exact sums (`exact::block::sum_bf16_kernel`) over
+/// `blk`, bfloat16 bits (a multiple of 16 of them, at most 32 groups): the values whose
+/// magnitude's bits are at least `low` (a field shifted into place, at least 1 << 7) are
+/// added in float32 lanes, 8 values to a lane, and each group's lanes then into the 16 f64
+/// `sums`; the others are only seen, and the non-zero ones written to `small` (see
+/// [`BlockWindow`]). Which lane a value goes to is left to the kernel: only the total of the
+/// lanes is defined, and it is exact when the caller's bound holds. None (and nothing done)
+/// without AVX2.
+pub(crate) fn bf16_window_lanes(
+    blk: &[u16],
+    low: u16,
+    sums: &mut [f64; 16],
+    small: &mut [u16; BF16_SMALL],
+) -> Option<BlockWindow> {
+    assert!(blk.len().is_multiple_of(16) && blk.len() <= 32 * BF16_GROUP);
+    assert!(low >= 1 << 7, "a window above the subnormals");
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: AVX2 is present; the kernel reads `blk` in whole 16-value rows (asserted)
+        // and writes only `sums` and `small`.
+        return Some(unsafe { x86::bf16_window_lanes(blk, low, sums, small) });
+    }
+    let _ = (sums, small);
+    None
+}
+
 /// f32 -> i32 truncating toward zero, saturating, NaN -> 0 (Rust's `as`). Returns false when
 /// AVX2 is missing.
 pub(crate) fn f32_to_i32(src: &[f32], dst: &mut [i32], stream: bool) -> bool {
@@ -1195,6 +1237,124 @@ mod x86 {
                 _mm256_storeu_si256(p.cast(), v[0]);
                 _mm256_storeu_si256(p.add(8).cast(), v[1]);
             }
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn bf16_window_lanes(
+        blk: &[u16],
+        low: u16,
+        sums: &mut [f64; 16],
+        small: &mut [u16; super::BF16_SMALL],
+    ) -> super::BlockWindow {
+        let zero = _mm256_setzero_si256();
+        // Magnitudes are below 2^15, so the signed compare `a > low - 1` is `a >= low`.
+        let below = _mm256_set1_epi16((low - 1) as i16);
+        // SAFETY (every block below): `sums` holds 16 f64, read and written as four groups
+        // of 4; every row read lies within `blk` (`i + 16 <= blk.len()`).
+        let mut s = [0, 4, 8, 12].map(|o| unsafe { _mm256_loadu_pd(sums.as_ptr().add(o)) });
+        let mut mx = zero;
+        let p = blk.as_ptr();
+        let mut n_small = Some(0);
+        let mut i = 0;
+        while i < blk.len() {
+            let (start, end) = (i, (i + super::BF16_GROUP).min(blk.len()));
+            // Rows alternate between two pairs of float32 sums (8 rows each at most), which
+            // halves the chains of dependent adds.
+            let mut f = [_mm256_setzero_ps(); 4];
+            let mut out = zero;
+            let (f01, f23) = f.split_at_mut(2);
+            while i < end {
+                // A hint only (never faults), so an address past the end is harmless.
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(i + super::PREFETCH_BYTES / 2).cast());
+                let v = unsafe { _mm256_loadu_si256(p.add(i).cast()) };
+                // SAFETY: register-only AVX2 operations in an AVX2 function.
+                unsafe { bf16_window_step(v, below, &mut mx, &mut out, f01) };
+                if i + 16 < end {
+                    let v = unsafe { _mm256_loadu_si256(p.add(i + 16).cast()) };
+                    unsafe { bf16_window_step(v, below, &mut mx, &mut out, f23) };
+                }
+                i += 32;
+            }
+            i = end;
+            for (j, f) in f.into_iter().enumerate() {
+                let lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f));
+                let hi = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(f));
+                s[j] = _mm256_add_pd(_mm256_add_pd(s[j], lo), hi);
+            }
+            if _mm256_testz_si256(out, out) == 0 {
+                // SAFETY: the group's rows lie within `blk`, as above.
+                n_small =
+                    n_small.and_then(|n| unsafe { bf16_collect(blk, start..end, below, small, n) });
+            }
+        }
+        let mut xs = [0u16; 16];
+        unsafe {
+            for (o, v) in [0, 4, 8, 12].into_iter().zip(s) {
+                _mm256_storeu_pd(sums.as_mut_ptr().add(o), v);
+            }
+            _mm256_storeu_si256(xs.as_mut_ptr().cast(), mx);
+        }
+        super::BlockWindow {
+            max: xs.into_iter().max().unwrap_or(0),
+            small: n_small,
+        }
+    }
+
+    /// The rows `rows` of `blk` (16-value rows within it) again, for [`bf16_window_lanes`]:
+    /// the non-zero values at most `below` in magnitude go to `small` after its first `n`.
+    /// The new count, None when `small` is full.
+    #[target_feature(enable = "avx2")]
+    unsafe fn bf16_collect(
+        blk: &[u16],
+        rows: std::ops::Range<usize>,
+        below: __m256i,
+        small: &mut [u16; super::BF16_SMALL],
+        mut n: usize,
+    ) -> Option<usize> {
+        for r in rows.step_by(16) {
+            // SAFETY: the caller's rows lie within `blk`.
+            let v = unsafe { _mm256_loadu_si256(blk.as_ptr().add(r).cast()) };
+            let a = _mm256_and_si256(v, _mm256_set1_epi16(0x7fff));
+            let out = _mm256_andnot_si256(_mm256_cmpgt_epi16(a, below), a);
+            // Two mask bits per 16-bit lane, set where the lane was left out.
+            let zero = _mm256_cmpeq_epi16(out, _mm256_setzero_si256());
+            let mut m = !(_mm256_movemask_epi8(zero) as u32);
+            while m != 0 {
+                let lane = (m.trailing_zeros() / 2) as usize;
+                *small.get_mut(n)? = blk[r + lane];
+                n += 1;
+                m &= !(3 << (2 * lane));
+            }
+        }
+        Some(n)
+    }
+
+    /// One row of 16 bfloat16 bits `v` in [`bf16_window_lanes`]: `|b|` into the largest
+    /// `mx` (16-bit lanes), the values at least `below + 1` in magnitude, as float32, into the
+    /// sums `f`, and the others' `|b|` OR-ed into `out` (non-zero when one was not zero).
+    #[inline(always)]
+    unsafe fn bf16_window_step(
+        v: __m256i,
+        below: __m256i,
+        mx: &mut __m256i,
+        out: &mut __m256i,
+        f: &mut [__m256],
+    ) {
+        // SAFETY: register-only AVX2 operations; every caller is an AVX2 function, entered
+        // only after runtime detection.
+        unsafe {
+            let a = _mm256_and_si256(v, _mm256_set1_epi16(0x7fff));
+            *mx = _mm256_max_epu16(*mx, a);
+            let inside = _mm256_cmpgt_epi16(a, below);
+            *out = _mm256_or_si256(*out, _mm256_andnot_si256(inside, a));
+            let kept = _mm256_and_si256(v, inside);
+            // Unpacking below zeros gives float32 bits (the bfloat16 in the high half).
+            let zero = _mm256_setzero_si256();
+            let lo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, kept));
+            let hi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, kept));
+            f[0] = _mm256_add_ps(f[0], lo);
+            f[1] = _mm256_add_ps(f[1], hi);
         }
     }
 

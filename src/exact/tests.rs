@@ -509,6 +509,41 @@ proptest! {
     }
 }
 
+/// bfloat16 from the float32 generator's modes (0-3), or (mode 4) with exponent fields
+/// below `base` in a geometric tail (2^-k of them k or more binades down): windowed blocks
+/// then leave a few values out now and then, and sometimes more than they collect.
+fn bf16_from(w: u64, base: i32, mode: u8) -> bf16 {
+    if mode < 4 {
+        return bf16::from_f32(f32_from(w, base, mode));
+    }
+    let field = (base - (w >> 40).trailing_zeros() as i32).clamp(0, 254) as u16;
+    bf16::from_bits(((w >> 63) as u16) << 15 | field << 7 | (w as u16 & 0x7f))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// The windowed bfloat16 kernel over several blocks: windows speculated from the block
+    /// before and broken by the drift, values below the window, near overflow, specials.
+    #[test]
+    fn exact_bf16_windows_match_reference(ws in words(16000), base in 1i32..254,
+                                          mode in 0u8..5, cut in words(4)) {
+        let mut g: Vec<bf16> = ws.iter().enumerate()
+            .map(|(i, &w)| bf16_from(w, base + drift(i), mode)).collect();
+        with_negations(&mut g, &ws);
+        let gv: Vec<f64> = g.iter().map(|v| v.to_f64()).collect();
+        let (sum, sp) = exact_f64(&gv);
+        let mut a = Acc32::new();
+        sum_bf16_into(&mut a, &g);
+        check(&a, &sum, &sp, g.len() as u64 + 1);
+        let mut one = Acc32::new();
+        g.iter().for_each(|&v| one.add_bf16(v));
+        prop_assert_eq!(one.to_words(), a.to_words());
+        let split = split_sum(&g, &cuts(g.len(), &cut), sum_bf16_into);
+        prop_assert_eq!(split.to_words(), a.to_words());
+    }
+}
+
 /// (fast, exact-path) blocks that `f` ran on this thread.
 pub(super) fn blocks(f: impl FnOnce()) -> (u64, u64) {
     block::BLOCKS.with(|b| b.set((0, 0)));
@@ -536,6 +571,19 @@ fn exact_fast_paths_taken() {
         assert!(
             fast > 2 * slow && slow > 0,
             "bf16 {mode} {base}: {fast} {slow}"
+        );
+    }
+    // The windowed bfloat16 blocks that collect values below the window count as exact-path
+    // blocks: the geometric tail reaches them, and past the collection's capacity the wide
+    // path, whose own exact path then runs too.
+    for base in [20, 127, 240] {
+        let g: Vec<bf16> = (ws.iter().enumerate())
+            .map(|(i, &w)| bf16_from(w, base + drift(i), 4))
+            .collect();
+        let (fast, slow) = blocks(|| sum_bf16_into(&mut Acc32::new(), &g));
+        assert!(
+            fast > 2 * slow && slow > 0,
+            "bf16 tail {base}: {fast} {slow}"
         );
     }
     for (mode, base) in [(1, 1023), (2, 1023), (1, 30), (1, 2000)] {
