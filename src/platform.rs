@@ -360,6 +360,44 @@ pub(crate) fn bf16_window_lanes(
     None
 }
 
+/// The windowed bfloat16 column pass of the exact sums (`exact::columns`,
+/// `columns_bf16_window`) over `rows` of bfloat16 bits (at most 8 rows, each at least
+/// `sums.len()` long), for the first `sums.len() / 16 * 16` columns: each value's magnitude
+/// bits into `max[j]`; the values at least `low[j]` in magnitude added in float32 (exact for
+/// the caller's window), then into `sums[j]`; the others added to `sums[j]` as they are, their
+/// magnitude bits minus one (wrapping) into `out_min[j]`. Returns the number of columns done
+/// (0 without AVX2).
+pub(crate) fn bf16_window_columns<const R: usize>(
+    rows: &[&[u16]; R],
+    low: &[u16],
+    sums: &mut [f64],
+    max: &mut [u16],
+    out_min: &mut [u16],
+) -> usize {
+    assert!(R <= 16, "8 values to a float32 lane");
+    let w = sums.len() / 16 * 16;
+    assert!(low.len() == sums.len() && max.len() == sums.len() && out_min.len() == sums.len());
+    assert!(rows.iter().all(|r| r.len() >= sums.len()));
+    #[cfg(target_arch = "x86_64")]
+    if avx2() && w > 0 {
+        let at = rows.map(|r| r.as_ptr());
+        // SAFETY: AVX2 is present; every row holds at least w values and the state slices
+        // at least w (asserted above).
+        unsafe {
+            x86::bf16_window_columns(
+                &at,
+                &low[..w],
+                &mut sums[..w],
+                &mut max[..w],
+                &mut out_min[..w],
+            )
+        };
+        return w;
+    }
+    let _ = (low, max, out_min);
+    0
+}
+
 /// f32 -> i32 truncating toward zero, saturating, NaN -> 0 (Rust's `as`). Returns false when
 /// AVX2 is missing.
 pub(crate) fn f32_to_i32(src: &[f32], dst: &mut [i32], stream: bool) -> bool {
@@ -1355,6 +1393,107 @@ mod x86 {
             let hi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, kept));
             f[0] = _mm256_add_ps(f[0], lo);
             f[1] = _mm256_add_ps(f[1], hi);
+        }
+    }
+
+    /// [`super::bf16_window_columns`], 16 columns a step (`sums.len()` a multiple of 16).
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn bf16_window_columns<const R: usize>(
+        rows: &[*const u16; R],
+        low: &[u16],
+        sums: &mut [f64],
+        max: &mut [u16],
+        out_min: &mut [u16],
+    ) {
+        let (abs, one, zero) = (
+            _mm256_set1_epi16(0x7fff),
+            _mm256_set1_epi16(1),
+            _mm256_setzero_si256(),
+        );
+        let mut c = 0;
+        while c + 16 <= sums.len() {
+            // SAFETY (every block below): c + 16 <= sums.len(), the length of every state
+            // slice, and every row holds at least that many values (the caller's contract).
+            let (s, m, o) = (sums.as_mut_ptr(), max.as_mut_ptr(), out_min.as_mut_ptr());
+            let below = unsafe { _mm256_loadu_si256(low.as_ptr().add(c).cast()) };
+            // Magnitudes are below 2^15, so the signed compare `a > low - 1` is `a >= low`.
+            let below = _mm256_sub_epi16(below, one);
+            let mut mx = unsafe { _mm256_loadu_si256(m.add(c).cast()) };
+            // Even and odd rows in two pairs of float32 sums, 8 rows each at most (named,
+            // not indexed: an indexed array of sums was kept on the stack).
+            let (mut f0, mut f1, mut f2, mut f3) = (
+                _mm256_setzero_ps(),
+                _mm256_setzero_ps(),
+                _mm256_setzero_ps(),
+                _mm256_setzero_ps(),
+            );
+            let mut out = zero;
+            let prefetch = (c * 2).is_multiple_of(64);
+            let step = |p: *const u16,
+                        mx: &mut __m256i,
+                        out: &mut __m256i,
+                        lo: &mut __m256,
+                        hi: &mut __m256| {
+                let at = p.wrapping_add(c);
+                if prefetch {
+                    // A hint only (never faults), so an address past the row is harmless.
+                    let ahead = at.cast::<u8>().wrapping_add(super::COLUMN_PREFETCH_BYTES);
+                    _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
+                }
+                let v = unsafe { _mm256_loadu_si256(at.cast()) };
+                let a = _mm256_and_si256(v, abs);
+                *mx = _mm256_max_epu16(*mx, a);
+                let inside = _mm256_cmpgt_epi16(a, below);
+                *out = _mm256_or_si256(*out, _mm256_andnot_si256(inside, a));
+                let kept = _mm256_and_si256(v, inside);
+                // Columns [0-3 | 8-11] and [4-7 | 12-15] as float32.
+                *lo = _mm256_add_ps(*lo, _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, kept)));
+                *hi = _mm256_add_ps(*hi, _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, kept)));
+            };
+            let mut k = 0;
+            while k + 2 <= R {
+                step(rows[k], &mut mx, &mut out, &mut f0, &mut f1);
+                step(rows[k + 1], &mut mx, &mut out, &mut f2, &mut f3);
+                k += 2;
+            }
+            if k < R {
+                step(rows[k], &mut mx, &mut out, &mut f0, &mut f1);
+            }
+            let mut sv = [0, 4, 8, 12].map(|k| unsafe { _mm256_loadu_pd(s.add(c + k)) });
+            let add = |sv: &mut [__m256d; 4], f0: __m256, f1: __m256| {
+                for (k, f) in [(0, f0), (1, f1)] {
+                    sv[k] = _mm256_add_pd(sv[k], _mm256_cvtps_pd(_mm256_castps256_ps128(f)));
+                    let hi = _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(f));
+                    sv[k + 2] = _mm256_add_pd(sv[k + 2], hi);
+                }
+            };
+            add(&mut sv, f0, f1);
+            if R > 1 {
+                add(&mut sv, f2, f3);
+            }
+            if _mm256_testz_si256(out, out) == 0 {
+                // Values below some column's window: again, straight into f64 (rare).
+                let mut om = unsafe { _mm256_loadu_si256(o.add(c).cast()) };
+                for &p in rows {
+                    let v = unsafe { _mm256_loadu_si256(p.add(c).cast()) };
+                    let a = _mm256_and_si256(v, abs);
+                    let inside = _mm256_cmpgt_epi16(a, below);
+                    let left = _mm256_andnot_si256(inside, a);
+                    om = _mm256_min_epu16(om, _mm256_sub_epi16(left, one));
+                    let left = _mm256_andnot_si256(inside, v);
+                    let g0 = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, left));
+                    let g1 = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, left));
+                    add(&mut sv, g0, g1);
+                }
+                unsafe { _mm256_storeu_si256(o.add(c).cast(), om) };
+            }
+            unsafe {
+                for (k, v) in [0, 4, 8, 12].into_iter().zip(sv) {
+                    _mm256_storeu_pd(s.add(c + k), v);
+                }
+                _mm256_storeu_si256(m.add(c).cast(), mx);
+            }
+            c += 16;
         }
     }
 

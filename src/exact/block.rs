@@ -262,13 +262,13 @@ fn narrow_block<T: Narrow, const P: usize>(accs: &mut [Acc32; P], blk: &[T], max
 /// `2^(low - 134)` (`low` the window's lowest exponent field) below `2^(fmax - 126)`, so
 /// below `2^(fmax - low + 8)` units, and 8 of them in a float32 lane stay below 2^24 units
 /// (exact) when `fmax - low <= 13`.
-const BF16_WINDOW: i32 = 13;
+pub(super) const BF16_WINDOW: i32 = 13;
 
 /// The lowest field of the next block's window, from this block's largest field `fmax`: one
 /// binade of room above it (a block whose largest value grows more is redone on the wide
 /// path), the rest below.
 #[inline(always)]
-fn bf16_window_low(fmax: i32) -> i32 {
+pub(super) fn bf16_window_low(fmax: i32) -> i32 {
     (fmax + 1 - BF16_WINDOW).max(1)
 }
 

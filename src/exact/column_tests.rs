@@ -9,7 +9,9 @@ use half::{bf16, f16};
 use proptest::prelude::*;
 
 use super::columns::{F64State, NarrowState};
-use super::tests::{blocks, check, drift, exact_f64, f32_from, f64_from, with_negations};
+use super::tests::{
+    bf16_from, blocks, check, drift, exact_f64, f32_from, f64_from, with_negations,
+};
 use super::*;
 use crate::cpu::TestRng;
 
@@ -139,6 +141,68 @@ proptest! {
         check_columns(&h, inner, cols, rows, kernel,
             |r, c| skip_nan && h[r * inner + c].is_nan(), Acc32::add_f16, f64::from);
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// The windowed bfloat16 column kernel (16 columns a step) over several blocks of up to
+    /// 1024 rows after the first 64: windows from the block before, broken by the drift,
+    /// values below a window (the geometric tail of mode 4), specials, nan-variants.
+    #[test]
+    fn columns_bf16_windows_match_reference(seed in 1u64.., base in 1i32..254, mode in 0u8..5,
+                                            specials in any::<bool>(),
+                                            skip_nan in any::<bool>()) {
+        let mut rng = TestRng(seed);
+        let inner = 16 + (rng.next() % 40) as usize;
+        let len = 1 + (rng.next() % 2600) as usize;
+        let c0 = (rng.next() as usize) % (inner - 15);
+        let c1 = c0 + 16 + (rng.next() as usize) % (inner - c0 - 15);
+        let r0 = (rng.next() as usize) % len;
+        let ws: Vec<u64> = (0..inner * len).map(|_| rng.next()).collect();
+        let mut g: Vec<bf16> = ws.iter().enumerate()
+            .map(|(i, &w)| bf16_from(w, base + drift(i / inner * 8), mode)).collect();
+        with_negations(&mut g, &ws);
+        if specials {
+            sprinkle(&mut g, &ws, |w| bf16::from_f32(special_f32(w)));
+        }
+        let kernel = |a: &mut [Acc32], s: &[bf16], i, c, r| columns_bf16(a, s, i, c, r, skip_nan);
+        check_columns(&g, inner, c0..c1, r0..len, kernel,
+            |r, c| skip_nan && g[r * inner + c].is_nan(), Acc32::add_bf16, f64::from);
+    }
+}
+
+/// A bfloat16 column block whose largest value grows past its window's top (speculated from
+/// the first block, of 1.0s) while its lanes hold a value with a bit at the window's lowest
+/// unit: float32 lanes would round it away, so the block must go value by value (each of the
+/// 16 columns, the kernel's step, and 3 more, the portable columns).
+#[test]
+fn columns_bf16_window_break_goes_exact() {
+    let (inner, len) = (19, 64 + 16);
+    let grown = bf16::from_f32(63.5); // 2^5 * 1.98: 17 binades above the window's lowest field
+    let odd = bf16::from_bits(((127 + 1 - 13) << 7) | 1); // that field, its last bit set
+    let mut g = vec![bf16::from_f32(1.0); inner * len];
+    for c in 0..inner {
+        g[64 * inner + c] = grown;
+        g[66 * inner + c] = odd;
+    }
+    let (fast, slow) = blocks(|| {
+        let kernel = |a: &mut [Acc32], s: &[bf16], i, c, r| columns_bf16(a, s, i, c, r, false);
+        check_columns(
+            &g,
+            inner,
+            0..inner,
+            0..len,
+            kernel,
+            |_, _| false,
+            Acc32::add_bf16,
+            f64::from,
+        );
+    });
+    assert!(
+        fast >= inner as u64 && slow == inner as u64,
+        "{fast} {slow}"
+    );
 }
 
 /// Named cases, each in one column of a 9-wide, 300-row slab (past a group of 8 columns, over

@@ -512,7 +512,7 @@ proptest! {
 /// bfloat16 from the float32 generator's modes (0-3), or (mode 4) with exponent fields
 /// below `base` in a geometric tail (2^-k of them k or more binades down): windowed blocks
 /// then leave a few values out now and then, and sometimes more than they collect.
-fn bf16_from(w: u64, base: i32, mode: u8) -> bf16 {
+pub(super) fn bf16_from(w: u64, base: i32, mode: u8) -> bf16 {
     if mode < 4 {
         return bf16::from_f32(f32_from(w, base, mode));
     }
