@@ -574,17 +574,12 @@ fn exact_fast_paths_taken() {
         );
     }
     // The windowed bfloat16 blocks that collect values below the window count as exact-path
-    // blocks: the geometric tail reaches them, and past the collection's capacity the wide
-    // path, whose own exact path then runs too.
+    // blocks: a steady geometric tail reaches them (about one value in 2^13 lies below the
+    // window) while other blocks collect none.
     for base in [20, 127, 240] {
-        let g: Vec<bf16> = (ws.iter().enumerate())
-            .map(|(i, &w)| bf16_from(w, base + drift(i), 4))
-            .collect();
+        let g: Vec<bf16> = ws.iter().map(|&w| bf16_from(w, base, 4)).collect();
         let (fast, slow) = blocks(|| sum_bf16_into(&mut Acc32::new(), &g));
-        assert!(
-            fast > 2 * slow && slow > 0,
-            "bf16 tail {base}: {fast} {slow}"
-        );
+        assert!(fast > 0 && slow > 0, "bf16 tail {base}: {fast} {slow}");
     }
     for (mode, base) in [(1, 1023), (2, 1023), (1, 30), (1, 2000)] {
         // Mode 2 spans the most a block allows, so a block holding a drift step takes the
