@@ -361,8 +361,9 @@ pub(crate) fn bf16_window_lanes(
 }
 
 /// The windowed bfloat16 column pass of the exact sums (`exact::columns`,
-/// `columns_bf16_window`) over `rows` of bfloat16 bits (at most 8 rows, each at least
-/// `sums.len()` long), for the first `sums.len() / 16 * 16` columns: each value's magnitude
+/// `columns_bf16_window`) over `rows` of bfloat16 bits (at most 16 rows, each at least
+/// `sums.len()` long: even and odd rows go to separate float32 sums, 8 to a lane), for the
+/// first `sums.len() / 16 * 16` columns: each value's magnitude
 /// bits into `max[j]`; the values at least `low[j]` in magnitude added in float32 (exact for
 /// the caller's window), then into `sums[j]`; the others added to `sums[j]` as they are, their
 /// magnitude bits minus one (wrapping) into `out_min[j]`. Returns the number of columns done

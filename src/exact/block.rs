@@ -274,10 +274,10 @@ pub(super) fn bf16_window_low(fmax: i32) -> i32 {
 
 /// Exact Σx of bfloat16 in float32 lanes where the block allows it: each block's window is
 /// speculated from the block before (no extra pass over memory). A value below the window is
-/// left out of the lanes and added on its own afterwards (its group of `BF16_GROUP` values is
-/// flagged); a block whose largest value breaks the window's top, or which holds an infinity
-/// or NaN or values near overflow, is redone on the wide path of [`sum_narrow`] (f64 lanes,
-/// 37 binades), which also gives the next block's window. A float32 lane add takes 8 values
+/// left out of the lanes, collected by the kernel and added on its own afterwards; a block
+/// that leaves out more than `BF16_SMALL` values, whose largest value breaks the window's
+/// top, or which holds an infinity or NaN or values near overflow, is redone on the wide
+/// path of [`sum_narrow`] (f64 lanes, 37 binades), which also gives the next block's window. A float32 lane add takes 8 values
 /// where the wide path's f64 lanes took two conversions and two adds for 8: from cache
 /// (2896x2896, 2 threads, alternating binaries) 20-24 -> 34-38 GB/s; 10000x10000 from
 /// memory 24 -> 31-32 (the read kernel 32-50), along axis 1 23 -> 26-29.
@@ -301,26 +301,24 @@ fn sum_bf16_kernel(acc: &mut Acc32, x: &[bf16]) {
             let max = head.iter().fold(0, |m, &b| m.max(b & 0x7fff));
             bf16_window_low(i32::from(max >> 7).max(1))
         });
+        let (mut s, mut small) = ([0f64; LANES], [0u16; platform::BF16_SMALL]);
+        let w = platform::bf16_window_lanes(bits, (lo << 7) as u16, &mut s, &mut small);
+        if let Some(BlockWindow {
+            max,
+            small: Some(n),
+        }) = w
         {
-            let (mut s, mut small) = ([0f64; LANES], [0u16; platform::BF16_SMALL]);
-            let w = platform::bf16_window_lanes(bits, (lo << 7) as u16, &mut s, &mut small);
-            if let Some(BlockWindow {
-                max,
-                small: Some(n),
-            }) = w
-            {
-                let fmax = i32::from(max >> 7).max(1);
-                // Below 2^(fmax - 126 + 3) < 2^128, 8 values of a lane stay finite.
-                if fmax - lo <= BF16_WINDOW && fmax <= 250 {
-                    let u = lo - 134;
-                    accs[0].add_scaled(lanes_int(&s, u), u);
-                    for &b in &small[..n] {
-                        accs[0].add_bf16(bf16::from_bits(b));
-                    }
-                    low = Some(bf16_window_low(fmax));
-                    tally(n == 0);
-                    continue;
+            let fmax = i32::from(max >> 7).max(1);
+            // Below 2^(fmax - 126 + 3) < 2^128, 8 values of a lane stay finite.
+            if fmax - lo <= BF16_WINDOW && fmax <= 250 {
+                let u = lo - 134;
+                accs[0].add_scaled(lanes_int(&s, u), u);
+                for &b in &small[..n] {
+                    accs[0].add_bf16(bf16::from_bits(b));
                 }
+                low = Some(bf16_window_low(fmax));
+                tally(n == 0);
+                continue;
             }
         }
         let mx = narrow_block(accs, blk, max_span);
